@@ -1,0 +1,118 @@
+/**
+ * Answers the requests the app-server sends to the client: command and file-change approvals,
+ * permission grants, user input, MCP elicitations, dynamic tool calls, …
+ *
+ * Each handler is an Effect, typed by the generated protocol schemas. Handlers run concurrently on
+ * their own fibers (never on the connection's reading fiber), so a slow handler blocks nothing and
+ * a handler may itself call the server. A handler that fails or dies answers its request with a
+ * JSON-RPC error and leaves the connection and every other turn untouched.
+ *
+ * Without a layer, `defaults` answer every known request safely (decline / deny / empty) and log
+ * a warning; unknown methods get a JSON-RPC "method not found" error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ApprovalHandler } from "@effect-codex/core"
+ *
+ * const AcceptEcho = ApprovalHandler.layer({
+ *   "item/commandExecution/requestApproval": (params) =>
+ *     Effect.succeed({ decision: params.command?.includes("echo") ? "accept" : "decline" })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { ServerRequestMethod, ServerRequestParams, ServerRequestResult } from "./generated/Protocol.ts"
+
+/** A handler for one server request method. */
+export type Handler<M extends ServerRequestMethod> = (
+  params: ServerRequestParams<M>,
+  request: { readonly method: M; readonly id: string | number }
+) => Effect.Effect<ServerRequestResult<M>, unknown>
+
+/** One optional handler per server request method. */
+export type Handlers = { readonly [M in ServerRequestMethod]?: Handler<M> | undefined }
+
+/** The handler service: a complete set of handlers (missing methods fall back to `defaults`). */
+export interface Service {
+  readonly handlers: Handlers
+  /** Called for a server request whose method this SDK version does not know. Fails by default. */
+  readonly unknown?: ((method: string, params: unknown) => Effect.Effect<unknown, unknown>) | undefined
+}
+
+const warnDefault = (method: string, answer: string) =>
+  Effect.logWarning(
+    `effect-codex: answered ${method} with ${answer} (default ApprovalHandler; provide ApprovalHandler.layer to decide)`
+  )
+
+/** A failure that the default handler uses to answer with a JSON-RPC error. */
+export class Unsupported {
+  readonly _tag = "Unsupported"
+  readonly method: string
+  constructor(method: string) {
+    this.method = method
+  }
+}
+
+/**
+ * The safe default answers: decline command and file changes, grant no permissions, give empty
+ * answers to user input, decline elicitations and dynamic tool calls, and refuse token refreshes
+ * and attestation (answered with a JSON-RPC error).
+ */
+export const defaults: { readonly [M in ServerRequestMethod]: Handler<M> } = {
+  "item/commandExecution/requestApproval": () =>
+    warnDefault("item/commandExecution/requestApproval", "decline").pipe(Effect.as({ decision: "decline" as const })),
+  "item/fileChange/requestApproval": () =>
+    warnDefault("item/fileChange/requestApproval", "decline").pipe(Effect.as({ decision: "decline" as const })),
+  "item/permissions/requestApproval": () =>
+    warnDefault("item/permissions/requestApproval", "an empty grant").pipe(
+      Effect.as({ permissions: {}, scope: "turn" as const })
+    ),
+  "item/tool/requestUserInput": () =>
+    warnDefault("item/tool/requestUserInput", "no answers").pipe(Effect.as({ answers: {} })),
+  "mcpServer/elicitation/request": () =>
+    warnDefault("mcpServer/elicitation/request", "decline").pipe(Effect.as({ action: "decline" as const })),
+  "item/tool/call": () =>
+    warnDefault("item/tool/call", "an unsuccessful empty result").pipe(
+      Effect.as({ contentItems: [], success: false })
+    ),
+  "account/chatgptAuthTokens/refresh": () => Effect.fail(new Unsupported("account/chatgptAuthTokens/refresh")),
+  "attestation/generate": () => Effect.fail(new Unsupported("attestation/generate")),
+  "currentTime/read": () => Effect.map(Effect.clockWith((clock) => clock.currentTimeMillis), (ms) => ({ currentTimeAt: ms })),
+  applyPatchApproval: () =>
+    warnDefault("applyPatchApproval", "denied").pipe(Effect.as({ decision: { denied: { rejection: "declined by the client's default approval handler" } } })),
+  execCommandApproval: () =>
+    warnDefault("execCommandApproval", "denied").pipe(Effect.as({ decision: { denied: { rejection: "declined by the client's default approval handler" } } }))
+}
+
+/**
+ * The `ApprovalHandler` service. It is a `Context.Reference`: when no layer provides it, the safe
+ * `defaults` answer every request.
+ */
+export const ApprovalHandler: Context.Reference<Service> = Context.Reference<Service>(
+  "@effect-codex/core/ApprovalHandler",
+  { defaultValue: () => ({ handlers: defaults }) }
+)
+
+/** Builds a handler service from partial handlers; the methods left out use `defaults`. */
+export const make = (
+  handlers: Handlers,
+  options?: { readonly unknown?: Service["unknown"] }
+): Service => ({ handlers: { ...defaults, ...handlers }, unknown: options?.unknown })
+
+/**
+ * A layer providing the given handlers (the others use `defaults`).
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.provide(ApprovalHandler.layer({
+ *   "item/fileChange/requestApproval": () => Effect.succeed({ decision: "accept" })
+ * })))
+ * ```
+ */
+export const layer = (handlers: Handlers, options?: { readonly unknown?: Service["unknown"] }): Layer.Layer<never> =>
+  Layer.succeed(ApprovalHandler, make(handlers, options)) as unknown as Layer.Layer<never>
