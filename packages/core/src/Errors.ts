@@ -123,6 +123,11 @@ export class TurnFailedError extends Schema.TaggedError<TurnFailedError>(
   }
 }
 
+/** A turn's final response did not decode with its `outputSchema`; `raw` keeps the text. */
+export class StructuredOutputError extends Schema.TaggedError<StructuredOutputError>(
+  "@effect-codex/core/Errors/StructuredOutputError"
+)("StructuredOutputError", { message: Schema.String, raw: Schema.NullOr(Schema.String) }) {}
+
 /** A per-request timeout or the turn idle watchdog fired. */
 export class TimeoutError extends Schema.TaggedError<TimeoutError>("@effect-codex/core/Errors/TimeoutError")(
   "TimeoutError",
@@ -161,6 +166,7 @@ export type CodexError =
   | TransportClosedError
   | ProtocolError
   | TurnFailedError
+  | StructuredOutputError
   | TimeoutError
   | CodexBinaryNotFoundError
   | InvalidOptionError

@@ -1,0 +1,196 @@
+/**
+ * Who answers the approvals a turn needs (running a command, changing files, more permissions).
+ *
+ * - `autoReview` (the default of `threadStart`): the server's automatic reviewer decides
+ *   (`approvalPolicy: "on-request"`, `approvalsReviewer: "auto_review"`).
+ * - `denyAll`: nothing is ever escalated; requests that would need approval are denied
+ *   (`approvalPolicy: "never"`, no reviewer sent).
+ * - `manual`: every approval request comes to this program and is answered by its
+ *   `ApprovalHandler` service (`approvalPolicy: "on-request"`, `approvalsReviewer: "user"`).
+ *
+ * A mode given to `threadResume`, `threadFork`, `run` or `turn` overrides the stored setting and
+ * persists for later turns; leaving it out keeps the thread's setting.
+ *
+ * @example
+ * ```ts
+ * import * as ApprovalMode from "@effect-codex/core/ApprovalMode"
+ *
+ * const thread = yield* codex.threadStart({ approvalMode: ApprovalMode.manual })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import { InvalidOptionError } from "./Errors.ts"
+
+/**
+ * An approval mode.
+ *
+ * @example
+ * ```ts
+ * const mode: ApprovalMode.ApprovalMode = "denyAll"
+ * ```
+ */
+export type ApprovalMode = "denyAll" | "autoReview" | "manual"
+
+/**
+ * Never escalate: requests that would need approval are denied without asking.
+ *
+ * @example
+ * ```ts
+ * codex.threadStart({ approvalMode: ApprovalMode.denyAll })
+ * ```
+ */
+export const denyAll = "denyAll" as const
+
+/**
+ * The server's automatic reviewer answers approvals. The default of `threadStart`.
+ *
+ * @example
+ * ```ts
+ * codex.threadStart({ approvalMode: ApprovalMode.autoReview })
+ * ```
+ */
+export const autoReview = "autoReview" as const
+
+/**
+ * Approvals are sent to this program and answered by its `ApprovalHandler` service.
+ *
+ * @example
+ * ```ts
+ * thread.run("Clean up the build directory.", { approvalMode: ApprovalMode.manual })
+ * ```
+ */
+export const manual = "manual" as const
+
+/**
+ * Every mode, in declaration order (the Python SDK's `deny_all`, `auto_review`, then `manual`).
+ *
+ * @example
+ * ```ts
+ * ApprovalMode.values // ["denyAll", "autoReview", "manual"]
+ * ```
+ */
+export const values: ReadonlyArray<ApprovalMode> = [denyAll, autoReview, manual]
+
+/**
+ * The mode `threadStart` uses when none is given.
+ *
+ * @example
+ * ```ts
+ * ApprovalMode.threadStartDefault // "autoReview"
+ * ```
+ */
+export const threadStartDefault: ApprovalMode = autoReview
+
+/**
+ * The protocol's `AskForApproval` values this module sends.
+ *
+ * @example
+ * ```ts
+ * const policy: ApprovalMode.ApprovalPolicy = "on-request"
+ * ```
+ */
+export type ApprovalPolicy = "on-request" | "never"
+
+/**
+ * The protocol's `ApprovalsReviewer` values this module sends.
+ *
+ * @example
+ * ```ts
+ * const reviewer: ApprovalMode.ApprovalsReviewer = "auto_review"
+ * ```
+ */
+export type ApprovalsReviewer = "auto_review" | "user"
+
+/**
+ * The wire fields of an approval mode, as sent in `thread/start|resume|fork` and `turn/start`.
+ * `approvalsReviewer` is absent for `denyAll`.
+ *
+ * @example
+ * ```ts
+ * const params: ApprovalMode.ApprovalParams = { approvalPolicy: "never" }
+ * ```
+ */
+export interface ApprovalParams {
+  readonly approvalPolicy?: ApprovalPolicy
+  readonly approvalsReviewer?: ApprovalsReviewer
+}
+
+/**
+ * Whether a value is an approval mode.
+ *
+ * @example
+ * ```ts
+ * ApprovalMode.isApprovalMode("manual")    // true
+ * ApprovalMode.isApprovalMode("allow_all") // false
+ * ```
+ */
+export const isApprovalMode = (u: unknown): u is ApprovalMode => typeof u === "string" && values.includes(u as never)
+
+const describe = (u: unknown): string => typeof u === "string" ? JSON.stringify(u) : u === null ? "null" : typeof u
+
+/**
+ * Validates an untyped value as an approval mode; anything else fails with `InvalidOptionError`
+ * (option `"approvalMode"`).
+ *
+ * @example
+ * ```ts
+ * ApprovalMode.decode("allow_all") // fails: approvalMode must be one of: denyAll, autoReview, manual
+ * ```
+ */
+export const decode: (u: unknown) => Effect.Effect<ApprovalMode, InvalidOptionError> = (u) =>
+  isApprovalMode(u) ? Effect.succeed(u) : Effect.fail(
+    new InvalidOptionError({
+      option: "approvalMode",
+      message: `approvalMode must be one of: ${values.join(", ")} (got ${describe(u)})`
+    })
+  )
+
+const mapping: { readonly [K in ApprovalMode]: ApprovalParams } = {
+  denyAll: { approvalPolicy: "never" },
+  autoReview: { approvalPolicy: "on-request", approvalsReviewer: "auto_review" },
+  manual: { approvalPolicy: "on-request", approvalsReviewer: "user" }
+}
+
+/**
+ * The wire fields of a mode: `autoReview` → `{ approvalPolicy: "on-request", approvalsReviewer:
+ * "auto_review" }`, `denyAll` → `{ approvalPolicy: "never" }`, `manual` → `{ approvalPolicy:
+ * "on-request", approvalsReviewer: "user" }`. A value that is not a mode fails with
+ * `InvalidOptionError` (option `"approvalMode"`).
+ *
+ * @example
+ * ```ts
+ * yield* ApprovalMode.toParams("denyAll") // { approvalPolicy: "never" }
+ * ```
+ */
+export const toParams: (mode: ApprovalMode) => Effect.Effect<ApprovalParams, InvalidOptionError> = Effect.fn(
+  "ApprovalMode.toParams"
+)(function*(mode: ApprovalMode) {
+  const valid = yield* decode(mode)
+  return { ...mapping[valid] }
+})
+
+/**
+ * The wire fields for `thread/start`: the given mode, or {@link threadStartDefault} (`autoReview`).
+ *
+ * @example
+ * ```ts
+ * yield* ApprovalMode.toThreadStartParams() // { approvalPolicy: "on-request", approvalsReviewer: "auto_review" }
+ * ```
+ */
+export const toThreadStartParams = (mode?: ApprovalMode): Effect.Effect<ApprovalParams, InvalidOptionError> =>
+  toParams(mode === undefined ? threadStartDefault : mode)
+
+/**
+ * The wire fields for an override (`thread/resume`, `thread/fork`, `turn/start`): none when the
+ * mode is `undefined` (the server keeps the thread's setting), else those of {@link toParams}.
+ *
+ * @example
+ * ```ts
+ * yield* ApprovalMode.toOverrideParams(undefined) // {}
+ * yield* ApprovalMode.toOverrideParams("manual")  // { approvalPolicy: "on-request", approvalsReviewer: "user" }
+ * ```
+ */
+export const toOverrideParams = (mode?: ApprovalMode): Effect.Effect<ApprovalParams, InvalidOptionError> =>
+  mode === undefined ? Effect.succeed({}) : toParams(mode)

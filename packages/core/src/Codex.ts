@@ -1,0 +1,299 @@
+/**
+ * The `Codex` service: the entry point of the SDK. Start, list, resume and fork threads, log in,
+ * read the account and the models. Provided by `NodeCodex.layer(config)` from `@effect-codex/node`
+ * (it spawns `codex app-server` as a scoped resource), or by `Codex.layer` over any
+ * `AppServerClient`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Codex } from "@effect-codex/core"
+ * import { NodeCodex } from "@effect-codex/node"
+ *
+ * const program = Effect.gen(function*() {
+ *   const codex = yield* Codex.Codex
+ *   const thread = yield* codex.threadStart()
+ *   const result = yield* thread.run("Hello!")
+ *   console.log(result.finalResponse)
+ * })
+ *
+ * program.pipe(Effect.provide(NodeCodex.layer()), Effect.runPromise)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as AppServerClient from "./AppServerClient.ts"
+import * as ApprovalMode from "./ApprovalMode.ts"
+import * as Errors from "./Errors.ts"
+import type * as Protocol from "./generated/Protocol.ts"
+import type * as Schemas from "./generated/Schemas.ts"
+import * as Sandbox from "./Sandbox.ts"
+import * as Thread from "./Thread.ts"
+import * as Version from "./Version.ts"
+
+type RequestError = AppServerClient.RequestError
+
+/** Options shared by `threadStart`, `threadResume` and `threadFork`. */
+export interface ThreadOverrides {
+  readonly approvalMode?: ApprovalMode.ApprovalMode | undefined
+  readonly baseInstructions?: string | undefined
+  /** Config overrides (`config.toml` keys) for the thread. */
+  readonly config?: Schemas.ThreadStartParams["config"] | undefined
+  readonly cwd?: string | undefined
+  readonly developerInstructions?: string | undefined
+  readonly model?: string | undefined
+  readonly modelProvider?: string | undefined
+  readonly personality?: Schemas.Personality | undefined
+  readonly sandbox?: Sandbox.Sandbox | undefined
+  readonly serviceTier?: string | undefined
+}
+
+/** Options of `threadStart` (python-sdk-behaviour §3.2). `approvalMode` defaults to `autoReview`. */
+export interface ThreadStartOptions extends ThreadOverrides {
+  readonly ephemeral?: boolean | undefined
+  readonly serviceName?: string | undefined
+  readonly sessionStartSource?: Schemas.ThreadStartParams["sessionStartSource"] | undefined
+  readonly threadSource?: Schemas.ThreadStartParams["threadSource"] | undefined
+}
+
+/** Options of `threadResume`. `includeTurns` is sent inverted, as `excludeTurns`. */
+export interface ThreadResumeOptions extends ThreadOverrides {
+  readonly includeTurns?: boolean | undefined
+}
+
+/** Options of `threadFork`. */
+export interface ThreadForkOptions extends ThreadOverrides {
+  readonly ephemeral?: boolean | undefined
+  readonly includeTurns?: boolean | undefined
+  readonly threadSource?: Schemas.ThreadForkParams["threadSource"] | undefined
+}
+
+/** Options of `threadList`: the `thread/list` params. */
+export type ThreadListOptions = Protocol.ClientRequestParams<"thread/list">
+
+/** A ChatGPT browser login in progress. */
+export interface ChatgptLoginHandle {
+  readonly loginId: string
+  /** Open this URL in a browser to complete the login. */
+  readonly authUrl: string
+  /** Waits for `account/login/completed` of this login. */
+  readonly wait: Effect.Effect<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>
+  /** Cancels the login (`account/login/cancel`). */
+  readonly cancel: Effect.Effect<Schemas.CancelLoginAccountResponse, RequestError>
+}
+
+/** A device-code login in progress. */
+export interface DeviceCodeLoginHandle extends ChatgptLoginHandleBase {
+  readonly verificationUrl: string
+  readonly userCode: string
+}
+
+interface ChatgptLoginHandleBase {
+  readonly loginId: string
+  readonly wait: Effect.Effect<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>
+  readonly cancel: Effect.Effect<Schemas.CancelLoginAccountResponse, RequestError>
+}
+
+/** The `Codex` service. */
+export interface Service {
+  /** The validated `initialize` response (userAgent, serverInfo {name, version}, platform). */
+  readonly metadata: AppServerClient.Metadata
+  /** The client underneath, for requests this API does not wrap. */
+  readonly client: AppServerClient.Service
+  readonly loginApiKey: (apiKey: Redacted.Redacted<string> | string) => Effect.Effect<void, RequestError>
+  readonly loginChatgpt: () => Effect.Effect<ChatgptLoginHandle, RequestError>
+  readonly loginChatgptDeviceCode: () => Effect.Effect<DeviceCodeLoginHandle, RequestError>
+  readonly account: (
+    options?: { readonly refreshToken?: boolean | undefined }
+  ) => Effect.Effect<Schemas.GetAccountResponse, RequestError>
+  readonly logout: () => Effect.Effect<void, RequestError>
+  readonly threadStart: (options?: ThreadStartOptions) => Effect.Effect<Thread.Thread, RequestError>
+  readonly threadList: (options?: ThreadListOptions) => Effect.Effect<Schemas.ThreadListResponse, RequestError>
+  readonly threadResume: (threadId: string, options?: ThreadResumeOptions) => Effect.Effect<Thread.Thread, RequestError>
+  readonly threadFork: (threadId: string, options?: ThreadForkOptions) => Effect.Effect<Thread.Thread, RequestError>
+  readonly threadArchive: (threadId: string) => Effect.Effect<Schemas.ThreadArchiveResponse, RequestError>
+  readonly threadUnarchive: (threadId: string) => Effect.Effect<Thread.Thread, RequestError>
+  readonly models: (
+    options?: { readonly includeHidden?: boolean | undefined }
+  ) => Effect.Effect<Schemas.ModelListResponse, RequestError>
+  /** A handle on an existing thread id, without any request. */
+  readonly thread: (threadId: string) => Thread.Thread
+}
+
+/** The `Codex` service tag. */
+export class Codex extends Context.Service<Codex, Service>()("@effect-codex/core/Codex") {}
+
+const omitUndefined = <A extends Record<string, unknown>>(a: A): A =>
+  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as A
+
+const threadId = (value: unknown) =>
+  typeof value === "string" && value.trim() !== ""
+    ? Effect.succeed(value)
+    : Effect.fail(new Errors.InvalidOptionError({ option: "threadId", message: "threadId must be a non-empty string" }))
+
+const includeTurnsToExclude = (includeTurns: unknown) =>
+  includeTurns === undefined
+    ? Effect.succeed(undefined)
+    : typeof includeTurns === "boolean"
+    ? Effect.succeed(!includeTurns)
+    : Effect.fail(new Errors.InvalidOptionError({ option: "includeTurns", message: "includeTurns must be a boolean" }))
+
+const overrides = Effect.fnUntraced(function*(options: ThreadOverrides, defaultMode: ApprovalMode.ApprovalMode | undefined) {
+  const mode = options.approvalMode ?? defaultMode
+  const approval = mode === undefined ? {} : yield* ApprovalMode.toParams(mode)
+  const sandbox = options.sandbox === undefined ? undefined : yield* Sandbox.toThreadMode(options.sandbox)
+  return omitUndefined({
+    ...approval,
+    baseInstructions: options.baseInstructions,
+    config: options.config,
+    cwd: options.cwd,
+    developerInstructions: options.developerInstructions,
+    model: options.model,
+    modelProvider: options.modelProvider,
+    personality: options.personality,
+    sandbox,
+    serviceTier: options.serviceTier
+  })
+})
+
+/** Builds the service on the `AppServerClient` in context; login waits run in the current scope. */
+export const make = Effect.gen(function*() {
+  const client = yield* AppServerClient.AppServerClient
+  const scope = yield* Effect.scope
+
+  const thread = (id: string) => Thread.make(client, id)
+
+  /** Starts a login and routes its completion to a handle, with no loss. */
+  const startLogin = Effect.fnUntraced(function*<T extends "chatgpt" | "chatgptDeviceCode">(type: T) {
+    const loginScope = yield* Scope.make()
+    const events = yield* client.subscribe.pipe(Scope.provide(loginScope))
+    const response = yield* client.request("account/login/start", { type } as Protocol.ClientRequestParams<"account/login/start">).pipe(
+      Effect.onError(() => Scope.close(loginScope, undefined as never))
+    )
+    if (response.type !== type) {
+      yield* Scope.close(loginScope, undefined as never)
+      return yield* new Errors.ProtocolError({
+        message: `unexpected ${type === "chatgpt" ? "ChatGPT" : "device-code"} login response: ${JSON.stringify(response)}`,
+        method: "account/login/start"
+      })
+    }
+    const loginId = (response as { readonly loginId: string }).loginId
+    const done = yield* Deferred.make<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>()
+    yield* events.pipe(
+      Stream.filter((n) =>
+        !AppServerClient.isUnknown(n) && n.method === "account/login/completed" && n.params.loginId === loginId
+      ),
+      Stream.map((n) => n.params as Schemas.AccountLoginCompletedNotification),
+      Stream.runHead,
+      Effect.flatMap((head) =>
+        head._tag === "Some"
+          ? Deferred.succeed(done, head.value)
+          : Deferred.fail(done, new Errors.TransportClosedError({ reason: "the connection closed before the login completed" }))
+      ),
+      Effect.catch((error) => Deferred.fail(done, error)),
+      Effect.ensuring(Scope.close(loginScope, undefined as never)),
+      Effect.forkIn(scope)
+    )
+    const base = {
+      loginId,
+      wait: Deferred.await(done).pipe(Effect.withSpan("LoginHandle.wait")),
+      cancel: client.request("account/login/cancel", { loginId }).pipe(Effect.withSpan("LoginHandle.cancel"))
+    }
+    return { base, response }
+  })
+
+  return Codex.of({
+    metadata: client.metadata,
+    client,
+    thread,
+    loginApiKey: Effect.fn("Codex.loginApiKey")(function*(apiKey: Redacted.Redacted<string> | string) {
+      const key = Redacted.isRedacted(apiKey) ? Redacted.value(apiKey) : apiKey
+      if (typeof key !== "string" || key.trim() === "") {
+        return yield* new Errors.InvalidOptionError({ option: "apiKey", message: "apiKey must be a non-empty string" })
+      }
+      yield* client.request("account/login/start", { type: "apiKey", apiKey: key })
+    }),
+    loginChatgpt: Effect.fn("Codex.loginChatgpt")(function*() {
+      const { base, response } = yield* startLogin("chatgpt")
+      return { ...base, authUrl: (response as { readonly authUrl: string }).authUrl }
+    }),
+    loginChatgptDeviceCode: Effect.fn("Codex.loginChatgptDeviceCode")(function*() {
+      const { base, response } = yield* startLogin("chatgptDeviceCode")
+      const r = response as { readonly verificationUrl: string; readonly userCode: string }
+      return { ...base, verificationUrl: r.verificationUrl, userCode: r.userCode }
+    }),
+    account: Effect.fn("Codex.account")(function*(options?: { readonly refreshToken?: boolean | undefined }) {
+      return yield* client.request("account/read", { refreshToken: options?.refreshToken ?? false })
+    }),
+    logout: Effect.fn("Codex.logout")(function*() {
+      yield* client.request("account/logout", null)
+    }),
+    threadStart: Effect.fn("Codex.threadStart")(function*(options: ThreadStartOptions = {}) {
+      const params = omitUndefined({
+        ...(yield* overrides(options, ApprovalMode.autoReview)),
+        ephemeral: options.ephemeral,
+        serviceName: options.serviceName,
+        sessionStartSource: options.sessionStartSource,
+        threadSource: options.threadSource
+      }) as Protocol.ClientRequestParams<"thread/start">
+      const response = yield* client.request("thread/start", params)
+      return thread(response.thread.id)
+    }),
+    threadList: Effect.fn("Codex.threadList")(function*(options: ThreadListOptions = {}) {
+      return yield* client.request("thread/list", options)
+    }),
+    threadResume: Effect.fn("Codex.threadResume")(function*(id: string, options: ThreadResumeOptions = {}) {
+      const threadIdValue = yield* threadId(id)
+      const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
+      yield* Version.gate(client.serverVersion, "thread/resume", { excludeTurns })
+      const params = omitUndefined({
+        threadId: threadIdValue,
+        ...(yield* overrides(options, undefined)),
+        excludeTurns
+      }) as Protocol.ClientRequestParams<"thread/resume">
+      const response = yield* client.request("thread/resume", params)
+      return thread(response.thread.id)
+    }),
+    threadFork: Effect.fn("Codex.threadFork")(function*(id: string, options: ThreadForkOptions = {}) {
+      const threadIdValue = yield* threadId(id)
+      const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
+      yield* Version.gate(client.serverVersion, "thread/fork", { excludeTurns })
+      const params = omitUndefined({
+        threadId: threadIdValue,
+        ...(yield* overrides(options, undefined)),
+        ephemeral: options.ephemeral,
+        threadSource: options.threadSource,
+        excludeTurns
+      }) as Protocol.ClientRequestParams<"thread/fork">
+      const response = yield* client.request("thread/fork", params)
+      return thread(response.thread.id)
+    }),
+    threadArchive: Effect.fn("Codex.threadArchive")(function*(id: string) {
+      return yield* client.request("thread/archive", { threadId: yield* threadId(id) })
+    }),
+    threadUnarchive: Effect.fn("Codex.threadUnarchive")(function*(id: string) {
+      const response = yield* client.request("thread/unarchive", { threadId: yield* threadId(id) })
+      return thread(response.thread.id)
+    }),
+    models: Effect.fn("Codex.models")(function*(options?: { readonly includeHidden?: boolean | undefined }) {
+      return yield* client.request("model/list", { includeHidden: options?.includeHidden ?? false })
+    })
+  })
+})
+
+/**
+ * A layer building `Codex` on the `AppServerClient` in context.
+ *
+ * @example
+ * ```ts
+ * const Live = Codex.layer.pipe(Layer.provide(AppServerClient.layer()), Layer.provide(myTransport))
+ * ```
+ */
+export const layer: Layer.Layer<Codex, never, AppServerClient.AppServerClient> = Layer.effect(Codex, make)

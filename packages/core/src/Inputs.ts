@@ -1,0 +1,503 @@
+/**
+ * Turn inputs: what `thread.run`, `thread.turn` and `turn.steer` accept, and their exact
+ * `UserInput` wire shapes.
+ *
+ * A plain string is text. Items can be combined in an array (strings included). An
+ * {@link ExternalMessage} (tool output with tool-level authority) is sent alone, as
+ * `turn/start.toolOutput`, and never to `turn/steer`.
+ *
+ * @example
+ * ```ts
+ * import * as Inputs from "@effect-codex/core/Inputs"
+ *
+ * thread.run("What is in this picture?")
+ * thread.run([Inputs.text("Compare these:"), Inputs.localImage("/tmp/a.png"), Inputs.image(dataUrl)])
+ * thread.run(Inputs.externalMessage("ci_status", "build #42 failed: 3 tests"))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import { InvalidOptionError } from "./Errors.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Text from the user. A plain `string` means the same.
+ *
+ * @example
+ * ```ts
+ * const input: Inputs.TextInput = Inputs.text("hello")
+ * ```
+ */
+export interface TextInput {
+  readonly _tag: "TextInput"
+  readonly text: string
+}
+
+/**
+ * An image by URL. Prefer a base64 `data:image/...` URL; http(s) URLs are deprecated by the server.
+ *
+ * @example
+ * ```ts
+ * const input: Inputs.ImageInput = Inputs.image("data:image/png;base64,iVBORw0KGgo...")
+ * ```
+ */
+export interface ImageInput {
+  readonly _tag: "ImageInput"
+  readonly url: string
+}
+
+/**
+ * An image file on the server's machine; the server reads it and sends it to the model.
+ *
+ * @example
+ * ```ts
+ * const input: Inputs.LocalImageInput = Inputs.localImage("/tmp/screenshot.png")
+ * ```
+ */
+export interface LocalImageInput {
+  readonly _tag: "LocalImageInput"
+  readonly path: string
+}
+
+/**
+ * A skill, by name and path of its `SKILL.md`; the server injects it as a user block.
+ *
+ * @example
+ * ```ts
+ * const input: Inputs.SkillInput = Inputs.skill("release", "/repo/.codex/skills/release/SKILL.md")
+ * ```
+ */
+export interface SkillInput {
+  readonly _tag: "SkillInput"
+  readonly name: string
+  readonly path: string
+}
+
+/**
+ * A mention (for example of a file or an app), by name and path.
+ *
+ * @example
+ * ```ts
+ * const input: Inputs.MentionInput = Inputs.mention("README", "/repo/README.md")
+ * ```
+ */
+export interface MentionInput {
+  readonly _tag: "MentionInput"
+  readonly name: string
+  readonly path: string
+}
+
+/**
+ * One input item.
+ *
+ * @example
+ * ```ts
+ * const items: ReadonlyArray<Inputs.InputItem> = [Inputs.text("hi"), Inputs.localImage("/tmp/a.png")]
+ * ```
+ */
+export type InputItem = TextInput | ImageInput | LocalImageInput | SkillInput | MentionInput
+
+/**
+ * User input: a string (text), an item, or an array of strings and items. This is what
+ * `turn.steer` accepts.
+ *
+ * @example
+ * ```ts
+ * const input: Inputs.Input = ["Look at this:", Inputs.localImage("/tmp/a.png")]
+ * ```
+ */
+export type Input = string | InputItem | ReadonlyArray<string | InputItem>
+
+/**
+ * What `turn.steer` accepts: {@link Input} (an {@link ExternalMessage} cannot steer a turn).
+ *
+ * @example
+ * ```ts
+ * const steer: Inputs.SteerInput = "Focus on the failing test first."
+ * ```
+ */
+export type SteerInput = Input
+
+/**
+ * One content item of an {@link ExternalMessage} (the protocol's `FunctionCallOutputContentItem`).
+ * Items pass through to the wire unchanged.
+ *
+ * @example
+ * ```ts
+ * const item: Inputs.ToolOutputContentItem = { type: "input_text", text: "exit code 0" }
+ * ```
+ */
+export type ToolOutputContentItem =
+  | { readonly type: "input_text"; readonly text: string }
+  | { readonly type: "input_image"; readonly image_url: string; readonly detail?: ImageDetail | null }
+  | { readonly type: "input_image"; readonly file_id: string; readonly detail?: ImageDetail | null }
+  | { readonly type: "input_audio"; readonly audio_url: string }
+  | { readonly type: "input_audio"; readonly file_id: string }
+  | { readonly type: "encrypted_content"; readonly encrypted_content: string }
+
+/**
+ * Image detail of an `input_image` content item.
+ *
+ * @example
+ * ```ts
+ * const detail: Inputs.ImageDetail = "high"
+ * ```
+ */
+export type ImageDetail = "auto" | "low" | "high" | "original"
+
+/**
+ * The content of an {@link ExternalMessage}: text, or structured content items.
+ *
+ * @example
+ * ```ts
+ * const content: Inputs.ExternalMessageContent = [{ type: "input_text", text: "3 tests failed" }]
+ * ```
+ */
+export type ExternalMessageContent = string | ReadonlyArray<ToolOutputContentItem>
+
+/**
+ * Content from outside the conversation (a tool, a webhook, CI…) delivered with **tool-level
+ * authority**: the server stores it as a `functionCallOutput` item and sends it to the model as a
+ * `function_call_output` named `toolName` (in `namespace`), never as user text. On an idle thread it
+ * starts a turn; during an active turn it joins that turn. It must be sent alone (not in an
+ * array), never to `turn/steer`, and `toolName` must not be blank. Requires codex ≥ 0.151.0.
+ *
+ * @example
+ * ```ts
+ * const message: Inputs.ExternalMessage = Inputs.externalMessage("ci_status", "build #42 failed")
+ * ```
+ */
+export interface ExternalMessage {
+  readonly _tag: "ExternalMessage"
+  readonly toolName: string
+  readonly content: ExternalMessageContent
+  readonly namespace?: string | undefined
+}
+
+/**
+ * What `thread.run` and `thread.turn` accept: {@link Input} or an {@link ExternalMessage}.
+ *
+ * @example
+ * ```ts
+ * const inputs: ReadonlyArray<Inputs.RunInput> = ["hi", Inputs.externalMessage("ci", "green")]
+ * ```
+ */
+export type RunInput = Input | ExternalMessage
+
+// ---------------------------------------------------------------------------------------------
+// Constructors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Text input.
+ *
+ * @example
+ * ```ts
+ * Inputs.text("hi") // { _tag: "TextInput", text: "hi" }
+ * ```
+ */
+export const text = (text: string): TextInput => ({ _tag: "TextInput", text })
+
+/**
+ * Image input by URL (preferably a `data:image/...;base64,` URL).
+ *
+ * @example
+ * ```ts
+ * Inputs.image("data:image/png;base64,iVBORw0KGgo...")
+ * ```
+ */
+export const image = (url: string): ImageInput => ({ _tag: "ImageInput", url })
+
+/**
+ * Image input from a file path on the server's machine.
+ *
+ * @example
+ * ```ts
+ * Inputs.localImage("/tmp/screenshot.png")
+ * ```
+ */
+export const localImage = (path: string): LocalImageInput => ({ _tag: "LocalImageInput", path })
+
+/**
+ * Skill input.
+ *
+ * @example
+ * ```ts
+ * Inputs.skill("release", "/repo/.codex/skills/release/SKILL.md")
+ * ```
+ */
+export const skill = (name: string, path: string): SkillInput => ({ _tag: "SkillInput", name, path })
+
+/**
+ * Mention input.
+ *
+ * @example
+ * ```ts
+ * Inputs.mention("README", "/repo/README.md")
+ * ```
+ */
+export const mention = (name: string, path: string): MentionInput => ({ _tag: "MentionInput", name, path })
+
+/**
+ * An {@link ExternalMessage}: tool output with tool-level authority.
+ *
+ * @example
+ * ```ts
+ * Inputs.externalMessage("ci_status", "build #42 failed")
+ * Inputs.externalMessage("lookup", [{ type: "input_text", text: "42" }], { namespace: "kb" })
+ * ```
+ */
+export const externalMessage = (
+  toolName: string,
+  content: ExternalMessageContent,
+  options?: { readonly namespace?: string | undefined }
+): ExternalMessage =>
+  options?.namespace === undefined
+    ? { _tag: "ExternalMessage", toolName, content }
+    : { _tag: "ExternalMessage", toolName, content, namespace: options.namespace }
+
+// ---------------------------------------------------------------------------------------------
+// Wire shapes (the protocol's `UserInput` and `TurnToolOutput`)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Wire text item. Like the Python SDK, no `text_elements` are sent (the server defaults them to `[]`).
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireTextInput = { type: "text", text: "hi" }
+ * ```
+ */
+export interface WireTextInput {
+  readonly type: "text"
+  readonly text: string
+}
+
+/**
+ * Wire image item.
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireImageInput = { type: "image", url: "data:image/png;base64,..." }
+ * ```
+ */
+export interface WireImageInput {
+  readonly type: "image"
+  readonly url: string
+}
+
+/**
+ * Wire local image item.
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireLocalImageInput = { type: "localImage", path: "/tmp/a.png" }
+ * ```
+ */
+export interface WireLocalImageInput {
+  readonly type: "localImage"
+  readonly path: string
+}
+
+/**
+ * Wire skill item.
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireSkillInput = { type: "skill", name: "release", path: "/s/SKILL.md" }
+ * ```
+ */
+export interface WireSkillInput {
+  readonly type: "skill"
+  readonly name: string
+  readonly path: string
+}
+
+/**
+ * Wire mention item.
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireMentionInput = { type: "mention", name: "README", path: "/repo/README.md" }
+ * ```
+ */
+export interface WireMentionInput {
+  readonly type: "mention"
+  readonly name: string
+  readonly path: string
+}
+
+/**
+ * One wire `UserInput` item.
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireUserInput = { type: "localImage", path: "/tmp/a.png" }
+ * ```
+ */
+export type WireUserInput = WireTextInput | WireImageInput | WireLocalImageInput | WireSkillInput | WireMentionInput
+
+/**
+ * Wire `turn/start.toolOutput` (the protocol's `TurnToolOutput`). `namespace` is omitted when unset.
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireToolOutput = { name: "ci_status", output: "build #42 failed" }
+ * ```
+ */
+export interface WireToolOutput {
+  readonly name: string
+  readonly namespace?: string
+  readonly output: ExternalMessageContent
+}
+
+/**
+ * The wire form of a turn input: the `input` items and, for an {@link ExternalMessage}, the
+ * `toolOutput` (then `input` is empty).
+ *
+ * @example
+ * ```ts
+ * const wire: Inputs.WireTurnInput = { input: [{ type: "text", text: "hi" }] }
+ * ```
+ */
+export interface WireTurnInput {
+  readonly input: ReadonlyArray<WireUserInput>
+  readonly toolOutput?: WireToolOutput
+}
+
+/**
+ * Options of {@link toWire}. `forSteer: true` rejects an {@link ExternalMessage} (the server has no
+ * way to steer with tool output).
+ *
+ * @example
+ * ```ts
+ * const options: Inputs.ToWireOptions = { forSteer: true }
+ * ```
+ */
+export interface ToWireOptions {
+  readonly forSteer?: boolean | undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversion
+// ---------------------------------------------------------------------------------------------
+
+const OPTION = "input"
+
+const fail = (message: string) => Effect.fail(new InvalidOptionError({ option: OPTION, message }))
+
+/** A short description of an unsupported value, for error messages. */
+const describe = (u: unknown): string => {
+  if (u === null) return "null"
+  if (Array.isArray(u)) return "array"
+  if (Predicate.hasProperty(u, "_tag") && typeof u._tag === "string") return u._tag
+  if (Predicate.hasProperty(u, "type") && typeof u.type === "string") {
+    return `object with type ${JSON.stringify(u.type)}`
+  }
+  return typeof u
+}
+
+const unsupported = (u: unknown, hint?: string) =>
+  fail(`unsupported input item: ${describe(u)}${hint === undefined ? "" : ` (${hint})`}`)
+
+const checkString = (value: unknown, field: string) =>
+  typeof value === "string" ? Effect.succeed(value) : fail(`${field} must be a string (got ${describe(value)})`)
+
+const itemToWire = Effect.fnUntraced(function*(item: unknown, forSteer: boolean) {
+  if (typeof item === "string") return { type: "text", text: item } satisfies WireUserInput
+  if (!Predicate.hasProperty(item, "_tag")) return yield* unsupported(item)
+  switch (item._tag) {
+    case "TextInput": {
+      const text = yield* checkString(Predicate.hasProperty(item, "text") ? item.text : undefined, "TextInput.text")
+      return { type: "text", text } satisfies WireUserInput
+    }
+    case "ImageInput": {
+      const url = yield* checkString(Predicate.hasProperty(item, "url") ? item.url : undefined, "ImageInput.url")
+      return { type: "image", url } satisfies WireUserInput
+    }
+    case "LocalImageInput": {
+      const path = yield* checkString(
+        Predicate.hasProperty(item, "path") ? item.path : undefined,
+        "LocalImageInput.path"
+      )
+      return { type: "localImage", path } satisfies WireUserInput
+    }
+    case "SkillInput":
+    case "MentionInput": {
+      const name = yield* checkString(Predicate.hasProperty(item, "name") ? item.name : undefined, `${item._tag}.name`)
+      const path = yield* checkString(Predicate.hasProperty(item, "path") ? item.path : undefined, `${item._tag}.path`)
+      return { type: item._tag === "SkillInput" ? "skill" : "mention", name, path } satisfies WireUserInput
+    }
+    case "ExternalMessage":
+      return yield* unsupported(
+        item,
+        forSteer
+          ? "turn/steer does not accept an ExternalMessage; start a turn with it instead"
+          : "an ExternalMessage must be passed alone, not inside a list"
+      )
+    default:
+      return yield* unsupported(item)
+  }
+})
+
+const isContentItem = (u: unknown): boolean => Predicate.hasProperty(u, "type") && typeof u.type === "string"
+
+const externalToWire = Effect.fnUntraced(function*(message: ExternalMessage) {
+  const { content, namespace, toolName } = message
+  if (typeof toolName !== "string" || toolName.trim() === "") {
+    return yield* fail("ExternalMessage.toolName must be a nonempty string")
+  }
+  if (namespace !== undefined && typeof namespace !== "string") {
+    return yield* fail(`ExternalMessage.namespace must be a string (got ${describe(namespace)})`)
+  }
+  if (typeof content !== "string" && !(Array.isArray(content) && content.every(isContentItem))) {
+    return yield* fail("ExternalMessage.content must be a string or an array of content items with a string type")
+  }
+  const toolOutput: WireToolOutput = namespace === undefined
+    ? { name: toolName, output: content }
+    : { name: toolName, namespace, output: content }
+  return { input: [], toolOutput } satisfies WireTurnInput
+})
+
+/**
+ * Converts a turn input to its exact wire form. Strings and `TextInput` become
+ * `{"type":"text","text":…}`; `ImageInput` `{"type":"image","url":…}`;
+ * `LocalImageInput` `{"type":"localImage","path":…}`; `SkillInput`/`MentionInput`
+ * `{"type":"skill"|"mention","name":…,"path":…}`. An {@link ExternalMessage} becomes `input: []`
+ * plus `toolOutput: {"name":…,"namespace"?:…,"output":…}`.
+ *
+ * Fails with `InvalidOptionError` (option `"input"`) on an unsupported item
+ * (`"unsupported input item: …"`), an `ExternalMessage` inside an array or with
+ * `forSteer: true`, or a blank `toolName` (`"ExternalMessage.toolName must be a nonempty string"`).
+ *
+ * @example
+ * ```ts
+ * const wire = yield* Inputs.toWire(["hi", Inputs.localImage("/tmp/a.png")])
+ * // { input: [{ type: "text", text: "hi" }, { type: "localImage", path: "/tmp/a.png" }] }
+ * ```
+ */
+export const toWire: (
+  input: RunInput,
+  options?: ToWireOptions
+) => Effect.Effect<WireTurnInput, InvalidOptionError> = Effect.fn("Inputs.toWire")(
+  function*(input: RunInput, options?: ToWireOptions) {
+    const forSteer = options?.forSteer === true
+    if (Predicate.hasProperty(input, "_tag") && input._tag === "ExternalMessage") {
+      if (forSteer) {
+        return yield* unsupported(input, "turn/steer does not accept an ExternalMessage; start a turn with it instead")
+      }
+      return yield* externalToWire(input as ExternalMessage)
+    }
+    const items: ReadonlyArray<unknown> = Array.isArray(input) ? input : [input]
+    const wire: Array<WireUserInput> = []
+    for (const item of items) {
+      wire.push(yield* itemToWire(item, forSteer))
+    }
+    return { input: wire } satisfies WireTurnInput
+  }
+)

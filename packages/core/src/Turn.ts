@@ -1,0 +1,266 @@
+/**
+ * Turns: a `TurnHandle` to stream, steer or interrupt one running turn, and the `TurnResult` that
+ * `run` collects from its events.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const handle = yield* thread.turn("Explain this repository")
+ *   yield* handle.stream.pipe(
+ *     Stream.runForEach((event) =>
+ *       event.method === "item/agentMessage/delta" ? Effect.log(event.params.delta) : Effect.void
+ *     )
+ *   )
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as AppServerClient from "./AppServerClient.ts"
+import * as Errors from "./Errors.ts"
+import type * as Schemas from "./generated/Schemas.ts"
+import * as Inputs from "./Inputs.ts"
+
+/** One event of a turn: a typed server notification (or an `UnknownNotification`). */
+export type TurnEvent = AppServerClient.Notification
+
+/** The outcome of a turn, collected from its events (python-sdk-behaviour §3.7, §4). */
+export interface TurnResult {
+  readonly id: string
+  readonly status: Schemas.TurnStatus
+  readonly error: Schemas.TurnError | null
+  /** Unix seconds. */
+  readonly startedAt: number | null
+  /** Unix seconds. */
+  readonly completedAt: number | null
+  readonly durationMs: number | null
+  /** The final answer: the last `final_answer` agent message, else the last phase-less one; never commentary. */
+  readonly finalResponse: string | null
+  /** Items from `item/completed`, in order. */
+  readonly items: ReadonlyArray<Schemas.ThreadItem>
+  /** Token usage from the last `thread/tokenUsage/updated` of the turn. */
+  readonly usage: Schemas.ThreadTokenUsage | null
+}
+
+/** A `TurnResult` whose final response was decoded with the `outputSchema` given to the turn. */
+export interface TurnResultOf<A> extends TurnResult {
+  readonly output: A
+}
+
+/** Errors a turn stream can fail with. */
+export type StreamError = Errors.TransportClosedError | Errors.TimeoutError | Errors.ProtocolError
+
+/** A running turn. */
+export interface TurnHandle {
+  readonly id: string
+  readonly threadId: string
+  /**
+   * This turn's events, ending after its `turn/completed`. The first run of the stream starts from
+   * the moment the turn was started (nothing is lost); later runs see events from when they start.
+   */
+  readonly stream: Stream.Stream<TurnEvent, StreamError>
+  /** Collects the stream into a `TurnResult`; a `failed` turn fails with `TurnFailedError`. */
+  readonly run: Effect.Effect<TurnResult, StreamError | Errors.TurnFailedError>
+  /** Adds input to the running turn (`turn/steer`). */
+  readonly steer: (
+    input: Inputs.SteerInput
+  ) => Effect.Effect<Schemas.TurnSteerResponse, AppServerClient.RequestError>
+  /** Interrupts the turn (`turn/interrupt`); the stream then ends with status `interrupted`. */
+  readonly interrupt: Effect.Effect<Schemas.TurnInterruptResponse, AppServerClient.RequestError>
+}
+
+/** Options of a turn's stream. */
+export interface StreamOptions {
+  /**
+   * The idle watchdog: when the turn stays silent this long (or its thread reports `idle` without a
+   * `turn/completed`), reconcile through `thread/read` and end the stream with what the server
+   * knows, or fail with `TimeoutError` if the server still reports the turn in progress. Off by default.
+   */
+  readonly idleTimeout?: Duration.Input | undefined
+}
+
+/**
+ * Picks the final response from completed items: walking backwards, the first agent message with
+ * phase `final_answer` wins; otherwise the last phase-less one. Commentary is never used; an empty
+ * string is kept.
+ */
+export const finalResponse = (items: ReadonlyArray<Schemas.ThreadItem>): string | null => {
+  let phaseless: string | undefined
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!
+    if (item.type !== "agentMessage") continue
+    const { phase, text } = item as { readonly phase?: string | null; readonly text: string }
+    if (phase === "final_answer") return text
+    if ((phase === null || phase === undefined) && phaseless === undefined) phaseless = text
+  }
+  return phaseless ?? null
+}
+
+/** Collects a turn's events into its result. */
+export const collect = (
+  turnId: string,
+  threadId: string,
+  events: Stream.Stream<TurnEvent, StreamError>
+): Effect.Effect<TurnResult, StreamError | Errors.TurnFailedError> =>
+  Effect.gen(function*() {
+    const items: Array<Schemas.ThreadItem> = []
+    let usage: Schemas.ThreadTokenUsage | null = null
+    let completed: Schemas.Turn | undefined
+    yield* Stream.runForEach(events, (event) => {
+      if (AppServerClient.isUnknown(event)) return Effect.void
+      switch (event.method) {
+        case "item/completed":
+          if (event.params.turnId === turnId) items.push(event.params.item)
+          break
+        case "thread/tokenUsage/updated":
+          if (event.params.turnId === turnId) usage = event.params.tokenUsage
+          break
+        case "turn/completed":
+          if (event.params.turn.id === turnId) completed = event.params.turn
+          break
+      }
+      return Effect.void
+    })
+    if (completed === undefined) {
+      return yield* new Errors.ProtocolError({ message: "turn completed event not received" })
+    }
+    const turn: Schemas.Turn = completed
+    if (turn.status === "failed") {
+      return yield* new Errors.TurnFailedError({
+        threadId,
+        turnId,
+        turnError: turn.error
+          ? {
+            message: turn.error.message || "turn failed with status failed",
+            codexErrorInfo: turn.error.codexErrorInfo,
+            additionalDetails: turn.error.additionalDetails
+          }
+          : { message: "turn failed with status failed" }
+      })
+    }
+    return {
+      id: turn.id,
+      status: turn.status,
+      error: turn.error ?? null,
+      startedAt: turn.startedAt ?? null,
+      completedAt: turn.completedAt ?? null,
+      durationMs: turn.durationMs ?? null,
+      finalResponse: finalResponse(items),
+      items,
+      usage
+    }
+  })
+
+/**
+ * Decodes a result's final response as JSON with a Schema, keeping the raw text on failure.
+ */
+export const decodeOutput = <A, I, RD>(
+  result: TurnResult,
+  schema: Schema.Codec<A, I, RD>
+): Effect.Effect<TurnResultOf<A>, Errors.StructuredOutputError, RD> =>
+  Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(result.finalResponse ?? "").pipe(
+    Effect.map((output) => ({ ...result, output })),
+    Effect.mapError((error) =>
+      new Errors.StructuredOutputError({
+        message: `the final response does not match the output schema: ${error.message}`,
+        raw: result.finalResponse
+      })
+    )
+  )
+
+const isIdle = (threadId: string) => (n: AppServerClient.Notification): boolean =>
+  !AppServerClient.isUnknown(n) && n.method === "thread/status/changed" && n.params.threadId === threadId &&
+  n.params.status.type === "idle"
+
+/** Asks the server what it knows about a turn: a synthetic `turn/completed`, or a `TimeoutError`. */
+const reconcile = (client: AppServerClient.Service, threadId: string, turnId: string, reason: string) =>
+  client.request("thread/read", { threadId, includeTurns: true }).pipe(
+    Effect.mapError((error) =>
+      error._tag === "TransportClosedError" ? error : new Errors.TimeoutError({
+        message: `turn ${turnId} ${reason}, and thread/read failed: ${error.message}`,
+        turnId
+      })
+    ),
+    Effect.flatMap((response) => {
+      const turn = response.thread.turns.find((t) => t.id === turnId)
+      if (turn === undefined || turn.status === "inProgress") {
+        return Effect.fail(
+          new Errors.TimeoutError({ message: `turn ${turnId} ${reason} and the server reports it in progress`, turnId })
+        )
+      }
+      const completedItems = turn.items.map((item): TurnEvent => ({
+        method: "item/completed",
+        params: { item, threadId, turnId, completedAtMs: 0 }
+      } as TurnEvent))
+      const done: TurnEvent = { method: "turn/completed", params: { threadId, turn } } as TurnEvent
+      return Effect.succeed([...completedItems, done])
+    }),
+    Effect.withSpan("Turn.reconcile")
+  )
+
+/** Adds the idle watchdog to a turn's events. */
+export const watchdog = (
+  client: AppServerClient.Service,
+  threadId: string,
+  turnId: string,
+  idleTimeout: Duration.Input
+) =>
+<E>(events: Stream.Stream<TurnEvent, E>): Stream.Stream<TurnEvent, E | StreamError> => {
+  const grace = Duration.min(Duration.fromInputUnsafe(idleTimeout), Duration.seconds(1))
+  const recovered = (reason: string) =>
+    Stream.unwrap(Effect.map(reconcile(client, threadId, turnId, reason), Stream.fromIterable))
+  const idle = client.notifications.pipe(
+    Stream.filter(isIdle(threadId)),
+    Stream.take(1),
+    Stream.mapEffect(() => Effect.sleep(grace)),
+    Stream.flatMap(() => recovered("reported idle without turn/completed"))
+  )
+  const silent = events.pipe(
+    Stream.timeoutOrElse({
+      duration: idleTimeout,
+      orElse: () => recovered(`was silent for ${Duration.format(Duration.fromInputUnsafe(idleTimeout))}`)
+    })
+  )
+  return Stream.merge(silent, idle, { haltStrategy: "either" }).pipe(
+    Stream.takeUntil((e) => !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId)
+  )
+}
+
+/**
+ * Builds a handle on a started turn. `subscription` is the one created when the turn started
+ * (it holds every event since the request was sent); without one, the handle subscribes now.
+ */
+export const makeHandle = (
+  client: AppServerClient.Service,
+  threadId: string,
+  turnId: string,
+  subscription: AppServerClient.TurnSubscription | undefined,
+  options: StreamOptions = {}
+): TurnHandle => {
+  let initial = subscription
+  const events: Stream.Stream<TurnEvent, StreamError> = Stream.unwrap(Effect.suspend(() => {
+    const first = initial
+    initial = undefined
+    return first ? Effect.succeed(first.events) : Effect.map(client.subscribeTurn(turnId), (s) => s.events)
+  }))
+  const stream = options.idleTimeout === undefined
+    ? events
+    : events.pipe(watchdog(client, threadId, turnId, options.idleTimeout))
+  return {
+    id: turnId,
+    threadId,
+    stream,
+    run: collect(turnId, threadId, stream).pipe(Effect.withSpan("TurnHandle.run", { attributes: { turnId } })),
+    steer: Effect.fn("TurnHandle.steer")(function*(input: Inputs.SteerInput) {
+      const wire = yield* Inputs.toWire(input, { forSteer: true })
+      return yield* client.request("turn/steer", { threadId, expectedTurnId: turnId, input: wire.input })
+    }),
+    interrupt: client.request("turn/interrupt", { threadId, turnId }).pipe(Effect.withSpan("TurnHandle.interrupt"))
+  }
+}
