@@ -9,3 +9,9 @@ export * as FakeModel from "./FakeModel.ts"
 
 /** Writes an offline `CODEX_HOME` (config.toml) that points codex at a `FakeModel`. */
 export * as CodexHome from "./CodexHome.ts"
+
+/** The real app-server against a FakeModel, in temporary folders: test layers for your programs. */
+export * as CodexTest from "./CodexTest.ts"
+
+/** An in-memory app-server for fast unit tests. */
+export * as FakeAppServer from "./FakeAppServer.ts"

@@ -1,0 +1,160 @@
+/**
+ * Finds the `codex` executable to spawn.
+ *
+ * Order: an explicit `codexBin` (it must exist and be executable; no fallback), else the native
+ * binary shipped with the pinned `@openai/codex` dependency: `@openai/codex/package.json` is
+ * resolved from this package, then `@openai/codex-<platform>-<arch>/package.json` from there, and
+ * the binary is `vendor/<target-triple>/bin/codex` (`codex.exe` on Windows). Like `codex.js`, the
+ * `vendor` directory inside `@openai/codex` itself is tried as a fallback. The native binary is
+ * spawned directly, never through `codex.js` or `npx`.
+ *
+ * For the bundled binary, the package's `codex-path` directory (helper tools such as `rg`) is
+ * reported in `pathDirs`, and `NodeTransport` prepends it to the child's PATH, as the Python SDK
+ * does. `codex-resources` (the bundled `bwrap`) is not added: codex 0.169 finds it next to itself
+ * anyway, and its "could not find bubblewrap on PATH" `configWarning` ignores that directory even
+ * when it is on PATH (checked: only a `bwrap` outside the package silences it).
+ *
+ * `CODEX_MANAGED_BY_NPM` / `CODEX_MANAGED_PACKAGE_ROOT` (set by `codex.js`) are deliberately not
+ * set: they only drive the CLI's self-update and `doctor` hints, which do not apply to a binary
+ * pinned by this SDK; the Python SDK does not set them either.
+ *
+ * @since 0.1.0
+ */
+import { CodexBinaryNotFoundError } from "@effect-codex/core/Errors"
+import * as Effect from "effect/Effect"
+import * as Fs from "node:fs"
+import { createRequire } from "node:module"
+import * as Path from "node:path"
+
+/** Where a resolved binary came from. */
+export type BinarySource = "codexBin" | "bundled"
+
+/** A `codex` executable that exists and is executable. */
+export interface ResolvedBinary {
+  /** Absolute path of the executable. */
+  readonly path: string
+  /** `"codexBin"` for an explicit path, `"bundled"` for the `@openai/codex` dependency. */
+  readonly source: BinarySource
+  /** Existing helper directories of the bundled package, to prepend to the child's PATH. */
+  readonly pathDirs: ReadonlyArray<string>
+}
+
+/** Options of {@link resolve}. */
+export interface ResolveOptions {
+  /** Explicit path; when set, nothing else is tried. */
+  readonly codexBin?: string | undefined
+  /** Module path or URL from which `@openai/codex` is resolved (default: this module). */
+  readonly from?: string | URL | undefined
+  /** Platform to resolve for (default `process.platform`). */
+  readonly platform?: string | undefined
+  /** CPU architecture to resolve for (default `process.arch`). */
+  readonly arch?: string | undefined
+}
+
+const triples: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  linux: { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" },
+  android: { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" },
+  darwin: { x64: "x86_64-apple-darwin", arm64: "aarch64-apple-darwin" },
+  win32: { x64: "x86_64-pc-windows-msvc", arm64: "aarch64-pc-windows-msvc" }
+}
+
+const packages: Readonly<Record<string, string>> = {
+  "x86_64-unknown-linux-musl": "@openai/codex-linux-x64",
+  "aarch64-unknown-linux-musl": "@openai/codex-linux-arm64",
+  "x86_64-apple-darwin": "@openai/codex-darwin-x64",
+  "aarch64-apple-darwin": "@openai/codex-darwin-arm64",
+  "x86_64-pc-windows-msvc": "@openai/codex-win32-x64",
+  "aarch64-pc-windows-msvc": "@openai/codex-win32-arm64"
+}
+
+/** The Rust target triple of the native binary for a platform/arch pair (as `codex.js` maps them). */
+export const targetTriple = (platform: string, arch: string): string | undefined => triples[platform]?.[arch]
+
+/** The npm package (an optional dependency of `@openai/codex`) that carries a triple's binary. */
+export const platformPackage = (triple: string): string | undefined => packages[triple]
+
+/** Whether `path` is an existing regular file the current user may execute. */
+export const isExecutable = (path: string): boolean => {
+  try {
+    if (!Fs.statSync(path).isFile()) return false
+    Fs.accessSync(path, Fs.constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const isDirectory = (path: string): boolean => {
+  try {
+    return Fs.statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+const requireResolve = (from: string | URL, request: string): string | undefined => {
+  try {
+    return createRequire(from).resolve(request)
+  } catch {
+    return undefined
+  }
+}
+
+const display = (from: string | URL): string => (typeof from === "string" ? from : from.href)
+
+/**
+ * Resolves the `codex` executable (see the module documentation for the order). Fails with
+ * `CodexBinaryNotFoundError` listing every path (or package lookup) that was tried.
+ */
+export const resolve: (options?: ResolveOptions | undefined) => Effect.Effect<
+  ResolvedBinary,
+  CodexBinaryNotFoundError
+> = Effect.fn("CodexBinary.resolve")(function*(options: ResolveOptions | undefined) {
+  const codexBin = options?.codexBin
+  if (codexBin !== undefined) {
+    const path = Path.resolve(codexBin)
+    if (isExecutable(path)) return { path, source: "codexBin", pathDirs: [] } satisfies ResolvedBinary
+    return yield* new CodexBinaryNotFoundError({ tried: [path] })
+  }
+  return yield* resolveBundled(options)
+})
+
+/** Resolves the native binary of the pinned `@openai/codex` dependency only. */
+export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Effect<
+  ResolvedBinary,
+  CodexBinaryNotFoundError
+> = Effect.fn("CodexBinary.resolveBundled")(function*(options: ResolveOptions | undefined) {
+  const platform = options?.platform ?? process.platform
+  const arch = options?.arch ?? process.arch
+  const from = options?.from ?? import.meta.url
+  const tried: Array<string> = []
+  const triple = targetTriple(platform, arch)
+  const pkg = triple === undefined ? undefined : platformPackage(triple)
+  if (triple === undefined || pkg === undefined) {
+    tried.push(`@openai/codex has no native binary for ${platform} ${arch}`)
+    return yield* new CodexBinaryNotFoundError({ tried })
+  }
+  const exe = platform === "win32" ? "codex.exe" : "codex"
+  const codexPackageJson = requireResolve(from, "@openai/codex/package.json")
+  if (codexPackageJson === undefined) {
+    tried.push(`@openai/codex/package.json (not resolvable from ${display(from)})`)
+    return yield* new CodexBinaryNotFoundError({ tried })
+  }
+  const vendorRoots: Array<string> = []
+  const platformPackageJson = requireResolve(codexPackageJson, `${pkg}/package.json`)
+  if (platformPackageJson === undefined) {
+    tried.push(`${pkg}/package.json (not resolvable from ${Path.dirname(codexPackageJson)})`)
+  } else {
+    vendorRoots.push(Path.join(Path.dirname(platformPackageJson), "vendor", triple))
+  }
+  vendorRoots.push(Path.join(Path.dirname(codexPackageJson), "vendor", triple))
+  for (const root of vendorRoots) {
+    const path = Path.join(root, "bin", exe)
+    tried.push(path)
+    if (isExecutable(path)) {
+      const pathDirs = [Path.join(root, "codex-path")].filter(isDirectory)
+      return { path, source: "bundled", pathDirs } satisfies ResolvedBinary
+    }
+  }
+  return yield* new CodexBinaryNotFoundError({ tried })
+})

@@ -1,0 +1,183 @@
+/**
+ * How to launch `codex app-server` and how to introduce the client to it. Mirrors the Python SDK's
+ * `CodexConfig` (camelCase), plus the Node transport's shutdown grace and stderr tail size.
+ *
+ * Every field is optional; {@link resolve} applies the defaults. {@link config} reads the same
+ * settings from the environment (`CODEX_BIN`, …) for `NodeTransport.layerConfig`.
+ *
+ * @since 0.1.0
+ */
+import { InvalidOptionError } from "@effect-codex/core/Errors"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+/** The version of this package; the default `clientVersion`. Kept equal to package.json by a test. */
+export const version = "0.1.0"
+
+/** Default `initialize.clientInfo.name`. */
+export const defaultClientName = "effect_codex"
+
+/** Default `initialize.clientInfo.title`. */
+export const defaultClientTitle = "Effect Codex SDK"
+
+/** Default grace period between SIGTERM and SIGKILL when the transport's scope closes. */
+export const defaultForceKillAfter: Duration.Input = "2 seconds"
+
+/** Default number of stderr lines kept for `TransportClosedError.stderrTail`. */
+export const defaultStderrTailLines = 50
+
+/**
+ * `--config key=value` overrides for the app-server. The value part is TOML, exactly as for the
+ * CLI's `-c` flag (`model="o3"`, `features.plugins=false`); a value that is not valid TOML is used as
+ * a literal string by codex. The record form `{ "features.plugins": false }` is turned into
+ * `key=value` entries (strings are passed as written, i.e. as TOML text).
+ */
+export type ConfigOverrides =
+  | ReadonlyArray<string>
+  | Readonly<Record<string, string | number | boolean>>
+
+/**
+ * Launch and handshake settings. All fields are optional; `undefined` means "use the default".
+ */
+export interface CodexConfig {
+  /**
+   * Path of the `codex` executable. It must exist and be executable; there is no fallback.
+   * When absent, the native binary of the pinned `@openai/codex` dependency is used.
+   */
+  readonly codexBin?: string | undefined
+  /**
+   * The full argv, used verbatim (`[program, ...args]`): no binary resolution, no `--config`, no
+   * `app-server` arguments, no PATH changes.
+   */
+  readonly launchArgsOverride?: ReadonlyArray<string> | undefined
+  /** Each entry becomes `--config <key=value>` (placed before `app-server`, as the Python SDK does). */
+  readonly configOverrides?: ConfigOverrides | undefined
+  /** Working directory of the child process (default: the current directory). */
+  readonly cwd?: string | undefined
+  /**
+   * Variables merged over a copy of the parent's environment. A variable set to `undefined` is
+   * removed from the child's environment.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  /** `initialize.clientInfo.name` (default `"effect_codex"`). */
+  readonly clientName?: string | undefined
+  /** `initialize.clientInfo.title` (default `"Effect Codex SDK"`). */
+  readonly clientTitle?: string | undefined
+  /** `initialize.clientInfo.version` (default: this package's version). */
+  readonly clientVersion?: string | undefined
+  /** `initialize.capabilities.experimentalApi` (default `true`). */
+  readonly experimentalApi?: boolean | undefined
+  /** Grace period between SIGTERM and SIGKILL when the scope closes (default `"2 seconds"`). */
+  readonly forceKillAfter?: Duration.Input | undefined
+  /** How many of the last stderr lines `TransportClosedError.stderrTail` carries (default 50). */
+  readonly stderrTailLines?: number | undefined
+}
+
+/** A {@link CodexConfig} with its defaults applied and validated. */
+export interface ResolvedCodexConfig {
+  readonly codexBin: string | undefined
+  readonly launchArgsOverride: ReadonlyArray<string> | undefined
+  readonly configOverrides: ReadonlyArray<string>
+  readonly cwd: string | undefined
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly clientName: string
+  readonly clientTitle: string
+  readonly clientVersion: string
+  readonly experimentalApi: boolean
+  readonly forceKillAfter: Duration.Duration
+  readonly stderrTailLines: number
+}
+
+/** Turns {@link ConfigOverrides} into `key=value` strings, in order. */
+export const overrideEntries = (overrides: ConfigOverrides | undefined): ReadonlyArray<string> => {
+  if (overrides === undefined) return []
+  if (isStringArray(overrides)) return overrides
+  return Object.entries(overrides).map(([key, value]) => `${key}=${String(value)}`)
+}
+
+const isStringArray = (u: ConfigOverrides): u is ReadonlyArray<string> => Array.isArray(u)
+
+const invalid = (option: string, message: string) => Effect.fail(new InvalidOptionError({ option, message }))
+
+/**
+ * Applies the defaults and validates the options (nothing is spawned).
+ *
+ * @example
+ * ```ts
+ * const resolved = yield* CodexConfig.resolve({ configOverrides: { "features.plugins": false } })
+ * resolved.configOverrides // ["features.plugins=false"]
+ * ```
+ */
+export const resolve: (config?: CodexConfig | undefined) => Effect.Effect<ResolvedCodexConfig, InvalidOptionError> =
+  Effect.fn("CodexConfig.resolve")(function*(config: CodexConfig | undefined) {
+    const c = config ?? {}
+    if (c.launchArgsOverride !== undefined && c.launchArgsOverride.length === 0) {
+      return yield* invalid("launchArgsOverride", "launchArgsOverride must contain at least the program")
+    }
+    if (c.codexBin !== undefined && c.codexBin.length === 0) {
+      return yield* invalid("codexBin", "codexBin must not be empty")
+    }
+    const configOverrides = overrideEntries(c.configOverrides)
+    for (const entry of configOverrides) {
+      if (!entry.includes("=")) {
+        return yield* invalid(
+          "configOverrides",
+          `config override ${JSON.stringify(entry)} is not of the form key=value`
+        )
+      }
+    }
+    const stderrTailLines = c.stderrTailLines ?? defaultStderrTailLines
+    if (!Number.isInteger(stderrTailLines) || stderrTailLines < 0) {
+      return yield* invalid("stderrTailLines", `stderrTailLines must be a non-negative integer, got ${stderrTailLines}`)
+    }
+    const forceKillAfter = Duration.fromInput(c.forceKillAfter ?? defaultForceKillAfter)
+    if (forceKillAfter._tag === "None" || !Duration.isFinite(forceKillAfter.value)) {
+      return yield* invalid("forceKillAfter", "forceKillAfter must be a finite duration")
+    }
+    return {
+      codexBin: c.codexBin,
+      launchArgsOverride: c.launchArgsOverride,
+      configOverrides,
+      cwd: c.cwd,
+      env: c.env ?? {},
+      clientName: c.clientName ?? defaultClientName,
+      clientTitle: c.clientTitle ?? defaultClientTitle,
+      clientVersion: c.clientVersion ?? version,
+      experimentalApi: c.experimentalApi ?? true,
+      forceKillAfter: forceKillAfter.value,
+      stderrTailLines
+    }
+  })
+
+const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> => Config.withDefault(config, undefined)
+
+/**
+ * Reads a {@link CodexConfig} from the environment (or any `ConfigProvider`). Every variable is
+ * optional:
+ *
+ * | variable | field |
+ * |---|---|
+ * | `CODEX_BIN` | `codexBin` |
+ * | `CODEX_CWD` | `cwd` |
+ * | `CODEX_CONFIG_OVERRIDES` | `configOverrides` (comma-separated `key=value`; for values containing commas use your own `Config`) |
+ * | `CODEX_CLIENT_NAME` / `CODEX_CLIENT_TITLE` / `CODEX_CLIENT_VERSION` | `clientName` / `clientTitle` / `clientVersion` |
+ * | `CODEX_EXPERIMENTAL_API` | `experimentalApi` (`true`/`false`/`1`/`0`/…) |
+ * | `CODEX_FORCE_KILL_AFTER` | `forceKillAfter` (e.g. `"5 seconds"`) |
+ * | `CODEX_STDERR_TAIL_LINES` | `stderrTailLines` |
+ *
+ * `env` and `launchArgsOverride` are not read from the environment (the child inherits the
+ * parent's environment anyway).
+ */
+export const config: Config.Config<CodexConfig> = Config.all({
+  codexBin: optional(Config.NonEmptyString("CODEX_BIN")),
+  cwd: optional(Config.NonEmptyString("CODEX_CWD")),
+  configOverrides: optional(Config.Array(Schema.String, "CODEX_CONFIG_OVERRIDES")),
+  clientName: optional(Config.String("CODEX_CLIENT_NAME")),
+  clientTitle: optional(Config.String("CODEX_CLIENT_TITLE")),
+  clientVersion: optional(Config.String("CODEX_CLIENT_VERSION")),
+  experimentalApi: optional(Config.Boolean("CODEX_EXPERIMENTAL_API")),
+  forceKillAfter: optional(Config.Duration("CODEX_FORCE_KILL_AFTER")),
+  stderrTailLines: optional(Config.Int("CODEX_STDERR_TAIL_LINES"))
+})

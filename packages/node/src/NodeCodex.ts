@@ -1,0 +1,80 @@
+/**
+ * The `Codex` service on Node: spawns `codex app-server` as a scoped resource, performs the
+ * handshake, and provides `Codex`, the low-level `AppServerClient`, and the process facts
+ * (`NodeTransport.ProcessInfo`). Closing the layer's scope ends the process (stdin closed,
+ * SIGTERM, then SIGKILL after `forceKillAfter`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Codex } from "@effect-codex/core"
+ * import { NodeCodex } from "@effect-codex/node"
+ *
+ * const program = Effect.gen(function*() {
+ *   const codex = yield* Codex.Codex
+ *   const thread = yield* codex.threadStart()
+ *   return yield* thread.run("Hello")
+ * })
+ *
+ * program.pipe(Effect.provide(NodeCodex.layer({ configOverrides: { model: '"gpt-5.5"' } })), Effect.runPromise)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as AppServerClient from "@effect-codex/core/AppServerClient"
+import * as Codex from "@effect-codex/core/Codex"
+import type { Transport } from "@effect-codex/core/Transport"
+import * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as CodexConfig from "./CodexConfig.ts"
+import * as NodeTransport from "./NodeTransport.ts"
+
+/** Launch settings (`CodexConfig`) plus client options. */
+export interface Options extends CodexConfig.CodexConfig {
+  /** Default timeout of every request except `turn/start` (none by default). */
+  readonly requestTimeout?: Duration.Input | undefined
+  /** Notification methods the server should not send at all. */
+  readonly optOutNotificationMethods?: ReadonlyArray<string> | undefined
+}
+
+/** Everything `layer` provides. */
+export type Services = Codex.Codex | AppServerClient.AppServerClient | NodeTransport.ProcessInfo | Transport
+
+/** Errors of building the layer: spawning, or the handshake. */
+export type LayerError = NodeTransport.SpawnError | AppServerClient.RequestError
+
+/** The `AppServerClient` options derived from a config. */
+export const clientOptions = (options: Options = {}): AppServerClient.Options => ({
+  clientInfo: {
+    name: options.clientName ?? CodexConfig.defaultClientName,
+    title: options.clientTitle ?? CodexConfig.defaultClientTitle,
+    version: options.clientVersion ?? CodexConfig.version
+  },
+  experimentalApi: options.experimentalApi ?? true,
+  optOutNotificationMethods: options.optOutNotificationMethods,
+  requestTimeout: options.requestTimeout
+})
+
+/**
+ * `Codex` (and `AppServerClient`, `Transport`, `ProcessInfo`) backed by a spawned `codex app-server`.
+ */
+export const layer = (options: Options = {}): Layer.Layer<Services, LayerError> =>
+  Codex.layer.pipe(
+    Layer.provideMerge(AppServerClient.layer(clientOptions(options))),
+    Layer.provideMerge(NodeTransport.layer(options))
+  )
+
+/**
+ * Like `layer`, reading the launch settings from `Config` (`CODEX_BIN`, … see `CodexConfig.config`).
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.provide(NodeCodex.layerConfig()))
+ * ```
+ */
+export const layerConfig = (
+  config: Config.Wrap<CodexConfig.CodexConfig> = CodexConfig.config
+): Layer.Layer<Services, LayerError | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(Config.unwrap(config), (c) => layer(c)))

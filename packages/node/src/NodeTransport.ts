@@ -1,0 +1,462 @@
+/**
+ * The stdio transport: `codex app-server` as a child process, one JSON message per line on its
+ * stdin/stdout. It is a scoped resource: building it spawns the process, closing the scope ends
+ * its stdin, sends SIGTERM to its process group and SIGKILL after `forceKillAfter`.
+ *
+ * - Exactly one writer fiber owns the child's stdin; `send` enqueues a line on a bounded queue
+ *   (backpressure when the child stops reading), so writes are serialized and never interleave.
+ * - stdout is decoded as UTF-8 and split into lines (partial lines across chunks and very long
+ *   lines are fine); `incoming` is the stream of those lines.
+ * - stderr is always drained: its last lines are kept for `TransportClosedError.stderrTail` and each
+ *   line is logged at debug level.
+ * - When the process exits or its stdout ends, `incoming` fails with `TransportClosedError`
+ *   (exit code or signal, stderr tail) after the lines already read, and `send` fails with the
+ *   same error.
+ *
+ * This is the only module of the SDK that uses `effect/process` (marked unstable).
+ *
+ * @since 0.1.0
+ */
+import * as Errors from "@effect-codex/core/Errors"
+import { Transport } from "@effect-codex/core/Transport"
+import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
+import type * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as PlatformError from "effect/PlatformError"
+import * as ChildProcess from "effect/process/ChildProcess"
+import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as CodexBinary from "./CodexBinary.ts"
+import * as CodexConfig from "./CodexConfig.ts"
+
+// =============================================================================
+// Models
+// =============================================================================
+
+/** How the child process ended: an exit code, or the signal that killed it. */
+export interface ProcessExit {
+  readonly exitCode: number | undefined
+  readonly signal: string | undefined
+}
+
+/**
+ * Node-specific facts about the spawned app-server, provided next to `Transport` by
+ * {@link layer}. Useful for diagnostics and tests.
+ */
+export class ProcessInfo extends Context.Service<ProcessInfo, {
+  /** OS process id of the app-server (also its process-group id on POSIX). */
+  readonly pid: number
+  /** The argv that was spawned (`[program, ...args]`). */
+  readonly argv: ReadonlyArray<string>
+  /** Waits for the process to exit (also usable after the scope has closed). */
+  readonly exit: Effect.Effect<ProcessExit>
+  /** The last stderr lines read so far (at most `stderrTailLines`). */
+  readonly stderrTail: Effect.Effect<ReadonlyArray<string>>
+}>()("@effect-codex/node/NodeTransport/ProcessInfo") {}
+
+/** What {@link make} returns: the core `Transport` and the {@link ProcessInfo} of its process. */
+export interface NodeTransport {
+  readonly transport: Transport["Service"]
+  readonly process: ProcessInfo["Service"]
+}
+
+/** The command line and environment used to spawn the app-server (see {@link launchCommand}). */
+export interface LaunchCommand {
+  /** The program (an absolute path unless `launchArgsOverride` says otherwise). */
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly cwd: string | undefined
+  /** Variables merged over the parent's environment (`undefined` removes a variable). */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** The resolved binary, unless `launchArgsOverride` was used. */
+  readonly binary: CodexBinary.ResolvedBinary | undefined
+}
+
+/** Errors of spawning the transport. */
+export type SpawnError = Errors.CodexBinaryNotFoundError | Errors.InvalidOptionError | Errors.TransportClosedError
+
+// =============================================================================
+// Command line
+// =============================================================================
+
+/** The arguments after the program: `--config k=v`…, then `app-server --listen stdio://`. */
+export const appServerArgs = (configOverrides: ReadonlyArray<string>): ReadonlyArray<string> => [
+  ...configOverrides.flatMap((kv) => ["--config", kv]),
+  "app-server",
+  "--listen",
+  "stdio://"
+]
+
+/**
+ * Prepends `dirs` to the PATH of an environment (`base` overridden by `overrides`), dropping
+ * existing entries equal to them and empty entries, as the Python SDK does. On Windows the key is
+ * `Path` if present, otherwise the last key spelled `PATH` in any case; other PATH-like keys are
+ * removed. Returns the variables to merge over the parent's environment.
+ */
+export const prependPath = (
+  overrides: Readonly<Record<string, string | undefined>>,
+  dirs: ReadonlyArray<string>,
+  options?: {
+    readonly base?: Readonly<Record<string, string | undefined>> | undefined
+    readonly platform?: string | undefined
+  }
+): Readonly<Record<string, string | undefined>> => {
+  if (dirs.length === 0) return overrides
+  const platform = options?.platform ?? process.platform
+  const merged: Record<string, string | undefined> = { ...(options?.base ?? process.env), ...overrides }
+  const delimiter = platform === "win32" ? ";" : ":"
+  let key = "PATH"
+  const result: Record<string, string | undefined> = { ...overrides }
+  if (platform === "win32") {
+    const pathKeys = Object.keys(merged).filter((k) => k.toUpperCase() === "PATH" && merged[k] !== undefined)
+    key = pathKeys.includes("Path") ? "Path" : pathKeys.at(-1) ?? "PATH"
+    for (const k of pathKeys) if (k !== key) result[k] = undefined
+  }
+  const current = (merged[key] ?? "").split(delimiter).filter((entry) => entry.length > 0 && !dirs.includes(entry))
+  result[key] = [...dirs, ...current].join(delimiter)
+  return result
+}
+
+/**
+ * Builds the command line of the app-server from a resolved config (python-sdk-behaviour §1.3):
+ * `launchArgsOverride` verbatim, or `[codex, --config k=v…, app-server, --listen, stdio://]` with the
+ * bundled helper directories prepended to PATH when the binary is the bundled one.
+ */
+export const launchCommand: (
+  config: CodexConfig.ResolvedCodexConfig
+) => Effect.Effect<LaunchCommand, Errors.CodexBinaryNotFoundError | Errors.InvalidOptionError> = Effect
+  .fn("NodeTransport.launchCommand")(function*(config: CodexConfig.ResolvedCodexConfig) {
+    if (config.cwd !== undefined && !isDirectory(config.cwd)) {
+      return yield* new Errors.InvalidOptionError({
+        option: "cwd",
+        message: `cwd ${JSON.stringify(config.cwd)} is not an existing directory`
+      })
+    }
+    const cwd = config.cwd === undefined ? undefined : Path.resolve(config.cwd)
+    if (config.launchArgsOverride !== undefined) {
+      const [command, ...args] = config.launchArgsOverride
+      return { command: command!, args, cwd, env: config.env, binary: undefined } satisfies LaunchCommand
+    }
+    const binary = yield* CodexBinary.resolve({ codexBin: config.codexBin })
+    return {
+      command: binary.path,
+      args: appServerArgs(config.configOverrides),
+      cwd,
+      env: prependPath(config.env, binary.pathDirs),
+      binary
+    } satisfies LaunchCommand
+  })
+
+const isDirectory = (path: string): boolean => {
+  try {
+    return Fs.statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+/** Lines the transport buffers for `incoming` before it stops reading the child's stdout. */
+const incomingCapacity = 4096
+/** Messages `send` may enqueue before it waits for the writer. */
+const outboundCapacity = 4096
+/** Longest stderr line kept in the tail (longer ones are cut). */
+const maxTailLineLength = 8192
+
+const encoder = new TextEncoder()
+
+/**
+ * Spawns `codex app-server` and returns the transport. Scoped: closing the scope ends stdin, sends
+ * SIGTERM to the process group and SIGKILL after `forceKillAfter`. Needs a `ChildProcessSpawner`
+ * (see {@link spawnerLayer}).
+ *
+ * @example
+ * ```ts
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const { transport } = yield* NodeTransport.make({ cwd: "/tmp" })
+ *   yield* transport.send(JSON.stringify({ id: 1, method: "initialize", params }))
+ * })).pipe(Effect.provide(NodeTransport.spawnerLayer))
+ * ```
+ */
+export const make: (
+  config?: CodexConfig.CodexConfig | undefined
+) => Effect.Effect<NodeTransport, SpawnError, Scope.Scope | ChildProcessSpawner.ChildProcessSpawner> = Effect.fn(
+  "NodeTransport.make"
+)(function*(config: CodexConfig.CodexConfig | undefined) {
+  const resolved = yield* CodexConfig.resolve(config)
+  const launch = yield* launchCommand(resolved)
+  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+  const argv = [launch.command, ...launch.args]
+  const handle = yield* spawner.spawn(ChildProcess.make(launch.command, launch.args, {
+    cwd: launch.cwd,
+    env: launch.env,
+    extendEnv: true,
+    forceKillAfter: resolved.forceKillAfter,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe"
+  })).pipe(Effect.mapError((error) => spawnError(launch, error)))
+  yield* Effect.annotateCurrentSpan({ "codex.pid": handle.pid, "codex.command": launch.command })
+  return yield* attach(handle, argv, resolved)
+})
+
+const spawnError = (launch: LaunchCommand, error: PlatformError.PlatformError): SpawnError => {
+  const reason = error.reason
+  if (reason._tag === "NotFound" && reason.method === "spawn") {
+    return new Errors.CodexBinaryNotFoundError({ tried: [launch.command] })
+  }
+  if (reason._tag !== "BadArgument" && reason.method === "access") {
+    return new Errors.InvalidOptionError({ option: "cwd", message: error.message })
+  }
+  return new Errors.TransportClosedError({ reason: `failed to spawn ${launch.command}: ${error.message}` })
+}
+
+/** Parses Node's exit information out of the spawner's `exitCode` result. */
+const toProcessExit = (exit: Exit.Exit<ChildProcessSpawner.ExitCode, PlatformError.PlatformError>): ProcessExit => {
+  if (Exit.isSuccess(exit)) return { exitCode: exit.value, signal: undefined }
+  const error = Exit.findErrorOption(exit)
+  if (error._tag === "Some") {
+    // The Node spawner reports a signal death as "… receipt of signal: 'SIGKILL'" (no structured field).
+    const text = [error.value.message, causeMessage(error.value.reason.cause)].join(" ")
+    const match = /signal: '?([A-Z0-9]+)'?/.exec(text)
+    if (match !== null) return { exitCode: undefined, signal: match[1] }
+  }
+  return { exitCode: undefined, signal: undefined }
+}
+
+const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+const makeTail = (size: number) => {
+  const lines: Array<string> = []
+  return {
+    push(line: string): void {
+      if (size === 0) return
+      lines.push(
+        line.length > maxTailLineLength
+          ? `${line.slice(0, maxTailLineLength)}… (${line.length - maxTailLineLength} more characters)`
+          : line
+      )
+      if (lines.length > size) lines.shift()
+    },
+    snapshot: (): ReadonlyArray<string> => lines.slice()
+  }
+}
+
+/** Wires a spawned handle into a `Transport` (stdin writer, stdout reader, stderr drain, close detection). */
+const attach = Effect.fnUntraced(function*(
+  handle: ChildProcessSpawner.ChildProcessHandle,
+  argv: ReadonlyArray<string>,
+  config: CodexConfig.ResolvedCodexConfig
+) {
+  const pid: number = handle.pid
+  const tail = makeTail(config.stderrTailLines)
+  const annotate = Effect.annotateLogs({ "codex.pid": pid })
+
+  const closed = yield* Deferred.make<Errors.TransportClosedError>()
+  const incoming = yield* Queue.bounded<string, Errors.TransportClosedError>(incomingCapacity)
+  const outbound = yield* Queue.bounded<string, Cause.Done>(outboundCapacity)
+
+  // What is known about the end of the process, filled in by the fibers below.
+  const exitDone = yield* Deferred.make<void>()
+  const stdoutDone = yield* Deferred.make<void>()
+  const stderrDone = yield* Deferred.make<void>()
+  const writerFailed = yield* Deferred.make<void>()
+  const state: {
+    exit: ProcessExit | undefined
+    stdout: { readonly error: string | undefined } | undefined
+    writeError: string | undefined
+  } = { exit: undefined, stdout: undefined, writeError: undefined }
+
+  const exitInfo = Effect.map(Effect.exit(handle.exitCode), toProcessExit)
+
+  const close = (error: Errors.TransportClosedError) =>
+    Effect.gen(function*() {
+      if (!(yield* Deferred.succeed(closed, error))) return
+      // Stop accepting sends before anyone can observe the failure of `incoming`.
+      yield* Queue.shutdown(outbound)
+      yield* Queue.fail(incoming, error)
+    })
+
+  const closeError = (fallbackReason: string): Errors.TransportClosedError => {
+    const stderrTail = tail.snapshot()
+    const fields = stderrTail.length > 0 ? { stderrTail } : {}
+    const exit = state.exit
+    if (exit !== undefined) {
+      return new Errors.TransportClosedError({
+        reason: "app-server process exited",
+        ...(exit.exitCode === undefined ? {} : { exitCode: exit.exitCode }),
+        ...(exit.signal === undefined ? {} : { signal: exit.signal }),
+        ...fields
+      })
+    }
+    if (state.stdout !== undefined) {
+      return new Errors.TransportClosedError({
+        reason: state.stdout.error === undefined
+          ? "app-server closed its stdout"
+          : `reading app-server stdout failed: ${state.stdout.error}`,
+        ...fields
+      })
+    }
+    if (state.writeError !== undefined) {
+      const reason = `writing to app-server stdin failed: ${state.writeError}`
+      return new Errors.TransportClosedError({ reason, ...fields })
+    }
+    return new Errors.TransportClosedError({ reason: fallbackReason, ...fields })
+  }
+
+  // Exit watcher.
+  yield* Effect.forkScoped(Effect.flatMap(exitInfo, (exit) => {
+    state.exit = exit
+    return Deferred.succeed(exitDone, undefined)
+  }))
+
+  // stderr: always drained, tail kept, every line logged at debug level.
+  yield* handle.stderr.pipe(
+    Stream.decodeText(),
+    Stream.splitLines,
+    Stream.runForEach((line) => {
+      tail.push(line)
+      return Effect.logDebug(line)
+    }),
+    Effect.catchCause((cause) => Effect.logDebug("reading app-server stderr failed", cause)),
+    Effect.ensuring(Deferred.succeed(stderrDone, undefined)),
+    Effect.annotateLogs({ "codex.pid": pid, "codex.stream": "stderr" }),
+    Effect.forkScoped
+  )
+
+  // stdout: one line per message, into the bounded incoming queue (backpressure on the child).
+  yield* handle.stdout.pipe(
+    Stream.decodeText(),
+    Stream.splitLines,
+    Stream.runForEachArray((lines) => Queue.offerAll(incoming, lines)),
+    Effect.matchEffect({
+      onFailure: (error) => {
+        state.stdout = { error: error.message }
+        return Deferred.succeed(stdoutDone, undefined)
+      },
+      onSuccess: () => {
+        state.stdout = { error: undefined }
+        return Deferred.succeed(stdoutDone, undefined)
+      }
+    }),
+    Effect.forkScoped
+  )
+
+  // The only writer of stdin. A batch of queued lines becomes one write.
+  const writer = yield* Stream.fromQueue(outbound).pipe(
+    Stream.mapArray((lines) => [encoder.encode(lines.join("\n") + "\n")] as const),
+    Stream.run(handle.stdin),
+    Effect.catch((error) => {
+      state.writeError = error.message
+      return Deferred.succeed(writerFailed, undefined)
+    }),
+    annotate,
+    Effect.forkScoped
+  )
+
+  // Close detection: the process exits, stdout ends or stdin breaks; then wait (bounded) for the
+  // rest so the error carries the exit status and the complete stderr tail.
+  yield* Effect.gen(function*() {
+    yield* Effect.raceAll([
+      Deferred.await(exitDone),
+      Deferred.await(stdoutDone),
+      Deferred.await(writerFailed)
+    ])
+    yield* Effect.all([Deferred.await(exitDone), Deferred.await(stdoutDone), Deferred.await(stderrDone)], {
+      concurrency: "unbounded",
+      discard: true
+    }).pipe(Effect.timeoutOption(config.forceKillAfter))
+    const error = closeError("app-server transport closed")
+    yield* Effect.logDebug("app-server transport closed", error.message)
+    yield* close(error)
+  }).pipe(annotate, Effect.forkScoped)
+
+  // Runs first when the scope closes: fail everything, then end stdin (the writer's sink ends or
+  // destroys it) before the spawner's finalizer sends SIGTERM / SIGKILL to the process group.
+  yield* Effect.addFinalizer(() =>
+    Effect.gen(function*() {
+      yield* close(closeError("app-server transport closed (scope closed)"))
+      yield* Fiber.interrupt(writer)
+    })
+  )
+
+  const failClosed = Effect.flatMap(Deferred.await(closed), Effect.fail)
+  const send = (line: string): Effect.Effect<void, Errors.TransportClosedError> =>
+    Effect.suspend(() => {
+      if (line.includes("\n")) {
+        return Effect.die(new globalThis.Error("Transport.send: a message must not contain a newline"))
+      }
+      if (Deferred.isDoneUnsafe(closed)) return failClosed
+      return Effect.flatMap(Queue.offer(outbound, line), (offered) => offered ? Effect.void : failClosed)
+    })
+
+  const transport = Transport.of({ send, incoming: Stream.fromQueue(incoming) })
+  const info = ProcessInfo.of({
+    pid,
+    argv,
+    exit: exitInfo,
+    stderrTail: Effect.sync(tail.snapshot)
+  })
+  return { transport, process: info } satisfies NodeTransport
+})
+
+// =============================================================================
+// Layers
+// =============================================================================
+
+/**
+ * The Node `ChildProcessSpawner` (from `@effect/platform-node-shared`, without the `redis` peer of
+ * `@effect/platform-node`).
+ */
+export const spawnerLayer: Layer.Layer<ChildProcessSpawner.ChildProcessSpawner> = NodeChildProcessSpawner.layer.pipe(
+  Layer.provide([NodeFileSystem.layer, NodePath.layer])
+)
+
+/**
+ * `Transport` and {@link ProcessInfo} for a spawned app-server, with a caller-provided
+ * `ChildProcessSpawner` (e.g. a fake one in tests).
+ */
+export const layerWithSpawner = (
+  config?: CodexConfig.CodexConfig | undefined
+): Layer.Layer<Transport | ProcessInfo, SpawnError, ChildProcessSpawner.ChildProcessSpawner> =>
+  Layer.effectContext(
+    Effect.map(make(config), ({ process, transport }) =>
+      Context.make(Transport, transport).pipe(Context.add(ProcessInfo, process)))
+  )
+
+/**
+ * `Transport` and {@link ProcessInfo} for a spawned `codex app-server` (Node spawner included).
+ * The process lives as long as the layer.
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.provide(NodeTransport.layer({ configOverrides: ["features.plugins=false"] })))
+ * ```
+ */
+export const layer = (
+  config?: CodexConfig.CodexConfig | undefined
+): Layer.Layer<Transport | ProcessInfo, SpawnError> => layerWithSpawner(config).pipe(Layer.provide(spawnerLayer))
+
+/**
+ * Like {@link layer}, reading the config from a `Config` (default {@link CodexConfig.config}:
+ * `CODEX_BIN`, `CODEX_CWD`, …).
+ */
+export const layerConfig = (
+  config: Config.Wrap<CodexConfig.CodexConfig> = CodexConfig.config
+): Layer.Layer<Transport | ProcessInfo, SpawnError | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(Config.unwrap(config), layer))

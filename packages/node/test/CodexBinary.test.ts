@@ -1,0 +1,99 @@
+import * as Errors from "@effect-codex/core/Errors"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as CodexBinary from "../src/CodexBinary.ts"
+
+const tmpDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-codex-bin-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+describe("CodexBinary", () => {
+  it("maps platforms to target triples and packages like codex.js", () => {
+    expect(CodexBinary.targetTriple("linux", "x64")).toBe("x86_64-unknown-linux-musl")
+    expect(CodexBinary.targetTriple("linux", "arm64")).toBe("aarch64-unknown-linux-musl")
+    expect(CodexBinary.targetTriple("android", "arm64")).toBe("aarch64-unknown-linux-musl")
+    expect(CodexBinary.targetTriple("darwin", "x64")).toBe("x86_64-apple-darwin")
+    expect(CodexBinary.targetTriple("darwin", "arm64")).toBe("aarch64-apple-darwin")
+    expect(CodexBinary.targetTriple("win32", "x64")).toBe("x86_64-pc-windows-msvc")
+    expect(CodexBinary.targetTriple("win32", "arm64")).toBe("aarch64-pc-windows-msvc")
+    expect(CodexBinary.targetTriple("linux", "ia32")).toBeUndefined()
+    expect(CodexBinary.targetTriple("aix", "ppc64")).toBeUndefined()
+    expect(CodexBinary.platformPackage("x86_64-unknown-linux-musl")).toBe("@openai/codex-linux-x64")
+    expect(CodexBinary.platformPackage("aarch64-apple-darwin")).toBe("@openai/codex-darwin-arm64")
+  })
+
+  it.effect("resolves the native binary of the pinned @openai/codex", () =>
+    Effect.gen(function*() {
+      const binary = yield* CodexBinary.resolve()
+      expect(binary.source).toBe("bundled")
+      expect(binary.path).toMatch(/vendor\/x86_64-unknown-linux-musl\/bin\/codex$/)
+      expect(CodexBinary.isExecutable(binary.path)).toBe(true)
+      expect(binary.pathDirs).toEqual([Path.join(Path.dirname(Path.dirname(binary.path)), "codex-path")])
+      // The pinned version is the one in this package's package.json.
+      const pkg = JSON.parse(Fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+        dependencies: Record<string, string>
+      }
+      const vendored = JSON.parse(
+        Fs.readFileSync(Path.join(Path.dirname(Path.dirname(binary.path)), "codex-package.json"), "utf8")
+      ) as { version: string }
+      expect(vendored.version).toBe(pkg.dependencies["@openai/codex"])
+    }))
+
+  it.effect("an explicit codexBin is used as is, with no PATH changes", () =>
+    Effect.gen(function*() {
+      const binary = yield* CodexBinary.resolve({ codexBin: process.execPath })
+      expect(binary).toEqual({ path: process.execPath, source: "codexBin", pathDirs: [] })
+    }))
+
+  it.effect("an explicit codexBin that is missing, a directory or not executable is not found (no fallback)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tmpDir
+      const plain = Path.join(dir, "codex")
+      Fs.writeFileSync(plain, "#!/bin/sh\n", { mode: 0o644 })
+      for (const candidate of [Path.join(dir, "missing"), dir, plain]) {
+        const error = yield* Effect.flip(CodexBinary.resolve({ codexBin: candidate }))
+        expect(error).toBeInstanceOf(Errors.CodexBinaryNotFoundError)
+        expect(error.tried).toEqual([candidate])
+      }
+    }))
+
+  it.effect("without @openai/codex in reach, the error names the lookup", () =>
+    Effect.gen(function*() {
+      const dir = yield* tmpDir
+      const error = yield* Effect.flip(CodexBinary.resolve({ from: Path.join(dir, "index.js") }))
+      expect(error.tried).toEqual([`@openai/codex/package.json (not resolvable from ${Path.join(dir, "index.js")})`])
+      expect(error.message).toContain("codex binary not found")
+    }))
+
+  it.effect("a missing platform package lists every path tried", () =>
+    Effect.gen(function*() {
+      // A fake install: node_modules/@openai/codex without its optional platform package.
+      const dir = yield* tmpDir
+      const pkgDir = Path.join(dir, "node_modules", "@openai", "codex")
+      Fs.mkdirSync(pkgDir, { recursive: true })
+      Fs.writeFileSync(Path.join(pkgDir, "package.json"), JSON.stringify({ name: "@openai/codex", version: "0.0.0" }))
+      const from = Path.join(dir, "index.js")
+      const error = yield* Effect.flip(CodexBinary.resolve({ from, platform: "darwin", arch: "arm64" }))
+      expect(error.tried).toEqual([
+        `@openai/codex-darwin-arm64/package.json (not resolvable from ${Fs.realpathSync(pkgDir)})`,
+        Path.join(Fs.realpathSync(pkgDir), "vendor", "aarch64-apple-darwin", "bin", "codex")
+      ])
+      // codex.js's fallback location works.
+      const bin = Path.join(pkgDir, "vendor", "aarch64-apple-darwin", "bin")
+      Fs.mkdirSync(bin, { recursive: true })
+      Fs.writeFileSync(Path.join(bin, "codex"), "#!/bin/sh\n", { mode: 0o755 })
+      const found = yield* CodexBinary.resolve({ from, platform: "darwin", arch: "arm64" })
+      expect(found.path).toBe(Path.join(Fs.realpathSync(bin), "codex"))
+      expect(found.pathDirs).toEqual([])
+    }))
+
+  it.effect("an unsupported platform is reported", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(CodexBinary.resolve({ platform: "aix", arch: "ppc64" }))
+      expect(error.tried).toEqual(["@openai/codex has no native binary for aix ppc64"])
+    }))
+})
