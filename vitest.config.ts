@@ -1,11 +1,13 @@
 import { defineConfig } from "vitest/config"
 
+/** One vitest project per package; real-binary tests run in forks so each gets its own process. */
 export default defineConfig({
   test: {
-    projects: ["packages/*"].map((glob) => ({
+    projects: ["core", "node", "testing"].map((name) => ({
       extends: true,
-      test: { include: [`${glob}/test/**/*.test.ts`] }
+      test: { name, include: [`packages/${name}/test/**/*.test.ts`] }
     })),
+    pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 60_000
   }

@@ -191,7 +191,7 @@ const normalize = (s: Node): Node => {
 
 const docs: Record<string, string> = {}
 const normalized: Record<string, Node> = {}
-for (const name of Object.keys(definitions).sort()) {
+for (const name of Object.keys(definitions).toSorted()) {
   const def = definitions[name]!
   if (typeof def.description === "string") docs[name] = def.description
   normalized[name] = mapSchema(def, normalize) as Node
@@ -249,7 +249,7 @@ const skip = new Set([
   "JSONRPCError",
   "JSONRPCErrorError"
 ])
-const names = Object.keys(normalized).filter((n) => !skip.has(n)).sort()
+const names = Object.keys(normalized).filter((n) => !skip.has(n)).toSorted()
 const document = JsonSchema.fromSchemaDraft07({
   $schema: "http://json-schema.org/draft-07/schema#",
   definitions: normalized

@@ -1,0 +1,64 @@
+import { Codex } from "@effect-codex/core"
+import { NodeTransport } from "@effect-codex/node"
+import { CodexTest, FakeModel } from "@effect-codex/testing"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import * as fs from "node:fs"
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** What one test layer used: its folders, port and pid, read while it was alive. */
+const snapshot = Effect.gen(function*() {
+  const dirs = yield* CodexTest.CodexTest
+  const model = yield* FakeModel.FakeModel
+  const proc = yield* NodeTransport.ProcessInfo
+  const codex = yield* Codex.Codex
+  const thread = yield* codex.threadStart({ cwd: dirs.workspace })
+  yield* model.enqueue(FakeModel.message("ok"))
+  const result = yield* thread.run("hello")
+  return { ...dirs, port: model.port, pid: proc.pid, answer: result.finalResponse }
+})
+
+describe("CodexTest.layer", () => {
+  it.live("removes its folders and its process when the scope closes", () =>
+    Effect.gen(function*() {
+      const used = yield* Effect.scoped(Layer.build(CodexTest.layer()).pipe(
+        Effect.flatMap((context) => snapshot.pipe(Effect.provide(context)))
+      ))
+      expect(used.answer).toBe("ok")
+      expect(fs.existsSync(used.codexHome)).toBe(false)
+      expect(fs.existsSync(used.workspace)).toBe(false)
+      expect(isAlive(used.pid)).toBe(false)
+    }))
+
+  it.live("gives concurrent tests their own port, home, workspace and process", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Effect.all(
+        [snapshot.pipe(Effect.provide(CodexTest.layer())), snapshot.pipe(Effect.provide(CodexTest.layer()))],
+        { concurrency: 2 }
+      )
+      expect(a.answer).toBe("ok")
+      expect(b.answer).toBe("ok")
+      expect(a.port).not.toBe(b.port)
+      expect(a.codexHome).not.toBe(b.codexHome)
+      expect(a.workspace).not.toBe(b.workspace)
+      expect(a.pid).not.toBe(b.pid)
+    }))
+
+  it.live("writes the offline config for its FakeModel", () =>
+    Effect.gen(function*() {
+      const { codexHome } = yield* CodexTest.CodexTest
+      const model = yield* FakeModel.FakeModel
+      const config = fs.readFileSync(`${codexHome}/config.toml`, "utf8")
+      expect(config).toContain(`base_url = "http://127.0.0.1:${model.port}/v1"`)
+      expect(config).toContain("plugins = false")
+      expect(config).toContain("requires_openai_auth = true")
+    }).pipe(Effect.provide(CodexTest.layer({ requiresAuth: true }))))
+})
