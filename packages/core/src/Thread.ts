@@ -88,10 +88,14 @@ export interface Thread {
 
 const isEffectSchema = (u: unknown): u is Schema.Top => Schema.isSchema(u)
 
-/** The JSON Schema sent for an `outputSchema`: as is, or derived from an Effect Schema. */
+/**
+ * The JSON Schema sent for an `outputSchema`: as is, or derived from an Effect Schema. Objects of a
+ * derived schema get `additionalProperties: false`, which the model's strict structured outputs
+ * (`"strict": true`, as codex sends them) require.
+ */
 export const outputJsonSchema = (outputSchema: JsonSchemaObject | Schema.Top): JsonSchemaObject => {
   if (!isEffectSchema(outputSchema)) return outputSchema
-  const document = Schema.toJsonSchemaDocument(outputSchema)
+  const document = Schema.toJsonSchemaDocument(outputSchema, { onExcessProperty: "error" })
   const defs = document.definitions
   return Object.keys(defs).length > 0
     ? { ...document.schema, $defs: defs } as JsonSchemaObject
@@ -115,7 +119,10 @@ export const turnStartParams = Effect.fnUntraced(function*(
   const sandboxPolicy = options.sandbox === undefined ? undefined : yield* Sandbox.toTurnPolicy(options.sandbox)
   yield* optionalString("source", options.source)
   yield* optionalString("turnServiceTier", options.turnServiceTier)
-  if (options.outputSchema !== undefined && !Predicate.isObject(options.outputSchema)) {
+  if (
+    options.outputSchema !== undefined && !Predicate.isObject(options.outputSchema) &&
+    !isEffectSchema(options.outputSchema)
+  ) {
     return yield* new Errors.InvalidOptionError({
       option: "outputSchema",
       message: "outputSchema must be a JSON Schema object or an Effect Schema"

@@ -158,13 +158,15 @@ export const collect = (
   })
 
 /**
- * Decodes a result's final response as JSON with a Schema, keeping the raw text on failure.
+ * Decodes a result's final response as JSON with a Schema, keeping the raw text on failure. The
+ * schema's JSON codec (`Schema.toCodecJson`) is used, the one its derived JSON Schema describes:
+ * `null` for an optional field, an ISO string for a `Date`, … decode as the model was told.
  */
 export const decodeOutput = <A, I, RD>(
   result: TurnResult,
   schema: Schema.Codec<A, I, RD>
 ): Effect.Effect<TurnResultOf<A>, Errors.StructuredOutputError, RD> =>
-  Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(result.finalResponse ?? "").pipe(
+  Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.toCodecJson(schema)))(result.finalResponse ?? "").pipe(
     Effect.map((output) => ({ ...result, output })),
     Effect.mapError((error) =>
       new Errors.StructuredOutputError({
@@ -178,8 +180,17 @@ const isIdle = (threadId: string) => (n: AppServerClient.Notification): boolean 
   !AppServerClient.isUnknown(n) && n.method === "thread/status/changed" && n.params.threadId === threadId &&
   n.params.status.type === "idle"
 
-/** Asks the server what it knows about a turn: a synthetic `turn/completed`, or a `TimeoutError`. */
-const reconcile = (client: AppServerClient.Service, threadId: string, turnId: string, reason: string) =>
+/**
+ * Asks the server what it knows about a turn: `item/completed` for its items the stream has not
+ * delivered yet (`seen` holds the ids it did), then a synthetic `turn/completed`; or a `TimeoutError`.
+ */
+const reconcile = (
+  client: AppServerClient.Service,
+  threadId: string,
+  turnId: string,
+  reason: string,
+  seen: ReadonlySet<string>
+) =>
   client.request("thread/read", { threadId, includeTurns: true }).pipe(
     Effect.mapError((error) =>
       error._tag === "TransportClosedError" ? error : new Errors.TimeoutError({
@@ -194,7 +205,7 @@ const reconcile = (client: AppServerClient.Service, threadId: string, turnId: st
           new Errors.TimeoutError({ message: `turn ${turnId} ${reason} and the server reports it in progress`, turnId })
         )
       }
-      const completedItems = turn.items.map((item): TurnEvent => ({
+      const completedItems = turn.items.filter((item) => !seen.has(item.id)).map((item): TurnEvent => ({
         method: "item/completed",
         params: { item, threadId, turnId, completedAtMs: 0 }
       } as TurnEvent))
@@ -211,26 +222,37 @@ export const watchdog = (
   turnId: string,
   idleTimeout: Duration.Input
 ) =>
-<E>(events: Stream.Stream<TurnEvent, E>): Stream.Stream<TurnEvent, E | StreamError> => {
-  const grace = Duration.min(Duration.fromInputUnsafe(idleTimeout), Duration.seconds(1))
-  const recovered = (reason: string) =>
-    Stream.unwrap(Effect.map(reconcile(client, threadId, turnId, reason), Stream.fromIterable))
-  const idle = client.notifications.pipe(
-    Stream.filter(isIdle(threadId)),
-    Stream.take(1),
-    Stream.mapEffect(() => Effect.sleep(grace)),
-    Stream.flatMap(() => recovered("reported idle without turn/completed"))
-  )
-  const silent = events.pipe(
-    Stream.timeoutOrElse({
-      duration: idleTimeout,
-      orElse: () => recovered(`was silent for ${Duration.format(Duration.fromInputUnsafe(idleTimeout))}`)
-    })
-  )
-  return Stream.merge(silent, idle, { haltStrategy: "either" }).pipe(
-    Stream.takeUntil((e) => !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId)
-  )
-}
+<E>(events: Stream.Stream<TurnEvent, E>): Stream.Stream<TurnEvent, E | StreamError> =>
+  Stream.suspend(() => {
+    const grace = Duration.min(Duration.fromInputUnsafe(idleTimeout), Duration.seconds(1))
+    // ids of the items this run of the stream completed, so that a reconciliation does not repeat them
+    const seen = new Set<string>()
+    const recovered = (reason: string) =>
+      Stream.unwrap(Effect.map(reconcile(client, threadId, turnId, reason, seen), Stream.fromIterable))
+    const idle = client.notifications.pipe(
+      Stream.filter(isIdle(threadId)),
+      Stream.take(1),
+      Stream.mapEffect(() => Effect.sleep(grace)),
+      Stream.flatMap(() => recovered("reported idle without turn/completed"))
+    )
+    const silent = events.pipe(
+      Stream.map((e) => {
+        if (!AppServerClient.isUnknown(e) && e.method === "item/completed" && e.params.turnId === turnId) {
+          seen.add(e.params.item.id)
+        }
+        return e
+      }),
+      Stream.timeoutOrElse({
+        duration: idleTimeout,
+        orElse: () => recovered(`was silent for ${Duration.format(Duration.fromInputUnsafe(idleTimeout))}`)
+      })
+    )
+    return Stream.merge(silent, idle, { haltStrategy: "either" }).pipe(
+      Stream.takeUntil((e) =>
+        !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId
+      )
+    )
+  })
 
 /**
  * Builds a handle on a started turn. `subscription` is the one created when the turn started

@@ -1,0 +1,410 @@
+/**
+ * Client faults on the REAL `codex app-server` (pinned binary, offline against a FakeModel):
+ * handshake, hundreds of concurrent requests, typed JSON-RPC errors, SIGKILL mid-request and
+ * mid-turn, no child left behind after scope close or fiber interruption, and server → client
+ * approval requests (custom handler, and the default handler's answers accepted by the binary).
+ *
+ * These tests live in `@effect-codex/testing` because they need `CodexTest`/`FakeModel` and the
+ * Node `ProcessInfo` together (core and node do not depend on the testing package).
+ */
+import * as ApprovalHandler from "@effect-codex/core/ApprovalHandler"
+import * as AppServerClient from "@effect-codex/core/AppServerClient"
+import * as Codex from "@effect-codex/core/Codex"
+import type * as Errors from "@effect-codex/core/Errors"
+import * as Protocol from "@effect-codex/core/generated/Protocol"
+import type * as Schemas from "@effect-codex/core/generated/Schemas"
+import * as Retry from "@effect-codex/core/Retry"
+import * as Sandbox from "@effect-codex/core/Sandbox"
+import * as NodeTransport from "@effect-codex/node/NodeTransport"
+import * as CodexTest from "@effect-codex/testing/CodexTest"
+import * as FakeModel from "@effect-codex/testing/FakeModel"
+import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+
+// =============================================================================
+// Helpers
+// =============================================================================
+
+/** The error code `process.kill(pid, 0)` throws (`undefined` while the process exists). */
+const killZeroError = (pid: number): string | undefined => {
+  try {
+    process.kill(pid, 0)
+    return undefined
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code
+  }
+}
+
+const isDelta = (e: AppServerClient.Notification) =>
+  !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta"
+
+/** Starts a turn whose model stalls after its first delta; returns once that delta arrived. */
+const stalledTurn = Effect.gen(function*() {
+  const codex = yield* Codex.Codex
+  const model = yield* FakeModel.FakeModel
+  const { workspace } = yield* CodexTest.CodexTest
+  yield* model.enqueue(FakeModel.stall({ text: "Thinking forever", deltas: 1 }))
+  const thread = yield* codex.threadStart({ cwd: workspace })
+  const handle = yield* thread.turn("take your time")
+  const firstDelta = yield* Deferred.make<void>()
+  // The first run of `handle.stream` replays from the start of the turn.
+  const stream = yield* handle.stream.pipe(
+    Stream.tap((e) => (isDelta(e) ? Deferred.succeed(firstDelta, undefined) : Effect.void)),
+    Stream.runDrain,
+    Effect.flip,
+    Effect.forkChild({ startImmediately: true })
+  )
+  yield* Deferred.await(firstDelta)
+  return { thread, handle, stream }
+})
+
+/** Checks that a fiber failed with a `TransportClosedError` caused by SIGKILL, within a bound. */
+const expectKilled = <A>(fiber: Fiber.Fiber<A | Errors.TransportClosedError, unknown>, what: string) =>
+  Effect.gen(function*() {
+    const error = yield* Fiber.join(fiber).pipe(
+      Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(`${what} hung after SIGKILL`) })
+    )
+    assert.strictEqual((error as { _tag?: string })._tag, "TransportClosedError", `${what}: ${String(error)}`)
+    assert.strictEqual((error as Errors.TransportClosedError).signal, "SIGKILL", what)
+    return error as Errors.TransportClosedError
+  })
+
+/** Waits (no sleep, bounded) until `count()` reaches `n`, by yielding to the scheduler. */
+const awaitCount = (count: () => number, n: number) =>
+  Effect.yieldNow.pipe(
+    Effect.repeat({ until: () => count() >= n, times: 100_000 }),
+    Effect.andThen(Effect.sync(() => assert.strictEqual(count(), n)))
+  )
+
+const commandItems = (items: ReadonlyArray<Schemas.ThreadItem>) =>
+  items.filter((i) => i.type === "commandExecution") as ReadonlyArray<
+    Extract<Schemas.ThreadItem, { type: "commandExecution" }>
+  >
+
+// =============================================================================
+// Tests
+// =============================================================================
+
+describe("faults on the real app-server", () => {
+  it.live("performs the handshake and exposes the metadata", () =>
+    Effect.gen(function*() {
+      const client = yield* AppServerClient.AppServerClient
+      const info = yield* NodeTransport.ProcessInfo
+      const { codexHome } = yield* CodexTest.CodexTest
+      assert.strictEqual(client.serverVersion, Protocol.generatedFromVersion)
+      assert.match(client.metadata.userAgent, /^effect_codex\/0\.169\.0 /)
+      // 0.169.0 sends no serverInfo: name and version come from the user agent (its originator prefix)
+      assert.deepStrictEqual(client.metadata.serverInfo, { name: "effect_codex", version: "0.169.0" })
+      assert.strictEqual(Fs.realpathSync(client.metadata.codexHome), Fs.realpathSync(codexHome))
+      assert.strictEqual(client.metadata.platformFamily, process.platform === "win32" ? "windows" : "unix")
+      assert.strictEqual(Path.basename(info.argv[0]!), "codex")
+      assert.deepStrictEqual(info.argv.slice(-3), ["app-server", "--listen", "stdio://"])
+      assert.isUndefined(killZeroError(info.pid))
+      // the connection answers
+      const models = yield* client.request("model/list", { limit: 1 })
+      assert.strictEqual(models.data.length, 1)
+    }).pipe(Effect.provide(CodexTest.layer())))
+
+  it.live(
+    "answers and correlates 300 concurrent requests (the overflow is ServerBusyError, and retried)",
+    () =>
+      Effect.gen(function*() {
+        const client = yield* AppServerClient.AppServerClient
+        const info = yield* NodeTransport.ProcessInfo
+        const { workspace } = yield* CodexTest.CodexTest
+        const threadIds = yield* Effect.forEach(
+          [0, 1, 2],
+          () => Effect.map(client.request("thread/start", { cwd: workspace }), (r) => r.thread.id)
+        )
+        assert.isAtLeast((yield* client.request("model/list", {})).data.length, 3)
+        /** Request `i`: a thread/read or a model/list whose result tells whether it is the answer to this very request. */
+        const request = (i: number) =>
+          i % 2 === 0
+            ? Effect.map(
+              client.request("thread/read", { threadId: threadIds[i % 3]! }),
+              (r) => r.thread.id === threadIds[i % 3]
+            )
+            : Effect.map(client.request("model/list", { limit: 1 + (i % 3) }), (r) => r.data.length === 1 + (i % 3))
+        /** Sends 300 requests while the server is frozen (all in flight at once), then lets it answer. */
+        const burst = <A, E>(f: (i: number) => Effect.Effect<A, E>) =>
+          Effect.gen(function*() {
+            let issued = 0
+            process.kill(info.pid, "SIGSTOP")
+            const fiber = yield* Effect.forEach(
+              Array.from({ length: 300 }, (_, i) => i),
+              (i) => Effect.suspend(() => (issued++, f(i))),
+              { concurrency: "unbounded" }
+            ).pipe(
+              Effect.ensuring(Effect.sync(() => process.kill(info.pid, "SIGCONT"))),
+              Effect.forkChild({ startImmediately: true })
+            )
+            yield* awaitCount(() => issued, 300)
+            process.kill(info.pid, "SIGCONT")
+            return yield* Fiber.join(fiber).pipe(Effect.timeout("60 seconds"))
+          })
+
+        // Every request gets its own answer: a correlated result, or -32001 for those beyond the
+        // server's bounded ingress queue; never a wrong result, never a hang.
+        const raw = yield* burst((i) => Effect.result(request(i)))
+        assert.strictEqual(raw.length, 300)
+        const answered = raw.filter((r) => r._tag === "Success")
+        assert.isTrue(answered.every((r) => r._tag === "Success" && r.success), "a result went to the wrong request")
+        const failures = raw.flatMap((r) => (r._tag === "Failure" ? [r.failure] : []))
+        const unexpected = failures.filter((e) => !(e._tag === "ServerBusyError" && e.code === -32001))
+        assert.deepStrictEqual(unexpected, [])
+        assert.isAbove(answered.length, 0)
+
+        // With the SDK's overload retry, all 300 succeed.
+        const retried = yield* burst((i) => request(i).pipe(Retry.retryOnOverload({ maxAttempts: 10 })))
+        assert.strictEqual(retried.length, 300)
+        assert.isTrue(retried.every((ok) => ok))
+      }).pipe(Effect.provide(CodexTest.layer())),
+    { timeout: 120_000 }
+  )
+
+  it.live("maps the server's JSON-RPC errors to typed classes", () =>
+    Effect.gen(function*() {
+      const client = yield* AppServerClient.AppServerClient
+      const { workspace } = yield* CodexTest.CodexTest
+      // the real server answers all of these with -32600 (Invalid request)
+      const unknownMethod = yield* client.requestUnknown("nope/nope", {}).pipe(Effect.flip)
+      assert.strictEqual(unknownMethod._tag, "InvalidRequestError")
+      assert.strictEqual((unknownMethod as Errors.InvalidRequestError).code, -32600)
+      assert.include(unknownMethod.message, "unknown variant `nope/nope`")
+
+      const badParams = yield* client.requestUnknown("thread/read", { threadId: 42 }).pipe(Effect.flip)
+      assert.strictEqual(badParams._tag, "InvalidRequestError")
+      assert.include(badParams.message, "invalid type: integer `42`, expected a string")
+
+      const missing = "00000000-0000-4000-8000-000000000000"
+      const notLoaded = yield* client.request("thread/read", { threadId: missing }).pipe(Effect.flip)
+      assert.strictEqual(notLoaded._tag, "InvalidRequestError")
+      assert.include(notLoaded.message, missing)
+      const notFound = yield* client.request("thread/resume", { threadId: missing }).pipe(Effect.flip)
+      assert.strictEqual(notFound._tag, "InvalidRequestError")
+      assert.include(notFound.message, missing)
+
+      const { thread } = yield* client.request("thread/start", { cwd: workspace })
+      const noTurn = yield* client.request("turn/steer", {
+        threadId: thread.id,
+        expectedTurnId: "nope",
+        input: [{ type: "text", text: "hi", text_elements: [] }]
+      }).pipe(Effect.flip)
+      assert.strictEqual(noTurn._tag, "InvalidRequestError")
+      assert.include(noTurn.message, "no active turn")
+
+      // the connection is unharmed
+      assert.strictEqual((yield* client.request("thread/read", { threadId: thread.id })).thread.id, thread.id)
+    }).pipe(Effect.provide(CodexTest.layer())))
+
+  it.live("SIGKILL mid-request fails every pending request and stream at once", () =>
+    Effect.gen(function*() {
+      const codex = yield* Codex.Codex
+      const client = codex.client
+      const info = yield* NodeTransport.ProcessInfo
+      const { workspace } = yield* CodexTest.CodexTest
+      const thread = yield* codex.threadStart({ cwd: workspace })
+      const notifications = yield* client.notifications.pipe(
+        Stream.runDrain,
+        Effect.flip,
+        Effect.forkChild({ startImmediately: true })
+      )
+      // Freeze the server: the requests below stay unanswered until it is killed.
+      process.kill(info.pid, "SIGSTOP")
+      const requests = yield* Effect.forEach(
+        [0, 1, 2, 3, 4],
+        () => client.request("model/list", {}).pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
+      )
+      const turnStart = yield* thread.turn("never answered").pipe(
+        Effect.flip,
+        Effect.forkChild({ startImmediately: true })
+      )
+      const started = yield* Clock.currentTimeMillis
+      process.kill(info.pid, "SIGKILL")
+      for (const [i, fiber] of requests.entries()) yield* expectKilled(fiber, `request ${i}`)
+      yield* expectKilled(turnStart, "turn/start")
+      const closed = yield* expectKilled(notifications, "notifications")
+      const elapsed = (yield* Clock.currentTimeMillis) - started
+      assert.isBelow(elapsed, 10_000)
+      assert.strictEqual(closed.reason, "app-server process exited")
+      assert.deepStrictEqual(yield* info.exit, { exitCode: undefined, signal: "SIGKILL" })
+      // later calls fail at once with the same error
+      const after = yield* client.request("model/list", {}).pipe(Effect.flip)
+      assert.strictEqual(after._tag, "TransportClosedError")
+      assert.strictEqual((after as Errors.TransportClosedError).signal, "SIGKILL")
+    }).pipe(Effect.provide(CodexTest.layer())), { timeout: 60_000 })
+
+  it.live("SIGKILL mid-turn fails the turn's stream, run and the notifications at once", () =>
+    Effect.gen(function*() {
+      const client = yield* AppServerClient.AppServerClient
+      const info = yield* NodeTransport.ProcessInfo
+      const notifications = yield* client.notifications.pipe(
+        Stream.runDrain,
+        Effect.flip,
+        Effect.forkChild({ startImmediately: true })
+      )
+      const { handle, stream } = yield* stalledTurn
+      const run = yield* handle.run.pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
+      const late = yield* handle.stream.pipe(Stream.runDrain, Effect.flip, Effect.forkChild({ startImmediately: true }))
+      const started = yield* Clock.currentTimeMillis
+      process.kill(info.pid, "SIGKILL")
+      yield* expectKilled(stream, "handle.stream")
+      yield* expectKilled(run, "handle.run")
+      yield* expectKilled(late, "a second run of handle.stream")
+      yield* expectKilled(notifications, "client.notifications")
+      assert.isBelow((yield* Clock.currentTimeMillis) - started, 10_000)
+      const interrupt = yield* handle.interrupt.pipe(Effect.flip)
+      assert.strictEqual(interrupt._tag, "TransportClosedError")
+      assert.strictEqual(killZeroError(info.pid), "ESRCH")
+    }).pipe(Effect.provide(CodexTest.layer())), { timeout: 60_000 })
+
+  it.live("closing the scope during a turn leaves no child process", () =>
+    Effect.gen(function*() {
+      const pid = yield* Effect.gen(function*() {
+        const info = yield* NodeTransport.ProcessInfo
+        yield* stalledTurn
+        assert.isUndefined(killZeroError(info.pid))
+        return info.pid
+      }).pipe(Effect.provide(CodexTest.layer()))
+      assert.strictEqual(killZeroError(pid), "ESRCH")
+    }), { timeout: 60_000 })
+
+  it.live(
+    "interrupting the fiber that owns the layer during a turn leaves no child process",
+    () =>
+      Effect.gen(function*() {
+        const running = yield* Deferred.make<number>()
+        const fiber = yield* Effect.gen(function*() {
+          const info = yield* NodeTransport.ProcessInfo
+          const { handle } = yield* stalledTurn
+          yield* Deferred.succeed(running, info.pid)
+          return yield* handle.run
+        }).pipe(Effect.provide(CodexTest.layer()), Effect.forkChild)
+        const pid = yield* Deferred.await(running)
+        assert.isUndefined(killZeroError(pid))
+        yield* Fiber.interrupt(fiber)
+        assert.strictEqual(killZeroError(pid), "ESRCH")
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.live(
+    "interrupting a fiber blocked on a frozen server still kills it (SIGKILL after the grace period)",
+    () =>
+      Effect.gen(function*() {
+        const frozen = yield* Deferred.make<number>()
+        const fiber = yield* Effect.gen(function*() {
+          const client = yield* AppServerClient.AppServerClient
+          const info = yield* NodeTransport.ProcessInfo
+          process.kill(info.pid, "SIGSTOP")
+          yield* Deferred.succeed(frozen, info.pid)
+          return yield* client.request("model/list", {})
+        }).pipe(Effect.provide(CodexTest.layer({ codex: { forceKillAfter: "1 second" } })), Effect.forkChild)
+        const pid = yield* Deferred.await(frozen)
+        yield* Fiber.interrupt(fiber)
+        assert.strictEqual(killZeroError(pid), "ESRCH")
+      }),
+    { timeout: 60_000 }
+  )
+})
+
+describe("server → client approval requests on the real app-server", () => {
+  it.live("reach a custom handler, whose answers the server applies", () => {
+    const seen: Array<Protocol.ServerRequestParams<"item/commandExecution/requestApproval">> = []
+    const handlers = ApprovalHandler.layer({
+      "item/commandExecution/requestApproval": (params) =>
+        Effect.suspend(() => {
+          seen.push(params)
+          return params.command?.includes("approved") === true
+            ? Effect.succeed({ decision: "accept" as const })
+            : Effect.die("this handler only approves commands that say so")
+        })
+    })
+    return Effect.gen(function*() {
+      const codex = yield* Codex.Codex
+      const model = yield* FakeModel.FakeModel
+      const { workspace } = yield* CodexTest.CodexTest
+      const thread = yield* codex.threadStart({ cwd: workspace, approvalMode: "manual", sandbox: Sandbox.readOnly })
+      yield* model.enqueue(
+        FakeModel.execCommand("touch approved.txt && echo approved", { escalate: true }),
+        FakeModel.message("Created the file")
+      )
+      const accepted = yield* thread.run("create a file")
+      assert.strictEqual(accepted.status, "completed")
+      assert.strictEqual(seen.length, 1)
+      assert.strictEqual(seen[0]!.threadId, thread.id)
+      assert.strictEqual(seen[0]!.turnId, accepted.id)
+      assert.strictEqual(seen[0]!.reason, FakeModel.defaultJustification)
+      assert.include(seen[0]!.command, "touch approved.txt")
+      const [ran] = commandItems(accepted.items)
+      assert.strictEqual(ran?.status, "completed")
+      assert.strictEqual(ran?.aggregatedOutput, "approved\n")
+      assert.isTrue(Fs.existsSync(Path.join(workspace, "approved.txt")))
+
+      // a handler that dies answers with a JSON-RPC error: the item fails, the turn completes
+      yield* model.enqueue(
+        FakeModel.execCommand("touch refused.txt", { escalate: true }),
+        FakeModel.message("It failed")
+      )
+      const refused = yield* thread.run("create another file")
+      assert.strictEqual(seen.length, 2)
+      assert.strictEqual(refused.status, "completed")
+      assert.strictEqual(commandItems(refused.items)[0]?.status, "failed")
+      assert.isFalse(Fs.existsSync(Path.join(workspace, "refused.txt")))
+      const [, , , fourth] = yield* model.waitForRequests(4)
+      assert.include(FakeModel.toolOutputs(fourth!).at(-1)?.output, "approval request failed")
+    }).pipe(Effect.provide(CodexTest.layer().pipe(Layer.provide(handlers))))
+  }, { timeout: 60_000 })
+
+  it.live(
+    "the default handler's answers are accepted (approvalUntrusted: declined, turn completes)",
+    () =>
+      Effect.gen(function*() {
+        const codex = yield* Codex.Codex
+        const model = yield* FakeModel.FakeModel
+        const { workspace } = yield* CodexTest.CodexTest
+        const { thread } = yield* codex.client.request("thread/start", {
+          cwd: workspace,
+          approvalPolicy: "untrusted",
+          sandbox: "workspace-write"
+        })
+        const requests = yield* codex.client.subscribe
+        const serverRequests = yield* requests.pipe(
+          Stream.filter((n) => !AppServerClient.isUnknown(n) && n.method === "serverRequest/resolved"),
+          Stream.take(2),
+          Stream.runCollect,
+          Effect.forkChild({ startImmediately: true })
+        )
+        yield* model.enqueue(
+          FakeModel.execCommand("touch made-by-codex.txt && echo done"),
+          FakeModel.message("The command was declined"),
+          FakeModel.applyPatch([FakeModel.addFile("hello.txt", "hello\n")]),
+          FakeModel.message("The patch was declined")
+        )
+        const command = yield* codex.thread(thread.id).run("create a file")
+        assert.strictEqual(command.status, "completed")
+        assert.strictEqual(command.finalResponse, "The command was declined")
+        const [declined] = commandItems(command.items)
+        assert.strictEqual(declined?.status, "declined")
+        assert.isFalse(Fs.existsSync(Path.join(workspace, "made-by-codex.txt")))
+
+        const patch = yield* codex.thread(thread.id).run("patch a file")
+        assert.strictEqual(patch.status, "completed")
+        const change = patch.items.find((i) => i.type === "fileChange") as { readonly status: string } | undefined
+        assert.strictEqual(change?.status, "declined")
+        assert.isFalse(Fs.existsSync(Path.join(workspace, "hello.txt")))
+        // the server saw both answers (one serverRequest/resolved each)
+        assert.strictEqual((yield* Fiber.join(serverRequests)).length, 2)
+        const outputs = (yield* model.requests).flatMap(FakeModel.toolOutputs).map((o) => o.output)
+        assert.isTrue(outputs.some((o) => o.includes("rejected")), JSON.stringify(outputs))
+      }).pipe(Effect.provide(CodexTest.layer())),
+    { timeout: 60_000 }
+  )
+})
