@@ -616,18 +616,32 @@ export const images = (request: RecordedRequest): ReadonlyArray<string> =>
 /** A tool result sent back to the model (`function_call_output` or `custom_tool_call_output`). */
 export interface ToolOutput {
   readonly type: string
-  readonly callId: string
+  /** The `call_id`; `undefined` for an `ExternalMessage`'s output, which answers no call. */
+  readonly callId: string | undefined
+  /** The tool `name`, when the item carries one (an `ExternalMessage`'s output does). */
+  readonly name?: string
+  /** The tool `namespace`, when the item carries one. */
+  readonly namespace?: string
   /** The output text (the texts of its content parts joined, when it is not a string). */
   readonly output: string
 }
 
-/** Every tool result in the input, in order. */
+/** Every tool result in the input, in order (with a `call_id` or a `name`). */
 export const toolOutputs = (request: RecordedRequest): ReadonlyArray<ToolOutput> =>
   inputItems(request).flatMap((item) => {
     const type = item["type"]
     const callId = item["call_id"]
-    return (type === "function_call_output" || type === "custom_tool_call_output") && typeof callId === "string"
-      ? [{ type, callId, output: contentText(item["output"]) }]
+    const name = item["name"]
+    const namespace = item["namespace"]
+    return (type === "function_call_output" || type === "custom_tool_call_output") &&
+        (typeof callId === "string" || typeof name === "string")
+      ? [{
+        type,
+        callId: typeof callId === "string" ? callId : undefined,
+        ...(typeof name === "string" ? { name } : {}),
+        ...(typeof namespace === "string" ? { namespace } : {}),
+        output: contentText(item["output"])
+      }]
       : []
   })
 

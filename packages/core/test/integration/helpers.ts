@@ -1,0 +1,68 @@
+/**
+ * Small pure helpers shared by the integration tests (no state: every test builds its own
+ * `CodexTest.layer`, so its own app-server, FakeModel, CODEX_HOME and workspace).
+ */
+import type { Protocol } from "@effect-codex/core"
+import * as AppServerClient from "@effect-codex/core/AppServerClient"
+import * as Codex from "@effect-codex/core/Codex"
+import type * as Turn from "@effect-codex/core/Turn"
+import * as CodexTest from "@effect-codex/testing/CodexTest"
+import * as FakeModel from "@effect-codex/testing/FakeModel"
+import * as Effect from "effect/Effect"
+
+type ThreadItem = Protocol.Schemas.ThreadItem
+
+/** A 1×1 transparent PNG. */
+export const TINY_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64"
+)
+
+/** The same PNG as a data URL. */
+export const TINY_PNG_DATA_URL = `data:image/png;base64,${TINY_PNG.toString("base64")}`
+
+/** Starts a thread in the test workspace. */
+export const startThread = (options: Codex.ThreadStartOptions = {}) =>
+  Effect.gen(function*() {
+    const codex = yield* Codex.Codex
+    const { workspace } = yield* CodexTest.CodexTest
+    return yield* codex.threadStart({ cwd: workspace, ...options })
+  })
+
+/** Items of one type. */
+export const itemsOfType = <T extends ThreadItem["type"]>(
+  items: ReadonlyArray<ThreadItem>,
+  type: T
+): ReadonlyArray<Extract<ThreadItem, { readonly type: T }>> =>
+  items.filter((item): item is Extract<ThreadItem, { readonly type: T }> => item.type === type)
+
+/** The texts of the agent messages among some items, in order. */
+export const agentTexts = (items: ReadonlyArray<ThreadItem>): ReadonlyArray<string> =>
+  itemsOfType(items, "agentMessage").map((item) => item.text)
+
+/** The method of each event. */
+export const methods = (events: ReadonlyArray<Turn.TurnEvent>): ReadonlyArray<string> => events.map((e) => e.method)
+
+/** The deltas of `item/agentMessage/delta` events, in order. */
+export const deltas = (events: ReadonlyArray<Turn.TurnEvent>): ReadonlyArray<string> =>
+  events.flatMap((e) => !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta" ? [e.params.delta] : [])
+
+/** The items of `item/completed` events, in order. */
+export const completedItems = (events: ReadonlyArray<Turn.TurnEvent>): ReadonlyArray<ThreadItem> =>
+  events.flatMap((e) => !AppServerClient.isUnknown(e) && e.method === "item/completed" ? [e.params.item] : [])
+
+/** Whether an event is the `turn/completed` of a turn. */
+export const isTurnCompleted = (turnId: string) => (e: Turn.TurnEvent): boolean =>
+  !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId
+
+/** Whether an event is an agent message delta. */
+export const isDelta = (e: Turn.TurnEvent): boolean =>
+  !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta"
+
+/** The `input` items of a model request of one type. */
+export const inputItemsOfType = (request: FakeModel.RecordedRequest, type: string) =>
+  FakeModel.inputItems(request).filter((item) => item["type"] === type)
+
+/** The model request whose `thread-id` header is `threadId`. */
+export const requestsOfThread = (requests: ReadonlyArray<FakeModel.RecordedRequest>, threadId: string) =>
+  requests.filter((r) => FakeModel.header(r, "thread-id") === threadId)
