@@ -138,6 +138,8 @@ const threadId = (value: unknown) =>
     ? Effect.succeed(value)
     : Effect.fail(new Errors.InvalidOptionError({ option: "threadId", message: "threadId must be a non-empty string" }))
 
+const includeTurnsWire = { includeTurns: "excludeTurns" }
+
 const includeTurnsToExclude = (includeTurns: unknown) =>
   includeTurns === undefined
     ? Effect.succeed(undefined)
@@ -252,7 +254,7 @@ export const make = Effect.gen(function*() {
     threadResume: Effect.fn("Codex.threadResume")(function*(id: string, options: ThreadResumeOptions = {}) {
       const threadIdValue = yield* threadId(id)
       const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
-      yield* Version.gate(client.serverVersion, "thread/resume", { excludeTurns })
+      yield* Version.gate(client.serverVersion, "thread/resume", { includeTurns: excludeTurns }, includeTurnsWire)
       const params = omitUndefined({
         threadId: threadIdValue,
         ...(yield* overrides(options, undefined)),
@@ -264,7 +266,7 @@ export const make = Effect.gen(function*() {
     threadFork: Effect.fn("Codex.threadFork")(function*(id: string, options: ThreadForkOptions = {}) {
       const threadIdValue = yield* threadId(id)
       const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
-      yield* Version.gate(client.serverVersion, "thread/fork", { excludeTurns })
+      yield* Version.gate(client.serverVersion, "thread/fork", { includeTurns: excludeTurns }, includeTurnsWire)
       const params = omitUndefined({
         threadId: threadIdValue,
         ...(yield* overrides(options, undefined)),

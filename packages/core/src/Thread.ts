@@ -107,6 +107,9 @@ const optionalString = (option: string, value: unknown) =>
     ? Effect.void
     : Effect.fail(new Errors.InvalidOptionError({ option, message: `${option} must be a string` }))
 
+/** The wire fields of the version-gated turn options. */
+const gatedTurnOptions = { ExternalMessage: "toolOutput", source: "turnTrigger", turnServiceTier: "serviceTierForTurn" }
+
 /** Builds the `turn/start` params from a turn's input and options; nothing is sent. */
 export const turnStartParams = Effect.fnUntraced(function*(
   client: AppServerClient.Service,
@@ -145,10 +148,10 @@ export const turnStartParams = Effect.fnUntraced(function*(
     ...(options.turnServiceTier === undefined ? {} : { serviceTierForTurn: options.turnServiceTier })
   } as Protocol.ClientRequestParams<"turn/start">
   yield* Version.gate(client.serverVersion, "turn/start", {
-    toolOutput: params.toolOutput,
-    turnTrigger: params.turnTrigger,
-    serviceTierForTurn: params.serviceTierForTurn
-  })
+    ExternalMessage: params.toolOutput,
+    source: params.turnTrigger,
+    turnServiceTier: params.serviceTierForTurn
+  }, gatedTurnOptions)
   return params
 })
 

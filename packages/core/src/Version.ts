@@ -58,24 +58,29 @@ export const atLeast = (version: string | undefined, minimum: string = minimumRu
 }
 
 /**
- * Fails when one of `fields` is set and the server is older than `minimumRuntimeVersion`.
+ * Fails when one of `fields` (keyed by the option names the caller used) is set and the server is
+ * older than `minimumRuntimeVersion`. `wireNames` gives the wire field an option is sent as, for
+ * the message.
  *
  * @example
  * ```ts
- * Version.gate("0.147.0", "turn/start", { turnTrigger: "automation" }) // fails: InvalidOptionError
+ * Version.gate("0.147.0", "turn/start", { source: "automation" }, { source: "turnTrigger" })
+ * // fails: InvalidOptionError "turn/start with source (sent as turnTrigger): Codex CLI 0.151.0 or newer is required; …"
  * ```
  */
 export const gate = (
   serverVersion: string | undefined,
   method: string,
-  fields: Readonly<Record<string, unknown>>
+  fields: Readonly<Record<string, unknown>>,
+  wireNames: Readonly<Record<string, string>> = {}
 ): Effect.Effect<void, Errors.InvalidOptionError> => {
   const used = Object.keys(fields).filter((k) => fields[k] !== undefined && fields[k] !== null)
   if (used.length === 0 || atLeast(serverVersion)) return Effect.void
+  const described = used.map((k) => (wireNames[k] === undefined ? k : `${k} (sent as ${wireNames[k]})`))
   return Effect.fail(
     new Errors.InvalidOptionError({
       option: used.join(", "),
-      message: `${method} with ${used.join(", ")}: Codex CLI ${minimumRuntimeVersion} or newer is required; reported version is ${
+      message: `${method} with ${described.join(", ")}: Codex CLI ${minimumRuntimeVersion} or newer is required; reported version is ${
         JSON.stringify(serverVersion || "unknown")
       }. Configure codexBin with a supported CLI.`
     })

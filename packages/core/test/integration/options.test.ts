@@ -328,27 +328,27 @@ describe("version-gated options against an old server (0.147.0)", () => {
       assert.strictEqual(codex.client.serverVersion, "0.147.0")
       const thread = codex.thread(THREAD)
       const source = yield* rejects(thread.run("hi", { source: "automation" }), {
-        option: "turnTrigger",
+        option: "source",
         mention: gated,
         method: "turn/start"
       })
-      assert.include(source.message, "turn/start with turnTrigger")
+      assert.include(source.message, "turn/start with source (sent as turnTrigger)")
       yield* rejects(thread.turn("hi", { turnServiceTier: "default" }), {
-        option: "serviceTierForTurn",
+        option: "turnServiceTier",
         mention: gated,
         method: "turn/start"
       })
       yield* rejects(thread.run(Inputs.externalMessage("ci", "green")), {
-        option: "toolOutput",
+        option: "ExternalMessage",
         mention: gated,
         method: "turn/start"
       })
       const both = yield* rejects(thread.run("hi", { source: "automation", turnServiceTier: "default" }), {
-        option: "turnTrigger, serviceTierForTurn",
+        option: "source, turnServiceTier",
         mention: gated,
         method: "turn/start"
       })
-      assert.include(both.message, "turn/start with turnTrigger, serviceTierForTurn")
+      assert.include(both.message, "turn/start with source (sent as turnTrigger), turnServiceTier (sent as serviceTierForTurn)")
     }).pipe(Effect.provide(fakeLayer("0.147.0"))))
 
   it.effect("thread/resume and thread/fork: includeTurns (sent as excludeTurns)", () =>
@@ -356,12 +356,12 @@ describe("version-gated options against an old server (0.147.0)", () => {
       const codex = yield* Codex.Codex
       for (const includeTurns of [true, false]) {
         yield* rejects(codex.threadResume(THREAD, { includeTurns }), {
-          option: "excludeTurns",
+          option: "includeTurns",
           mention: gated,
           method: "thread/resume"
         })
         yield* rejects(codex.threadFork(THREAD, { includeTurns }), {
-          option: "excludeTurns",
+          option: "includeTurns",
           mention: gated,
           method: "thread/fork"
         })
@@ -383,7 +383,7 @@ describe("version-gated options against an old server (0.147.0)", () => {
       Effect.gen(function*() {
         const codex = yield* Codex.Codex
         yield* rejects(codex.thread(THREAD).run("hi", { source: "automation" }), {
-          option: "turnTrigger",
+          option: "source",
           mention: `reported version is ${JSON.stringify(version)}`,
           method: "turn/start"
         })
