@@ -88,18 +88,54 @@ export interface Thread {
 
 const isEffectSchema = (u: unknown): u is Schema.Top => Schema.isSchema(u)
 
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
 /**
- * The JSON Schema sent for an `outputSchema`: as is, or derived from an Effect Schema. Objects of a
- * derived schema get `additionalProperties: false`, which the model's strict structured outputs
- * (`"strict": true`, as codex sends them) require.
+ * Rewrites a derived JSON Schema for the model's strict structured outputs (`"strict": true`, as
+ * codex sends them): every object lists all its properties as required, an optional property
+ * becomes `X | null` (the schema's JSON codec decodes `null` as absent), and a root `$ref` is
+ * inlined so that the root is an object.
+ */
+const allowsNull = (schema: unknown): boolean =>
+  isRecord(schema) &&
+  (schema.type === "null" || (Array.isArray(schema.anyOf) && schema.anyOf.some(allowsNull)))
+
+const strictJsonSchema = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(strictJsonSchema)
+  if (!isRecord(node)) return node
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(node)) {
+    out[key] = (key === "properties" || key === "$defs") && isRecord(value)
+      ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, strictJsonSchema(sub)]))
+      : strictJsonSchema(value)
+  }
+  if (out.type === "object" && isRecord(out.properties)) {
+    const properties = out.properties
+    const required = new Set(Array.isArray(out.required) ? out.required : [])
+    out.properties = Object.fromEntries(
+      Object.entries(properties).map((
+        [name, sub]
+      ) => [name, required.has(name) || allowsNull(sub) ? sub : { anyOf: [sub, { type: "null" }] }])
+    )
+    out.required = Object.keys(properties)
+  }
+  return out
+}
+
+/**
+ * The JSON Schema sent for an `outputSchema`: a JSON Schema object as is; an Effect Schema's
+ * derived JSON Schema made fit for strict structured outputs (objects closed with
+ * `additionalProperties: false`, every property required, optional ones nullable, root inlined).
  */
 export const outputJsonSchema = (outputSchema: JsonSchemaObject | Schema.Top): JsonSchemaObject => {
   if (!isEffectSchema(outputSchema)) return outputSchema
   const document = Schema.toJsonSchemaDocument(outputSchema, { onExcessProperty: "error" })
-  const defs = document.definitions
-  return Object.keys(defs).length > 0
-    ? { ...document.schema, $defs: defs } as JsonSchemaObject
-    : document.schema as JsonSchemaObject
+  const defs = document.definitions as Record<string, unknown>
+  let root = document.schema as Record<string, unknown>
+  const ref = typeof root.$ref === "string" && root.$ref.startsWith("#/$defs/") ? root.$ref.slice(8) : undefined
+  if (ref !== undefined && isRecord(defs[ref]) && Object.keys(root).length === 1) root = defs[ref]
+  const schema = Object.keys(defs).length > 0 ? { ...root, $defs: defs } : root
+  return strictJsonSchema(schema) as JsonSchemaObject
 }
 
 const optionalString = (option: string, value: unknown) =>

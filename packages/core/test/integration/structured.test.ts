@@ -84,6 +84,11 @@ describe("structured output", () => {
         (FakeModel.outputSchema(request!) as { readonly properties: Record<string, unknown> }).properties
       assert.deepStrictEqual(properties["note"], { anyOf: [{ type: "string" }, { type: "null" }] })
       assert.deepStrictEqual(properties["at"], { type: "string" })
+      // strict structured outputs: every property is required (the optional one is nullable)
+      assert.deepStrictEqual(
+        (FakeModel.outputSchema(request!) as { readonly required: ReadonlyArray<string> }).required,
+        ["title", "note", "at"]
+      )
     }).pipe(Effect.provide(CodexTest.layer())))
 
   it.live("a reply that is not JSON fails with StructuredOutputError keeping the raw text", () =>
