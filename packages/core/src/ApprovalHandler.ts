@@ -10,15 +10,21 @@
  * Without a layer, `defaults` answer every known request safely (decline / deny / empty) and log
  * a warning; unknown methods get a JSON-RPC "method not found" error.
  *
+ * The client reads the handler when it is built, so provide the handler layer to the layer that
+ * builds the client (e.g. `NodeCodex.layer`), not to the program that uses it.
+ *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Layer } from "effect"
  * import { ApprovalHandler } from "@effect-codex/core"
+ * import { NodeCodex } from "@effect-codex/node"
  *
  * const AcceptEcho = ApprovalHandler.layer({
  *   "item/commandExecution/requestApproval": (params) =>
  *     Effect.succeed({ decision: params.command?.includes("echo") ? "accept" : "decline" })
  * })
+ *
+ * const CodexLive = NodeCodex.layer().pipe(Layer.provide(AcceptEcho))
  * ```
  *
  * @since 0.1.0
@@ -105,11 +111,12 @@ export const make = (
 ): Service => ({ handlers: { ...defaults, ...handlers }, unknown: options?.unknown })
 
 /**
- * A layer providing the given handlers (the others use `defaults`).
+ * A layer providing the given handlers (the others use `defaults`). Provide it to the layer that
+ * builds the client.
  *
  * @example
  * ```ts
- * program.pipe(Effect.provide(ApprovalHandler.layer({
+ * NodeCodex.layer().pipe(Layer.provide(ApprovalHandler.layer({
  *   "item/fileChange/requestApproval": () => Effect.succeed({ decision: "accept" })
  * })))
  * ```

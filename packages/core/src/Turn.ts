@@ -85,6 +85,23 @@ export interface StreamOptions {
   readonly idleTimeout?: Duration.Input | undefined
 }
 
+/** Whether an event is an agent message text delta (`item/agentMessage/delta`). */
+export const isTextDelta = (
+  event: TurnEvent
+): event is Extract<TurnEvent, { readonly method: "item/agentMessage/delta" }> =>
+  !AppServerClient.isUnknown(event) && event.method === "item/agentMessage/delta"
+
+/**
+ * The answer text of a turn as it is written: the deltas of its agent messages.
+ *
+ * @example
+ * ```ts
+ * yield* handle.stream.pipe(Turn.textDeltas, Stream.runForEach((text) => Effect.sync(() => process.stdout.write(text))))
+ * ```
+ */
+export const textDeltas = <E, R>(events: Stream.Stream<TurnEvent, E, R>): Stream.Stream<string, E, R> =>
+  events.pipe(Stream.filter(isTextDelta), Stream.map((event) => event.params.delta))
+
 /**
  * Picks the final response from completed items: walking backwards, the first agent message with
  * phase `final_answer` wins; otherwise the last phase-less one. Commentary is never used; an empty
