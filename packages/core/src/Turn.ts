@@ -65,7 +65,10 @@ export interface TurnHandle {
    * the moment the turn was started (nothing is lost); later runs see events from when they start.
    */
   readonly stream: Stream.Stream<TurnEvent, StreamError>
-  /** Collects the stream into a `TurnResult`; a `failed` turn fails with `TurnFailedError`. */
+  /**
+   * Collects the stream into a `TurnResult`; a `failed` turn fails with `TurnFailedError`. After a
+   * run of `stream` saw the turn complete, `run` returns at once with what that run collected.
+   */
   readonly run: Effect.Effect<TurnResult, StreamError | Errors.TurnFailedError>
   /** Adds input to the running turn (`turn/steer`). */
   readonly steer: (
@@ -119,37 +122,49 @@ export const finalResponse = (items: ReadonlyArray<Schemas.ThreadItem>): string 
   return phaseless ?? null
 }
 
-/** Collects a turn's events into its result. */
-export const collect = (
-  turnId: string,
+/**
+ * What a turn's events say so far: completed items (once each, in order), the last usage, and the
+ * completed turn. A handle keeps one, fed by every run of its stream, so that `run` after a
+ * consumed `stream` still has the whole result.
+ */
+export interface Collector {
+  readonly items: Map<string, Schemas.ThreadItem>
+  usage: Schemas.ThreadTokenUsage | null
+  completed: Schemas.Turn | undefined
+}
+
+/** A fresh, empty `Collector`. */
+export const makeCollector = (): Collector => ({ items: new Map(), usage: null, completed: undefined })
+
+/** Folds one event of turn `turnId` into a collector. */
+export const observe = (collector: Collector, turnId: string, event: TurnEvent): void => {
+  if (AppServerClient.isUnknown(event)) return
+  switch (event.method) {
+    case "item/completed":
+      if (event.params.turnId === turnId) collector.items.set(event.params.item.id, event.params.item)
+      break
+    case "thread/tokenUsage/updated":
+      if (event.params.turnId === turnId) collector.usage = event.params.tokenUsage
+      break
+    case "turn/completed":
+      if (event.params.turn.id === turnId) collector.completed = event.params.turn
+      break
+  }
+}
+
+/** The result a collector holds: a `TurnResult`, `TurnFailedError` for a failed turn, or `ProtocolError` if it never completed. */
+export const toResult = (
+  collector: Collector,
   threadId: string,
-  events: Stream.Stream<TurnEvent, StreamError>
-): Effect.Effect<TurnResult, StreamError | Errors.TurnFailedError> =>
-  Effect.gen(function*() {
-    const items: Array<Schemas.ThreadItem> = []
-    let usage: Schemas.ThreadTokenUsage | null = null
-    let completed: Schemas.Turn | undefined
-    yield* Stream.runForEach(events, (event) => {
-      if (AppServerClient.isUnknown(event)) return Effect.void
-      switch (event.method) {
-        case "item/completed":
-          if (event.params.turnId === turnId) items.push(event.params.item)
-          break
-        case "thread/tokenUsage/updated":
-          if (event.params.turnId === turnId) usage = event.params.tokenUsage
-          break
-        case "turn/completed":
-          if (event.params.turn.id === turnId) completed = event.params.turn
-          break
-      }
-      return Effect.void
-    })
-    if (completed === undefined) {
-      return yield* new Errors.ProtocolError({ message: "turn completed event not received" })
-    }
-    const turn: Schemas.Turn = completed
-    if (turn.status === "failed") {
-      return yield* new Errors.TurnFailedError({
+  turnId: string
+): Effect.Effect<TurnResult, Errors.ProtocolError | Errors.TurnFailedError> => {
+  const turn = collector.completed
+  if (turn === undefined) {
+    return Effect.fail(new Errors.ProtocolError({ message: "turn completed event not received" }))
+  }
+  if (turn.status === "failed") {
+    return Effect.fail(
+      new Errors.TurnFailedError({
         threadId,
         turnId,
         turnError: turn.error
@@ -160,18 +175,33 @@ export const collect = (
           }
           : { message: "turn failed with status failed" }
       })
-    }
-    return {
-      id: turn.id,
-      status: turn.status,
-      error: turn.error ?? null,
-      startedAt: turn.startedAt ?? null,
-      completedAt: turn.completedAt ?? null,
-      durationMs: turn.durationMs ?? null,
-      finalResponse: finalResponse(items),
-      items,
-      usage
-    }
+    )
+  }
+  const items = [...collector.items.values()]
+  return Effect.succeed({
+    id: turn.id,
+    status: turn.status,
+    error: turn.error ?? null,
+    startedAt: turn.startedAt ?? null,
+    completedAt: turn.completedAt ?? null,
+    durationMs: turn.durationMs ?? null,
+    finalResponse: finalResponse(items),
+    items,
+    usage: collector.usage
+  })
+}
+
+/** Collects a turn's events into its result (python-sdk-behaviour §4). */
+export const collect = (
+  turnId: string,
+  threadId: string,
+  events: Stream.Stream<TurnEvent, StreamError>
+): Effect.Effect<TurnResult, StreamError | Errors.TurnFailedError> =>
+  Effect.suspend(() => {
+    const collector = makeCollector()
+    return Stream.runForEach(events, (event) => Effect.sync(() => observe(collector, turnId, event))).pipe(
+      Effect.andThen(Effect.suspend(() => toResult(collector, threadId, turnId)))
+    )
   })
 
 /**
@@ -283,19 +313,25 @@ export const makeHandle = (
   options: StreamOptions = {}
 ): TurnHandle => {
   let initial = subscription
+  const collector = makeCollector()
   const events: Stream.Stream<TurnEvent, StreamError> = Stream.unwrap(Effect.suspend(() => {
     const first = initial
     initial = undefined
     return first ? Effect.succeed(first.events) : Effect.map(client.subscribeTurn(turnId), (s) => s.events)
   }))
-  const stream = options.idleTimeout === undefined
+  const watched = options.idleTimeout === undefined
     ? events
     : events.pipe(watchdog(client, threadId, turnId, options.idleTimeout))
+  const stream = watched.pipe(Stream.tap((event) => Effect.sync(() => observe(collector, turnId, event))))
   return {
     id: turnId,
     threadId,
     stream,
-    run: collect(turnId, threadId, stream).pipe(Effect.withSpan("TurnHandle.run", { attributes: { turnId } })),
+    run: Effect.suspend(() =>
+      collector.completed === undefined
+        ? Stream.runDrain(stream).pipe(Effect.andThen(Effect.suspend(() => toResult(collector, threadId, turnId))))
+        : toResult(collector, threadId, turnId)
+    ).pipe(Effect.withSpan("TurnHandle.run", { attributes: { turnId } })),
     steer: Effect.fn("TurnHandle.steer")(function*(input: Inputs.SteerInput) {
       const wire = yield* Inputs.toWire(input, { forSteer: true })
       return yield* client.request("turn/steer", { threadId, expectedTurnId: turnId, input: wire.input })

@@ -1,4 +1,5 @@
 import * as Codex from "@effect-codex/core/Codex"
+import * as Turn from "@effect-codex/core/Turn"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
@@ -19,5 +20,22 @@ describe("smoke", () => {
       assert.isNotNull(result.usage)
       const diag = yield* codex.client.diagnostics.pipe(Stream.take(1), Stream.runCollect, Effect.timeout("10 millis"), Effect.option)
       assert.isTrue(diag._tag === "None")
+    }).pipe(Effect.provide(CodexTest.layer())))
+})
+
+describe("TurnHandle", () => {
+  it.live("run after a consumed stream returns what the stream collected", () =>
+    Effect.gen(function*() {
+      const model = yield* FakeModel.FakeModel
+      yield* model.enqueue(FakeModel.message("streamed answer", { deltas: 2 }))
+      const codex = yield* Codex.Codex
+      const thread = yield* codex.threadStart()
+      const handle = yield* thread.turn("hi")
+      const texts = yield* handle.stream.pipe(Turn.textDeltas, Stream.runCollect)
+      assert.strictEqual(texts.join(""), "streamed answer")
+      const result = yield* handle.run
+      assert.strictEqual(result.finalResponse, "streamed answer")
+      assert.strictEqual(result.status, "completed")
+      assert.isTrue(result.items.some((item) => item.type === "userMessage"))
     }).pipe(Effect.provide(CodexTest.layer())))
 })
