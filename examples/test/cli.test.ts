@@ -15,7 +15,6 @@ import { examplesDir, expectLinesInOrder, offlineEnv, repoRoot, runExample, stri
 const cli = Path.join(examplesDir, "cli", "main.ts")
 const prompt = "What is this project?"
 
-
 /** Quotes a word for `sh -c`. */
 const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
 

@@ -29,8 +29,8 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as AppServerClient from "./AppServerClient.ts"
 import * as ApprovalMode from "./ApprovalMode.ts"
+import * as AppServerClient from "./AppServerClient.ts"
 import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
@@ -147,23 +147,25 @@ const includeTurnsToExclude = (includeTurns: unknown) =>
     ? Effect.succeed(!includeTurns)
     : Effect.fail(new Errors.InvalidOptionError({ option: "includeTurns", message: "includeTurns must be a boolean" }))
 
-const overrides = Effect.fnUntraced(function*(options: ThreadOverrides, defaultMode: ApprovalMode.ApprovalMode | undefined) {
-  const mode = options.approvalMode ?? defaultMode
-  const approval = mode === undefined ? {} : yield* ApprovalMode.toParams(mode)
-  const sandbox = options.sandbox === undefined ? undefined : yield* Sandbox.toThreadMode(options.sandbox)
-  return omitUndefined({
-    ...approval,
-    baseInstructions: options.baseInstructions,
-    config: options.config,
-    cwd: options.cwd,
-    developerInstructions: options.developerInstructions,
-    model: options.model,
-    modelProvider: options.modelProvider,
-    personality: options.personality,
-    sandbox,
-    serviceTier: options.serviceTier
-  })
-})
+const overrides = Effect.fnUntraced(
+  function*(options: ThreadOverrides, defaultMode: ApprovalMode.ApprovalMode | undefined) {
+    const mode = options.approvalMode ?? defaultMode
+    const approval = mode === undefined ? {} : yield* ApprovalMode.toParams(mode)
+    const sandbox = options.sandbox === undefined ? undefined : yield* Sandbox.toThreadMode(options.sandbox)
+    return omitUndefined({
+      ...approval,
+      baseInstructions: options.baseInstructions,
+      config: options.config,
+      cwd: options.cwd,
+      developerInstructions: options.developerInstructions,
+      model: options.model,
+      modelProvider: options.modelProvider,
+      personality: options.personality,
+      sandbox,
+      serviceTier: options.serviceTier
+    })
+  }
+)
 
 /** Builds the service on the `AppServerClient` in context; login waits run in the current scope. */
 export const make = Effect.gen(function*() {
@@ -176,13 +178,18 @@ export const make = Effect.gen(function*() {
   const startLogin = Effect.fnUntraced(function*<T extends "chatgpt" | "chatgptDeviceCode">(type: T) {
     const loginScope = yield* Scope.make()
     const events = yield* client.subscribe.pipe(Scope.provide(loginScope))
-    const response = yield* client.request("account/login/start", { type } as Protocol.ClientRequestParams<"account/login/start">).pipe(
+    const response = yield* client.request(
+      "account/login/start",
+      { type } as Protocol.ClientRequestParams<"account/login/start">
+    ).pipe(
       Effect.onError(() => Scope.close(loginScope, undefined as never))
     )
     if (response.type !== type) {
       yield* Scope.close(loginScope, undefined as never)
       return yield* new Errors.ProtocolError({
-        message: `unexpected ${type === "chatgpt" ? "ChatGPT" : "device-code"} login response: ${JSON.stringify(response)}`,
+        message: `unexpected ${type === "chatgpt" ? "ChatGPT" : "device-code"} login response: ${
+          JSON.stringify(response)
+        }`,
         method: "account/login/start"
       })
     }
@@ -197,7 +204,10 @@ export const make = Effect.gen(function*() {
       Effect.flatMap((head) =>
         head._tag === "Some"
           ? Deferred.succeed(done, head.value)
-          : Deferred.fail(done, new Errors.TransportClosedError({ reason: "the connection closed before the login completed" }))
+          : Deferred.fail(
+            done,
+            new Errors.TransportClosedError({ reason: "the connection closed before the login completed" })
+          )
       ),
       Effect.catch((error) => Deferred.fail(done, error)),
       Effect.ensuring(Scope.close(loginScope, undefined as never)),

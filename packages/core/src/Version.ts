@@ -80,7 +80,9 @@ export const gate = (
   return Effect.fail(
     new Errors.InvalidOptionError({
       option: used.join(", "),
-      message: `${method} with ${described.join(", ")}: Codex CLI ${minimumRuntimeVersion} or newer is required; reported version is ${
+      message: `${method} with ${
+        described.join(", ")
+      }: Codex CLI ${minimumRuntimeVersion} or newer is required; reported version is ${
         JSON.stringify(serverVersion || "unknown")
       }. Configure codexBin with a supported CLI.`
     })

@@ -1,5 +1,5 @@
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as ApprovalHandler from "@effect-codex/core/ApprovalHandler"
+import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Errors from "@effect-codex/core/Errors"
 import * as FakeAppServer from "@effect-codex/testing/FakeAppServer"
 import { assert, describe, it } from "@effect/vitest"
@@ -127,7 +127,10 @@ describe("AppServerClient", () => {
       assert.strictEqual(yield* tagOf(-32001), "ServerBusyError")
       assert.strictEqual(yield* tagOf(-32000, { codexErrorInfo: "serverOverloaded" }), "ServerBusyError")
       assert.strictEqual(yield* tagOf(-32050, { codex_error_info: "server_overloaded" }), "ServerBusyError")
-      assert.strictEqual(yield* tagOf(-32000, { nested: ["serverOverloaded"] }, "retry limit reached"), "RetryLimitExceededError")
+      assert.strictEqual(
+        yield* tagOf(-32000, { nested: ["serverOverloaded"] }, "retry limit reached"),
+        "RetryLimitExceededError"
+      )
       assert.strictEqual(yield* tagOf(-32000, { other: 1 }), "JsonRpcError")
       assert.strictEqual(yield* tagOf(-32600, { reason: "serverShuttingDown" }), "ServerDrainingError")
       assert.strictEqual(yield* tagOf(-32600), "InvalidRequestError")
@@ -136,9 +139,10 @@ describe("AppServerClient", () => {
       assert.strictEqual(yield* tagOf(-32603), "InternalRpcError")
       assert.strictEqual(yield* tagOf(-32700), "ParseError")
       assert.strictEqual(yield* tagOf(12), "JsonRpcError")
-      const busy = yield* client.requestUnknown("fail", { code: -32001, message: "Server overloaded; retry later." }).pipe(
-        Effect.flip
-      )
+      const busy = yield* client.requestUnknown("fail", { code: -32001, message: "Server overloaded; retry later." })
+        .pipe(
+          Effect.flip
+        )
       assert.isTrue(Errors.isRetryableError(busy))
       assert.strictEqual(busy.message, "Server overloaded; retry later.")
     }).pipe(Effect.provide(testLayer({
@@ -331,7 +335,10 @@ describe("AppServerClient handlers", () => {
         })
         assert.deepStrictEqual(fast.result, { decision: "accept" })
         // requests still flow while the slow handler waits
-        assert.deepStrictEqual(yield* client.request("thread/read", { threadId: "x" }).pipe(Effect.map((r) => r.thread.id)), "x")
+        assert.deepStrictEqual(
+          yield* client.request("thread/read", { threadId: "x" }).pipe(Effect.map((r) => r.thread.id)),
+          "x"
+        )
         yield* Deferred.succeed(gate, void 0)
         assert.deepStrictEqual((yield* Fiber.join(slow)).result, { decision: "acceptForSession" })
         const failed = yield* fake.serverRequest("item/commandExecution/requestApproval", {
@@ -343,14 +350,20 @@ describe("AppServerClient handlers", () => {
           kind: "command"
         })
         assert.strictEqual((failed.error as { code: number }).code, -32603)
-        assert.strictEqual(((yield* client.requestUnknown("thread/read", { threadId: "x" })) as { thread: { id: string } }).thread.id, "x")
+        assert.strictEqual(
+          ((yield* client.requestUnknown("thread/read", { threadId: "x" })) as { thread: { id: string } }).thread.id,
+          "x"
+        )
       }).pipe(Effect.provide(layer))
     }))
 
   it.effect("times out a request when asked to", () =>
     Effect.gen(function*() {
       const client = yield* Client
-      const fiber = yield* client.requestUnknown("never", {}, { timeout: "5 seconds" }).pipe(Effect.flip, Effect.forkChild)
+      const fiber = yield* client.requestUnknown("never", {}, { timeout: "5 seconds" }).pipe(
+        Effect.flip,
+        Effect.forkChild
+      )
       yield* TestClock.adjust("4 seconds")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("2 seconds")

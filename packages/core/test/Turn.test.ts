@@ -5,9 +5,13 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 
 const delta = (text: string): Turn.TurnEvent =>
-  ({ method: "item/agentMessage/delta", params: { threadId: "t", turnId: "u", itemId: "m", delta: text } }) as Turn.TurnEvent
+  ({
+    method: "item/agentMessage/delta",
+    params: { threadId: "t", turnId: "u", itemId: "m", delta: text }
+  }) as Turn.TurnEvent
 
-const agentMessage = (text: string, phase: string | null = null) => ({ type: "agentMessage", id: text, text, phase }) as never
+const agentMessage = (text: string, phase: string | null = null) =>
+  ({ type: "agentMessage", id: text, text, phase }) as never
 
 describe("Turn", () => {
   it.effect("textDeltas keeps only the agent message deltas, in order", () =>

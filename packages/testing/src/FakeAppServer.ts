@@ -125,7 +125,9 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
           Deferred.doneUnsafe(w.deferred, Effect.succeed(message))
         }
       }
-      if (typeof message.method === "string" && "id" in message) return Effect.forkDetach(answer(message)).pipe(Effect.asVoid)
+      if (typeof message.method === "string" && "id" in message) {
+        return Effect.forkDetach(answer(message)).pipe(Effect.asVoid)
+      }
       if (!("method" in message) && typeof message.id === "number") {
         const d = serverPending.get(message.id)
         if (d) {

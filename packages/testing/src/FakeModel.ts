@@ -433,9 +433,7 @@ const renderItem = (item: OutputItem, outputIndex: number, suffix: string): Read
       const id = item.id ?? `msg_${suffix}`
       return [
         now({ type: "response.output_item.added", output_index, item: messageJson(id, item.phase, "in_progress", []) }),
-        ...splitDeltas(item.text, item.deltas).map((delta) =>
-          after(item.delayMs, textDelta(id, output_index, delta))
-        ),
+        ...splitDeltas(item.text, item.deltas).map((delta) => after(item.delayMs, textDelta(id, output_index, delta))),
         after(item.delayMs, {
           type: "response.output_item.done",
           output_index,
@@ -811,11 +809,13 @@ export const make: Effect.Effect<Service, HttpServerError.ServeError, Scope.Scop
         Stream.encodeText,
         Stream.interruptWhen(Deferred.await(closing)),
         Stream.onExit((exit) =>
-          Exit.isSuccess(exit) ? Effect.void : Effect.flatMap(Deferred.isDone(closing), (closed) =>
-            closed ? Effect.void : SubscriptionRef.update(state, (s) => ({
-              ...s,
-              disconnects: [...s.disconnects, index]
-            })))
+          Exit.isSuccess(exit) ?
+            Effect.void :
+            Effect.flatMap(Deferred.isDone(closing), (closed) =>
+              closed ? Effect.void : SubscriptionRef.update(state, (s) => ({
+                ...s,
+                disconnects: [...s.disconnects, index]
+              })))
         )
       ),
       { contentType: "text/event-stream", headers: sseHeaders }
@@ -857,13 +857,16 @@ export const make: Effect.Effect<Service, HttpServerError.ServeError, Scope.Scop
     (s) => s.requests.filter((r) => s.unexpected.includes(r.index))
   )
 
-  const assertNoUnexpectedRequests = Effect.flatMap(unexpectedRequests, (requests) =>
-    requests.length === 0 ? Effect.void : Effect.fail(
-      new UnexpectedRequestsError({
-        message: `FakeModel: ${requests.length} unexpected request(s): ${requests.map(describeRequest).join("; ")}`,
-        indices: requests.map((r) => r.index)
-      })
-    ))
+  const assertNoUnexpectedRequests = Effect.flatMap(
+    unexpectedRequests,
+    (requests) =>
+      requests.length === 0 ? Effect.void : Effect.fail(
+        new UnexpectedRequestsError({
+          message: `FakeModel: ${requests.length} unexpected request(s): ${requests.map(describeRequest).join("; ")}`,
+          indices: requests.map((r) => r.index)
+        })
+      )
+  )
 
   return FakeModel.of({
     url: `http://127.0.0.1:${port}/v1`,
@@ -898,8 +901,7 @@ export const make: Effect.Effect<Service, HttpServerError.ServeError, Scope.Scop
   })
 })
 
-const parseJson = (text: string): unknown =>
-  text.length === 0 ? undefined : Option.getOrUndefined(decodeJson(text))
+const parseJson = (text: string): unknown => text.length === 0 ? undefined : Option.getOrUndefined(decodeJson(text))
 
 const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
 

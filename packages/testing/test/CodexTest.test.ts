@@ -29,9 +29,11 @@ const snapshot = Effect.gen(function*() {
 describe("CodexTest.layer", () => {
   it.live("removes its folders and its process when the scope closes", () =>
     Effect.gen(function*() {
-      const used = yield* Effect.scoped(Layer.build(CodexTest.layer()).pipe(
-        Effect.flatMap((context) => snapshot.pipe(Effect.provide(context)))
-      ))
+      const used = yield* Effect.scoped(
+        Layer.build(CodexTest.layer()).pipe(
+          Effect.flatMap((context) => snapshot.pipe(Effect.provide(context)))
+        )
+      )
       expect(used.answer).toBe("ok")
       expect(fs.existsSync(used.codexHome)).toBe(false)
       expect(fs.existsSync(used.workspace)).toBe(false)

@@ -1,3 +1,4 @@
+import { CodexHome, FakeModel } from "@effect-codex/testing"
 import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
 import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
@@ -17,7 +18,6 @@ import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { createRequire } from "node:module"
 import * as NodePathModule from "node:path"
-import { CodexHome, FakeModel } from "@effect-codex/testing"
 
 // =============================================================================
 // Helpers: talking to the fake over HTTP
@@ -719,9 +719,7 @@ const spawnCodex = (codexHome: string, cwd: string) =>
     yield* handle.stdout.pipe(
       Stream.decodeText(),
       Stream.splitLines,
-      Stream.runForEach((line) =>
-        SubscriptionRef.update(messages, (all) => [...all, JSON.parse(line) as Json])
-      ),
+      Stream.runForEach((line) => SubscriptionRef.update(messages, (all) => [...all, JSON.parse(line) as Json])),
       Effect.forkScoped
     )
     yield* handle.stderr.pipe(
@@ -779,9 +777,11 @@ const spawnCodex = (codexHome: string, cwd: string) =>
       )
 
     if (process.env["FAKE_MODEL_DEBUG"]) {
-      yield* Effect.addFinalizer(() => Effect.map(SubscriptionRef.get(messages), (all) => {
-        for (const m of all) console.log(Date.now(), JSON.stringify(m).slice(0, 600))
-      }))
+      yield* Effect.addFinalizer(() =>
+        Effect.map(SubscriptionRef.get(messages), (all) => {
+          for (const m of all) console.log(Date.now(), JSON.stringify(m).slice(0, 600))
+        })
+      )
     }
     return { request, notify: (method: string) => send({ method }), notification, notifications }
   })
@@ -893,29 +893,35 @@ describe("FakeModel with the real codex app-server", () => {
       yield* s.fake.assertDrained
     }))
 
-  integration("exec_command runs (never + danger-full-access) and its output reaches the second request", () =>
-    Effect.gen(function*() {
-      const s = yield* session({ approvalPolicy: "never", sandboxMode: "danger-full-access" })
-      yield* s.fake.enqueue(
-        FakeModel.execCommand("echo fake-model-exec && touch made-by-codex.txt"),
-        FakeModel.message("ran it")
-      )
-      const { turn } = yield* runTurn(s, "run something")
-      expect(turn["status"]).toBe("completed")
-      const [command] = yield* completedItems(s, "commandExecution")
-      expect(command).toMatchObject({ id: "call_1", status: "completed", exitCode: 0 })
-      expect(command?.["aggregatedOutput"]).toContain("fake-model-exec")
-      const requests = yield* s.fake.waitForRequests(2)
-      expect(requests.length).toBe(2)
-      const outputs = FakeModel.toolOutputs(requests[1]!)
-      expect(outputs.map((o) => o.callId)).toEqual(["call_1"])
-      expect(outputs[0]?.output).toContain("fake-model-exec")
-      expect(FakeModel.lastUserText(requests[1]!)).toBe("run something")
-      const fs = yield* FileSystem.FileSystem
-      expect(yield* fs.exists(NodePathModule.join(s.workspace, "made-by-codex.txt"))).toBe(true)
-      expect((yield* completedItems(s, "agentMessage")).map((m) => [m["id"], m["text"]])).toEqual([["msg_2", "ran it"]])
-      yield* s.fake.assertDrained
-    }))
+  integration(
+    "exec_command runs (never + danger-full-access) and its output reaches the second request",
+    () =>
+      Effect.gen(function*() {
+        const s = yield* session({ approvalPolicy: "never", sandboxMode: "danger-full-access" })
+        yield* s.fake.enqueue(
+          FakeModel.execCommand("echo fake-model-exec && touch made-by-codex.txt"),
+          FakeModel.message("ran it")
+        )
+        const { turn } = yield* runTurn(s, "run something")
+        expect(turn["status"]).toBe("completed")
+        const [command] = yield* completedItems(s, "commandExecution")
+        expect(command).toMatchObject({ id: "call_1", status: "completed", exitCode: 0 })
+        expect(command?.["aggregatedOutput"]).toContain("fake-model-exec")
+        const requests = yield* s.fake.waitForRequests(2)
+        expect(requests.length).toBe(2)
+        const outputs = FakeModel.toolOutputs(requests[1]!)
+        expect(outputs.map((o) => o.callId)).toEqual(["call_1"])
+        expect(outputs[0]?.output).toContain("fake-model-exec")
+        expect(FakeModel.lastUserText(requests[1]!)).toBe("run something")
+        const fs = yield* FileSystem.FileSystem
+        expect(yield* fs.exists(NodePathModule.join(s.workspace, "made-by-codex.txt"))).toBe(true)
+        expect((yield* completedItems(s, "agentMessage")).map((m) => [m["id"], m["text"]])).toEqual([[
+          "msg_2",
+          "ran it"
+        ]])
+        yield* s.fake.assertDrained
+      })
+  )
 
   integration("apply_patch produces a fileChange item and the file", () =>
     Effect.gen(function*() {
@@ -939,26 +945,29 @@ describe("FakeModel with the real codex app-server", () => {
       yield* s.fake.assertDrained
     }))
 
-  integration("calls to unknown tools are answered with tool outputs in the next request", () =>
-    Effect.gen(function*() {
-      const s = yield* session()
-      yield* s.fake.enqueue(
-        FakeModel.functionCall("no_such_tool", { x: 1 }, { callId: "call_fn" }),
-        FakeModel.customToolCall("weird_tool", "free input", { callId: "call_ct" }),
-        FakeModel.message("ok")
-      )
-      const { turn } = yield* runTurn(s, "use a tool")
-      expect(turn["status"]).toBe("completed")
-      const requests = yield* s.fake.waitForRequests(3)
-      expect(FakeModel.toolOutputs(requests[1]!)).toEqual([
-        { type: "function_call_output", callId: "call_fn", output: "unsupported call: no_such_tool" }
-      ])
-      expect(FakeModel.toolOutputs(requests[2]!)).toEqual([
-        { type: "function_call_output", callId: "call_fn", output: "unsupported call: no_such_tool" },
-        { type: "custom_tool_call_output", callId: "call_ct", output: "unsupported custom tool call: weird_tool" }
-      ])
-      yield* s.fake.assertDrained
-    }))
+  integration(
+    "calls to unknown tools are answered with tool outputs in the next request",
+    () =>
+      Effect.gen(function*() {
+        const s = yield* session()
+        yield* s.fake.enqueue(
+          FakeModel.functionCall("no_such_tool", { x: 1 }, { callId: "call_fn" }),
+          FakeModel.customToolCall("weird_tool", "free input", { callId: "call_ct" }),
+          FakeModel.message("ok")
+        )
+        const { turn } = yield* runTurn(s, "use a tool")
+        expect(turn["status"]).toBe("completed")
+        const requests = yield* s.fake.waitForRequests(3)
+        expect(FakeModel.toolOutputs(requests[1]!)).toEqual([
+          { type: "function_call_output", callId: "call_fn", output: "unsupported call: no_such_tool" }
+        ])
+        expect(FakeModel.toolOutputs(requests[2]!)).toEqual([
+          { type: "function_call_output", callId: "call_fn", output: "unsupported call: no_such_tool" },
+          { type: "custom_tool_call_output", callId: "call_ct", output: "unsupported custom tool call: weird_tool" }
+        ])
+        yield* s.fake.assertDrained
+      })
+  )
 
   integration("response.failed fails the turn", () =>
     Effect.gen(function*() {
@@ -987,52 +996,61 @@ describe("FakeModel with the real codex app-server", () => {
       yield* s.fake.assertDrained
     }))
 
-  integration("an empty script fails the turn visibly and assertDrained names the request", () =>
-    Effect.gen(function*() {
-      const s = yield* session()
-      const { turn } = yield* runTurn(s, "nobody scripted this")
-      expect(turn["status"]).toBe("failed")
-      expect(String((turn["error"] as Json)["message"])).toContain(
-        "FakeModel: no scripted response left (request #1)"
-      )
-      const error = yield* Effect.flip(s.fake.assertDrained)
-      expect(error.message).toContain("#1 POST /v1/responses (last user text: \"nobody scripted this\")")
-    }))
-
-  integration("a stalled stream + turn/interrupt gives status interrupted and the stream is dropped", () =>
-    Effect.gen(function*() {
-      const s = yield* session()
-      yield* s.fake.enqueue(FakeModel.stall({ text: "Partial answer", deltas: 2 }))
-      const turnId = yield* startTurn(s, "take your time")
-      yield* s.codex.notification("item/agentMessage/delta", (p) => p["turnId"] === turnId)
-      yield* s.codex.request("turn/interrupt", { threadId: s.threadId, turnId })
-      const done = yield* s.codex.notification("turn/completed", (p) => (p["turn"] as Json)["id"] === turnId)
-      expect((done["turn"] as Json)["status"]).toBe("interrupted")
-      yield* s.fake.waitForDisconnect(1)
-      expect(yield* s.fake.disconnects).toEqual([1])
-      expect(yield* completedItems(s, "agentMessage")).toEqual([])
-      yield* s.fake.assertDrained
-    }))
-
-  integration("a stalled stream + turn/steer: the stream is dropped and a new request carries the steer text", () =>
-    Effect.gen(function*() {
-      const s = yield* session()
-      yield* s.fake.enqueue(FakeModel.stall(), FakeModel.message("steered answer"))
-      const turnId = yield* startTurn(s, "first direction")
-      yield* s.codex.notification("item/agentMessage/delta", (p) => p["turnId"] === turnId)
-      const steered = yield* s.codex.request("turn/steer", {
-        threadId: s.threadId,
-        expectedTurnId: turnId,
-        input: [{ type: "text", text: "second direction", text_elements: [] }]
+  integration(
+    "an empty script fails the turn visibly and assertDrained names the request",
+    () =>
+      Effect.gen(function*() {
+        const s = yield* session()
+        const { turn } = yield* runTurn(s, "nobody scripted this")
+        expect(turn["status"]).toBe("failed")
+        expect(String((turn["error"] as Json)["message"])).toContain(
+          "FakeModel: no scripted response left (request #1)"
+        )
+        const error = yield* Effect.flip(s.fake.assertDrained)
+        expect(error.message).toContain("#1 POST /v1/responses (last user text: \"nobody scripted this\")")
       })
-      expect(steered["turnId"]).toBe(turnId)
-      const done = yield* s.codex.notification("turn/completed", (p) => (p["turn"] as Json)["id"] === turnId)
-      expect((done["turn"] as Json)["status"]).toBe("completed")
-      yield* s.fake.waitForDisconnect(1)
-      const requests = yield* s.fake.waitForRequests(2)
-      expect(FakeModel.lastUserText(requests[1]!)).toBe("second direction")
-      expect(FakeModel.userTexts(requests[1]!)).toContain("first direction")
-      expect((yield* completedItems(s, "agentMessage")).map((m) => m["text"])).toEqual(["steered answer"])
-      yield* s.fake.assertDrained
-    }))
+  )
+
+  integration(
+    "a stalled stream + turn/interrupt gives status interrupted and the stream is dropped",
+    () =>
+      Effect.gen(function*() {
+        const s = yield* session()
+        yield* s.fake.enqueue(FakeModel.stall({ text: "Partial answer", deltas: 2 }))
+        const turnId = yield* startTurn(s, "take your time")
+        yield* s.codex.notification("item/agentMessage/delta", (p) => p["turnId"] === turnId)
+        yield* s.codex.request("turn/interrupt", { threadId: s.threadId, turnId })
+        const done = yield* s.codex.notification("turn/completed", (p) => (p["turn"] as Json)["id"] === turnId)
+        expect((done["turn"] as Json)["status"]).toBe("interrupted")
+        yield* s.fake.waitForDisconnect(1)
+        expect(yield* s.fake.disconnects).toEqual([1])
+        expect(yield* completedItems(s, "agentMessage")).toEqual([])
+        yield* s.fake.assertDrained
+      })
+  )
+
+  integration(
+    "a stalled stream + turn/steer: the stream is dropped and a new request carries the steer text",
+    () =>
+      Effect.gen(function*() {
+        const s = yield* session()
+        yield* s.fake.enqueue(FakeModel.stall(), FakeModel.message("steered answer"))
+        const turnId = yield* startTurn(s, "first direction")
+        yield* s.codex.notification("item/agentMessage/delta", (p) => p["turnId"] === turnId)
+        const steered = yield* s.codex.request("turn/steer", {
+          threadId: s.threadId,
+          expectedTurnId: turnId,
+          input: [{ type: "text", text: "second direction", text_elements: [] }]
+        })
+        expect(steered["turnId"]).toBe(turnId)
+        const done = yield* s.codex.notification("turn/completed", (p) => (p["turn"] as Json)["id"] === turnId)
+        expect((done["turn"] as Json)["status"]).toBe("completed")
+        yield* s.fake.waitForDisconnect(1)
+        const requests = yield* s.fake.waitForRequests(2)
+        expect(FakeModel.lastUserText(requests[1]!)).toBe("second direction")
+        expect(FakeModel.userTexts(requests[1]!)).toContain("first direction")
+        expect((yield* completedItems(s, "agentMessage")).map((m) => m["text"])).toEqual(["steered answer"])
+        yield* s.fake.assertDrained
+      })
+  )
 })

@@ -348,7 +348,10 @@ describe("version-gated options against an old server (0.147.0)", () => {
         mention: gated,
         method: "turn/start"
       })
-      assert.include(both.message, "turn/start with source (sent as turnTrigger), turnServiceTier (sent as serviceTierForTurn)")
+      assert.include(
+        both.message,
+        "turn/start with source (sent as turnTrigger), turnServiceTier (sent as serviceTierForTurn)"
+      )
     }).pipe(Effect.provide(fakeLayer("0.147.0"))))
 
   it.effect("thread/resume and thread/fork: includeTurns (sent as excludeTurns)", () =>

@@ -18,7 +18,12 @@ describe("smoke", () => {
       assert.strictEqual(result.finalResponse, "Hello from fake!")
       assert.strictEqual(result.status, "completed")
       assert.isNotNull(result.usage)
-      const diag = yield* codex.client.diagnostics.pipe(Stream.take(1), Stream.runCollect, Effect.timeout("10 millis"), Effect.option)
+      const diag = yield* codex.client.diagnostics.pipe(
+        Stream.take(1),
+        Stream.runCollect,
+        Effect.timeout("10 millis"),
+        Effect.option
+      )
       assert.isTrue(diag._tag === "None")
     }).pipe(Effect.provide(CodexTest.layer())))
 })
