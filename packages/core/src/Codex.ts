@@ -221,6 +221,26 @@ export const make = Effect.gen(function*() {
     return { base, response }
   })
 
+  /** `thread/resume` and `thread/fork`: the same overrides, `includeTurns` sent inverted and version-gated. */
+  const resumeOrFork = Effect.fnUntraced(function*(
+    method: "thread/resume" | "thread/fork",
+    id: string,
+    options: ThreadResumeOptions,
+    extra: Record<string, unknown>
+  ) {
+    const threadIdValue = yield* threadId(id)
+    const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
+    yield* Version.gate(client.serverVersion, method, { includeTurns: excludeTurns }, includeTurnsWire)
+    const params = omitUndefined({
+      threadId: threadIdValue,
+      ...(yield* overrides(options, undefined)),
+      ...extra,
+      excludeTurns
+    }) as Protocol.ClientRequestParams<"thread/resume"> & Protocol.ClientRequestParams<"thread/fork">
+    const response = yield* client.request(method, params)
+    return thread(response.thread.id)
+  })
+
   return Codex.of({
     metadata: client.metadata,
     client,
@@ -262,30 +282,13 @@ export const make = Effect.gen(function*() {
       return yield* client.request("thread/list", options)
     }),
     threadResume: Effect.fn("Codex.threadResume")(function*(id: string, options: ThreadResumeOptions = {}) {
-      const threadIdValue = yield* threadId(id)
-      const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
-      yield* Version.gate(client.serverVersion, "thread/resume", { includeTurns: excludeTurns }, includeTurnsWire)
-      const params = omitUndefined({
-        threadId: threadIdValue,
-        ...(yield* overrides(options, undefined)),
-        excludeTurns
-      }) as Protocol.ClientRequestParams<"thread/resume">
-      const response = yield* client.request("thread/resume", params)
-      return thread(response.thread.id)
+      return yield* resumeOrFork("thread/resume", id, options, {})
     }),
     threadFork: Effect.fn("Codex.threadFork")(function*(id: string, options: ThreadForkOptions = {}) {
-      const threadIdValue = yield* threadId(id)
-      const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
-      yield* Version.gate(client.serverVersion, "thread/fork", { includeTurns: excludeTurns }, includeTurnsWire)
-      const params = omitUndefined({
-        threadId: threadIdValue,
-        ...(yield* overrides(options, undefined)),
+      return yield* resumeOrFork("thread/fork", id, options, {
         ephemeral: options.ephemeral,
-        threadSource: options.threadSource,
-        excludeTurns
-      }) as Protocol.ClientRequestParams<"thread/fork">
-      const response = yield* client.request("thread/fork", params)
-      return thread(response.thread.id)
+        threadSource: options.threadSource
+      })
     }),
     threadArchive: Effect.fn("Codex.threadArchive")(function*(id: string) {
       return yield* client.request("thread/archive", { threadId: yield* threadId(id) })
