@@ -38,6 +38,7 @@ import * as ApprovalHandler from "./ApprovalHandler.ts"
 import * as Errors from "./Errors.ts"
 import * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
+import * as FlatStruct from "./internal/flatStruct.ts"
 import { Transport } from "./Transport.ts"
 
 // =============================================================================
@@ -126,7 +127,11 @@ export interface Service {
     options?: RequestOptions
   ) => Effect.Effect<Protocol.ClientRequestResult<M>, RequestError>
   /** Sends a request without schemas (for methods newer than this SDK). */
-  readonly requestUnknown: (method: string, params: unknown, options?: RequestOptions) => Effect.Effect<unknown, RequestError>
+  readonly requestUnknown: (
+    method: string,
+    params: unknown,
+    options?: RequestOptions
+  ) => Effect.Effect<unknown, RequestError>
   /** Sends a notification. */
   readonly notify: (method: string, params?: unknown) => Effect.Effect<void, Errors.TransportClosedError>
   /** Every server notification from the moment the stream starts. */
@@ -195,9 +200,9 @@ export const validateMetadata = (
   if (!str(response.userAgent) || !name || !version) {
     return Effect.fail(
       new Errors.ProtocolError({
-        message: `initialize response missing required metadata (userAgent=${JSON.stringify(response.userAgent)}, serverName=${
-          JSON.stringify(name)
-        }, serverVersion=${JSON.stringify(version)})`,
+        message: `initialize response missing required metadata (userAgent=${
+          JSON.stringify(response.userAgent)
+        }, serverName=${JSON.stringify(name)}, serverVersion=${JSON.stringify(version)})`,
         method: "initialize"
       })
     )
@@ -220,7 +225,8 @@ type Subscriber = Queue.Queue<Notification, Errors.TransportClosedError | Cause.
 
 interface TurnState {
   threadId: string | undefined
-  readonly subscribers: Set<Subscriber>
+  /** Usually one; an array is cheaper than a Set to walk on every event. */
+  readonly subscribers: Array<Subscriber>
   /** Events kept while a `turn/start` is pending on the thread and nobody subscribed yet. */
   buffer: Array<Notification> | undefined
   completed: boolean
@@ -249,6 +255,66 @@ const traceparent = Effect.map(Effect.option(Effect.currentSpan), (span) => {
 
 const RECENTLY_COMPLETED = 1024
 
+/** Lines handled before the reader yields, so that subscribers consume a big batch as it is routed. */
+const LINES_PER_SLICE = 512
+
+interface NotificationDecoder {
+  /** The flat-struct fast path (deltas), when the schema allows one: the value, or `undefined` to run `decode`. */
+  readonly fast: ((input: unknown) => object | undefined) | undefined
+  readonly decode: (input: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+}
+
+interface RequestCodec {
+  readonly encodeParams: (params: unknown) => Effect.Effect<unknown, Schema.SchemaError>
+  readonly decodeResult: (result: unknown) => Effect.Effect<unknown, Schema.SchemaError>
+}
+
+const requestCodecs = new Map<string, RequestCodec | null>()
+
+/** The params encoder and result decoder of a client request method, built once per method. */
+const requestCodec = (method: string): RequestCodec | undefined => {
+  let codec = requestCodecs.get(method)
+  if (codec === undefined) {
+    const entry = (Protocol.ClientRequests as Record<
+      string,
+      { readonly params: Schema.Top; readonly result: Schema.Top } | undefined
+    >)[
+      method
+    ]
+    codec = entry === undefined ? null : {
+      encodeParams: Schema.encodeUnknownEffect(entry.params as Schema.Codec<unknown>),
+      decodeResult: Schema.decodeUnknownEffect(entry.result as Schema.Codec<unknown>)
+    }
+    requestCodecs.set(method, codec)
+  }
+  return codec ?? undefined
+}
+
+/**
+ * Span options of the client's own spans: no stack trace capture (it costs an `Error` per request,
+ * and the frame it records would be this module, not the caller).
+ */
+const traceOptions = { captureStackTrace: false } as const
+
+const notificationDecoders = new Map<string, NotificationDecoder | null>()
+
+/**
+ * The params decoder of a server notification method (`null`: a method this SDK does not know),
+ * built once per method (`Schema.decodeUnknownExit(schema)` allocates a new parser per call).
+ */
+const notificationDecoder = (method: string): NotificationDecoder | null => {
+  let decoder = notificationDecoders.get(method)
+  if (decoder === undefined) {
+    const entry = (Protocol.ServerNotifications as Record<string, { readonly params: Schema.Top } | undefined>)[method]
+    decoder = entry === undefined ? null : {
+      fast: FlatStruct.compile(entry.params.ast),
+      decode: Schema.decodeUnknownExit(entry.params as Schema.Codec<unknown>)
+    }
+    notificationDecoders.set(method, decoder)
+  }
+  return decoder
+}
+
 /**
  * Builds the client on the `Transport` in context and performs the handshake. The reading fiber
  * and every handler fiber live in the current scope.
@@ -262,6 +328,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   let nextId = 1
   let closed: Errors.TransportClosedError | undefined
   const pending = new Map<number, Deferred.Deferred<unknown, RequestError>>()
+  /** The method of each pending request, so that its error names it. */
+  const pendingMethods = new Map<number, string>()
   const listeners = new Set<Subscriber>()
   const diagnosticListeners = new Set<Queue.Queue<Errors.ProtocolError, Cause.Done>>()
   const turns = new Map<string, TurnState>()
@@ -272,8 +340,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   // Outgoing
   // ---------------------------------------------------------------------------
 
-  const write = (message: object) =>
-    closed ? Effect.fail(closed) : transport.send(JSON.stringify(message))
+  const write = (message: object) => closed ? Effect.fail(closed) : transport.send(JSON.stringify(message))
 
   const diagnose = (error: Errors.ProtocolError) =>
     Effect.suspend(() => {
@@ -296,6 +363,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       return traceparent.pipe(
         Effect.flatMap((trace) => {
           pending.set(id, deferred)
+          pendingMethods.set(id, method)
           beforeSend?.()
           return write({
             id,
@@ -318,29 +386,34 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
             })
           )
         ),
-        Effect.ensuring(Effect.sync(() => pending.delete(id)))
+        Effect.ensuring(Effect.sync(() => {
+          pending.delete(id)
+          pendingMethods.delete(id)
+        }))
       )
     })
 
-  const encodeParams = (method: string, schema: Schema.Top | undefined, params: unknown) => {
-    if (schema === undefined) return Effect.succeed(params)
+  const encodeParams = (method: string, codec: RequestCodec | undefined, params: unknown) => {
+    if (codec === undefined) return Effect.succeed(params)
     if (params === undefined || params === null) return Effect.succeed(undefined)
-    return Schema.encodeUnknownEffect(schema as Schema.Codec<unknown>)(params).pipe(
+    return codec.encodeParams(params).pipe(
       Effect.mapError((error) =>
         new Errors.InvalidOptionError({ option: "params", message: `invalid params for ${method}: ${error.message}` })
       )
     )
   }
 
-  const decodeResult = (method: string, schema: Schema.Top | undefined, result: unknown) =>
-    schema === undefined ? Effect.succeed(result) : Schema.decodeUnknownEffect(schema as Schema.Codec<unknown>)(result).pipe(
+  const decodeResult = (method: string, codec: RequestCodec | undefined, result: unknown) =>
+    codec === undefined ? Effect.succeed(result) : codec.decodeResult(result).pipe(
       Effect.mapError((error) =>
         new Errors.ProtocolError({ message: `unexpected result of ${method}: ${error.message}`, method })
       )
     )
 
   const requestUnknown = (method: string, params: unknown, requestOptions?: RequestOptions) =>
-    requestEncoded(method, params, requestOptions).pipe(Effect.withSpan(`AppServerClient.request ${method}`))
+    requestEncoded(method, params, requestOptions).pipe(
+      Effect.withSpan(`AppServerClient.request ${method}`, undefined, traceOptions)
+    )
 
   const requestWith = <M extends Protocol.ClientRequestMethod>(
     method: M,
@@ -348,12 +421,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     requestOptions: RequestOptions | undefined,
     beforeSend?: () => void
   ): Effect.Effect<Protocol.ClientRequestResult<M>, RequestError> => {
-    const entry = Protocol.ClientRequests[method] as
-      | { readonly params: Schema.Top; readonly result: Schema.Top }
-      | undefined
-    return encodeParams(method, entry?.params, params).pipe(
+    const codec = requestCodec(method)
+    return encodeParams(method, codec, params).pipe(
       Effect.flatMap((encoded) => requestEncoded(method, encoded, requestOptions, beforeSend)),
-      Effect.flatMap((result) => decodeResult(method, entry?.result, result))
+      Effect.flatMap((result) => decodeResult(method, codec, result))
     ) as Effect.Effect<Protocol.ClientRequestResult<M>, RequestError>
   }
 
@@ -361,10 +432,12 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     method: M,
     params: Protocol.ClientRequestParams<M>,
     requestOptions?: RequestOptions
-  ) => requestWith(method, params, requestOptions).pipe(Effect.withSpan(`AppServerClient.request ${method}`))
+  ) =>
+    requestWith(method, params, requestOptions).pipe(
+      Effect.withSpan(`AppServerClient.request ${method}`, undefined, traceOptions)
+    )
 
-  const notify = (method: string, params?: unknown) =>
-    write(params === undefined ? { method } : { method, params })
+  const notify = (method: string, params?: unknown) => write(params === undefined ? { method } : { method, params })
 
   // ---------------------------------------------------------------------------
   // Subscriptions
@@ -395,7 +468,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
 
   /** Forgets a turn nobody watches, unless it keeps events for a pending `turn/start`. */
   const releaseTurn = (turnId: string, state: TurnState) => {
-    if (state.subscribers.size > 0) return
+    if (state.subscribers.length > 0) return
     if (state.buffer !== undefined && isPendingThread(state.threadId)) return
     if (turns.get(turnId) === state) turns.delete(turnId)
   }
@@ -411,7 +484,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       if (state === undefined && recentlyCompleted.has(turnId)) Queue.endUnsafe(q)
       else {
         if (state === undefined) {
-          state = { threadId: undefined, subscribers: new Set(), buffer: undefined, completed: false }
+          state = { threadId: undefined, subscribers: [], buffer: undefined, completed: false }
           turns.set(turnId, state)
         }
         if (replay && state.buffer) Queue.offerAllUnsafe(q, state.buffer)
@@ -419,13 +492,14 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         if (state.completed) {
           Queue.endUnsafe(q)
           releaseTurn(turnId, state)
-        } else state.subscribers.add(q)
+        } else state.subscribers.push(q)
       }
     }
     const close = Effect.sync(() => {
       const state = turns.get(turnId)
       if (state) {
-        state.subscribers.delete(q)
+        const i = state.subscribers.indexOf(q)
+        if (i >= 0) state.subscribers.splice(i, 1)
         releaseTurn(turnId, state)
       }
       Queue.endUnsafe(q)
@@ -449,7 +523,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         else pendingStarts.set(threadId, n)
         for (const [id, state] of turns) {
           if (state.threadId === threadId || state.threadId === undefined) {
-            if (state.subscribers.size === 0 && !isPendingThread(state.threadId)) {
+            if (state.subscribers.length === 0 && !isPendingThread(state.threadId)) {
               state.buffer = undefined
               releaseTurn(id, state)
             }
@@ -465,7 +539,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       if (state && state.threadId === undefined) state.threadId = threadId
       yield* unmark
       return { turn: response.turn, subscription }
-    }).pipe(Effect.withSpan("AppServerClient.startTurn"))
+    }).pipe(Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions))
 
   // ---------------------------------------------------------------------------
   // Incoming
@@ -478,23 +552,27 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         if (completed) remember(turnId)
         return
       }
-      state = { threadId, subscribers: new Set(), buffer: undefined, completed: false }
+      state = { threadId, subscribers: [], buffer: undefined, completed: false }
       turns.set(turnId, state)
     }
     if (state.threadId === undefined) state.threadId = threadId
-    if (state.subscribers.size > 0) {
-      for (const q of state.subscribers) Queue.offerUnsafe(q, n)
+    const subscribers = state.subscribers
+    if (subscribers.length === 1) Queue.offerUnsafe(subscribers[0]!, n)
+    else if (subscribers.length > 1) {
+      for (let i = 0; i < subscribers.length; i++) Queue.offerUnsafe(subscribers[i]!, n)
     } else if (isPendingThread(state.threadId)) {
       ;(state.buffer ??= []).push(n)
     }
     if (completed) {
       state.completed = true
       remember(turnId)
-      for (const q of state.subscribers) Queue.endUnsafe(q)
-      state.subscribers.clear()
+      for (const q of subscribers.splice(0)) Queue.endUnsafe(q)
       releaseTurn(turnId, state)
     }
   }
+
+  let lastMethod: string | undefined
+  let lastDecoder: NotificationDecoder | null = null
 
   const remember = (turnId: string) => {
     recentlyCompleted.add(turnId)
@@ -503,13 +581,23 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     }
   }
 
-  const onNotification = (method: string, rawParams: unknown): Effect.Effect<void> => {
-    const entry = (Protocol.ServerNotifications as Record<string, { readonly params: Schema.Top } | undefined>)[method]
+  /** Decodes and routes a notification; returns the effect still to run (a diagnostic), if any. */
+  const onNotification = (method: string, rawParams: unknown): Effect.Effect<void> | undefined => {
+    // a stream of deltas is one method over and over: skip the map lookup
+    let decoder: NotificationDecoder | null
+    if (method === lastMethod) decoder = lastDecoder
+    else {
+      decoder = notificationDecoder(method)
+      lastMethod = method
+      lastDecoder = decoder
+    }
     let n: Notification
     let diagnostic: Errors.ProtocolError | undefined
-    if (entry === undefined) n = new UnknownNotification(method, rawParams)
+    const fast = decoder === null || decoder.fast === undefined ? undefined : decoder.fast(rawParams)
+    if (decoder === null) n = new UnknownNotification(method, rawParams)
+    else if (fast !== undefined) n = { method, params: fast } as Notification
     else {
-      const exit = Schema.decodeUnknownExit(entry.params as Schema.Codec<unknown>)(rawParams)
+      const exit = decoder.decode(rawParams)
       if (Exit.isSuccess(exit)) n = { method, params: exit.value } as Notification
       else {
         n = new UnknownNotification(method, rawParams)
@@ -519,19 +607,28 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         })
       }
     }
-    for (const q of listeners) Queue.offerUnsafe(q, n)
-    const turnId = turnIdOf(rawParams)
-    if (turnId !== undefined) routeTurnEvent(turnId, threadIdOf(rawParams), n, method === "turn/completed")
-    return diagnostic ? diagnose(diagnostic) : Effect.void
+    if (listeners.size > 0) { for (const q of listeners) Queue.offerUnsafe(q, n) }
+    if (typeof rawParams === "object" && rawParams !== null) {
+      const p = rawParams as Record<string, unknown>
+      // the deltas carry `turnId`, `turn/*` events carry `turn.id`
+      const turnId = typeof p.turnId === "string" ? p.turnId : turnIdOf(p)
+      if (turnId !== undefined) {
+        routeTurnEvent(turnId, typeof p.threadId === "string" ? p.threadId : undefined, n, method === "turn/completed")
+      }
+    }
+    return diagnostic ? diagnose(diagnostic) : undefined
   }
 
-  const onResponse = (message: Record<string, unknown>): Effect.Effect<void> => {
+  /** Completes the pending request; returns the effect still to run (a debug log), if any. */
+  const onResponse = (message: Record<string, unknown>): Effect.Effect<void> | undefined => {
     const id = message.id
     const deferred = typeof id === "number" ? pending.get(id) : undefined
     if (deferred === undefined) {
       return Effect.logDebug(`effect-codex: dropped a response for unknown id ${JSON.stringify(id)}`)
     }
     pending.delete(id as number)
+    const method = pendingMethods.get(id as number)
+    pendingMethods.delete(id as number)
     const error = message.error
     if (error !== undefined) {
       if (isObject(error)) {
@@ -539,13 +636,18 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         const text = typeof error.message === "string" ? error.message : "unknown"
         Deferred.doneUnsafe(
           deferred,
-          Effect.fail(Errors.fromRpcError({ code, message: text, data: error.data }))
+          Effect.fail(Errors.fromRpcError({ code, message: text, data: error.data }, method))
         )
       } else {
-        Deferred.doneUnsafe(deferred, Effect.fail(new Errors.ProtocolError({ message: "Malformed JSON-RPC error response" })))
+        Deferred.doneUnsafe(
+          deferred,
+          Effect.fail(
+            new Errors.ProtocolError({ message: "Malformed JSON-RPC error response", ...(method ? { method } : {}) })
+          )
+        )
       }
     } else Deferred.doneUnsafe(deferred, Effect.succeed(message.result))
-    return Effect.void
+    return undefined
   }
 
   const reply = (id: unknown, exit: Exit.Exit<unknown, unknown>) =>
@@ -560,7 +662,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       })
 
   const onServerRequest = (id: unknown, method: string, params: unknown): Effect.Effect<void> => {
-    const entry = (Protocol.ServerRequests as Record<string, { readonly params: Schema.Top; readonly result: Schema.Top } | undefined>)[method]
+    const entry = (Protocol.ServerRequests as Record<
+      string,
+      { readonly params: Schema.Top; readonly result: Schema.Top } | undefined
+    >)[method]
     const handle: Effect.Effect<unknown, unknown> = Effect.gen(function*() {
       if (entry === undefined) {
         if (approvals.unknown) return yield* approvals.unknown(method, params)
@@ -571,7 +676,12 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       }
       const decoded = yield* Schema.decodeUnknownEffect(entry.params as Schema.Codec<unknown>)(params).pipe(
         Effect.tapError((error) =>
-          diagnose(new Errors.ProtocolError({ message: `server request ${method} does not match its schema: ${error.message}`, method }))
+          diagnose(
+            new Errors.ProtocolError({
+              message: `server request ${method} does not match its schema: ${error.message}`,
+              method
+            })
+          )
         )
       )
       const handler = (approvals.handlers as Record<string, ApprovalHandler.Handler<never> | undefined>)[method] ??
@@ -598,8 +708,13 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     ).pipe(Effect.asVoid)
   }
 
-  const onLine = (line: string): Effect.Effect<void> => {
-    if (line.length === 0 || line.trim() === "") return Effect.void
+  /**
+   * Handles one line synchronously (responses and notifications, the hot path, need no effect);
+   * returns the effect still to run (a diagnostic, a server request, a log), if any.
+   */
+  const onLine = (line: string): Effect.Effect<void> | undefined => {
+    // a JSON-RPC message starts with "{"; only other lines need the whitespace check
+    if (line.charCodeAt(0) !== 123 && line.trim() === "") return undefined
     let message: unknown
     try {
       message = JSON.parse(line)
@@ -609,11 +724,15 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       )
     }
     if (!isObject(message)) {
-      return diagnose(new Errors.ProtocolError({ message: "invalid JSON-RPC payload (not an object)", line: line.slice(0, 1000) }))
+      return diagnose(
+        new Errors.ProtocolError({ message: "invalid JSON-RPC payload (not an object)", line: line.slice(0, 1000) })
+      )
     }
     const method = message.method
     if (typeof method === "string") {
-      return "id" in message ? onServerRequest(message.id, method, message.params) : onNotification(method, message.params)
+      return "id" in message
+        ? onServerRequest(message.id, method, message.params)
+        : onNotification(method, message.params)
     }
     if ("id" in message && ("result" in message || "error" in message)) return onResponse(message)
     return diagnose(new Errors.ProtocolError({ message: "unknown JSON-RPC message shape", line: line.slice(0, 1000) }))
@@ -625,6 +744,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       closed = error
       for (const d of pending.values()) Deferred.doneUnsafe(d, Effect.fail(error))
       pending.clear()
+      pendingMethods.clear()
       for (const q of listeners) Queue.failCauseUnsafe(q, Cause.fail(error))
       listeners.clear()
       for (const state of turns.values()) {
@@ -634,8 +754,21 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       for (const q of diagnosticListeners) Queue.endUnsafe(q)
     })
 
+  /** Handles a batch of lines in order, running an effect only for the lines that return one. */
+  const onLines = (lines: ReadonlyArray<string>, from = 0): Effect.Effect<void> => {
+    const end = Math.min(lines.length, from + LINES_PER_SLICE)
+    for (let i = from; i < end; i++) {
+      const effect = onLine(lines[i]!)
+      if (effect !== undefined) {
+        return i + 1 < lines.length ? Effect.flatMap(effect, () => onLines(lines, i + 1)) : effect
+      }
+    }
+    // a big batch: let the subscribers drain what was routed so far before going on
+    return end < lines.length ? Effect.flatMap(Effect.yieldNow, () => onLines(lines, end)) : Effect.void
+  }
+
   const reader = yield* transport.incoming.pipe(
-    Stream.runForEach(onLine),
+    Stream.runForEachArray((lines) => onLines(lines)),
     Effect.matchEffect({
       onFailure: failAll,
       onSuccess: () => failAll(new Errors.TransportClosedError({ reason: "the app-server closed its output" }))
@@ -643,7 +776,9 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     Effect.forkIn(scope)
   )
   yield* Effect.addFinalizer(() =>
-    failAll(new Errors.TransportClosedError({ reason: "the client was closed" })).pipe(Effect.andThen(Fiber.interrupt(reader)))
+    failAll(new Errors.TransportClosedError({ reason: "the client was closed" })).pipe(
+      Effect.andThen(Fiber.interrupt(reader))
+    )
   )
 
   // ---------------------------------------------------------------------------
@@ -664,7 +799,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     Effect.flatMap((result) =>
       Schema.decodeUnknownEffect(InitializeResponseWithInfo)(result).pipe(
         Effect.mapError((error) =>
-          new Errors.ProtocolError({ message: `unexpected result of initialize: ${error.message}`, method: "initialize" })
+          new Errors.ProtocolError({
+            message: `unexpected result of initialize: ${error.message}`,
+            method: "initialize"
+          })
         )
       )
     )

@@ -322,7 +322,12 @@ export const makeHandle = (
   const watched = options.idleTimeout === undefined
     ? events
     : events.pipe(watchdog(client, threadId, turnId, options.idleTimeout))
-  const stream = watched.pipe(Stream.tap((event) => Effect.sync(() => observe(collector, turnId, event))))
+  // Observed a chunk at a time, synchronously: an effect per event (`Stream.tap`) costs more than
+  // routing the event did.
+  const stream = watched.pipe(Stream.mapArray((chunk) => {
+    for (let i = 0; i < chunk.length; i++) observe(collector, turnId, chunk[i]!)
+    return chunk
+  }))
   return {
     id: turnId,
     threadId,

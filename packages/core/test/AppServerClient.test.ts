@@ -145,6 +145,7 @@ describe("AppServerClient", () => {
         )
       assert.isTrue(Errors.isRetryableError(busy))
       assert.strictEqual(busy.message, "Server overloaded; retry later.")
+      assert.strictEqual(busy.method, "fail")
     }).pipe(Effect.provide(testLayer({
       handlers: {
         fail: (params) => Effect.fail(params as FakeAppServer.RpcFailure)
