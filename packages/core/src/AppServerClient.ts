@@ -327,9 +327,11 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
 
   let nextId = 1
   let closed: Errors.TransportClosedError | undefined
-  const pending = new Map<number, Deferred.Deferred<unknown, RequestError>>()
-  /** The method of each pending request, so that its error names it. */
-  const pendingMethods = new Map<number, string>()
+  /** Pending requests by id, with their method (so that an error names it). */
+  const pending = new Map<
+    number,
+    { readonly deferred: Deferred.Deferred<unknown, RequestError>; readonly method: string }
+  >()
   const listeners = new Set<Subscriber>()
   const diagnosticListeners = new Set<Queue.Queue<Errors.ProtocolError, Cause.Done>>()
   const turns = new Map<string, TurnState>()
@@ -362,8 +364,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       const wait = Deferred.await(deferred)
       return traceparent.pipe(
         Effect.flatMap((trace) => {
-          pending.set(id, deferred)
-          pendingMethods.set(id, method)
+          pending.set(id, { deferred, method })
           beforeSend?.()
           return write({
             id,
@@ -386,10 +387,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
             })
           )
         ),
-        Effect.ensuring(Effect.sync(() => {
-          pending.delete(id)
-          pendingMethods.delete(id)
-        }))
+        Effect.ensuring(Effect.sync(() => pending.delete(id)))
       )
     })
 
@@ -622,13 +620,12 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   /** Completes the pending request; returns the effect still to run (a debug log), if any. */
   const onResponse = (message: Record<string, unknown>): Effect.Effect<void> | undefined => {
     const id = message.id
-    const deferred = typeof id === "number" ? pending.get(id) : undefined
-    if (deferred === undefined) {
+    const entry = typeof id === "number" ? pending.get(id) : undefined
+    if (entry === undefined) {
       return Effect.logDebug(`effect-codex: dropped a response for unknown id ${JSON.stringify(id)}`)
     }
     pending.delete(id as number)
-    const method = pendingMethods.get(id as number)
-    pendingMethods.delete(id as number)
+    const { deferred, method } = entry
     const error = message.error
     if (error !== undefined) {
       if (isObject(error)) {
@@ -742,9 +739,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     Effect.sync(() => {
       if (closed) return
       closed = error
-      for (const d of pending.values()) Deferred.doneUnsafe(d, Effect.fail(error))
+      for (const { deferred } of pending.values()) Deferred.doneUnsafe(deferred, Effect.fail(error))
       pending.clear()
-      pendingMethods.clear()
       for (const q of listeners) Queue.failCauseUnsafe(q, Cause.fail(error))
       listeners.clear()
       for (const state of turns.values()) {
