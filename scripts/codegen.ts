@@ -312,6 +312,29 @@ const requestTable = (entries: ReadonlyArray<MethodEntry>, withResult: boolean):
     return `${jsdoc(m.description, "  ")}  ${q(m.method)}: { ${fields.join(", ")} }`
   }).join(",\n")
 
+/** Whether a property schema is a primitive (strings, numbers, booleans, null, enums of these): no `$ref`, no nesting. */
+const isPrimitiveSchema = (s: Node): boolean => {
+  const key = unionKey(s)
+  if (key) return s[key].every((b: Node) => isNode(b) && isPrimitiveSchema(b))
+  if (s.$ref !== undefined || s.properties !== undefined || s.items !== undefined) return false
+  const types: ReadonlyArray<unknown> = Array.isArray(s.type) ? s.type : [s.type]
+  return types.every((t) => t === "string" || t === "number" || t === "integer" || t === "boolean" || t === "null")
+}
+
+/**
+ * Copies of the flat notification params (every field a primitive), one object literal each: the
+ * fast decode path (\`internal/flatStruct.ts\`) uses them for a valid input that has every field,
+ * instead of copying field by field through computed keys.
+ */
+const notificationCopies = serverNotifications.flatMap((m) => {
+  const def = m.params === undefined ? undefined : normalized[m.params]
+  if (def === undefined || def.type !== "object" || !isNode(def.properties)) return []
+  const props = Object.entries<Node>(def.properties)
+  if (props.length === 0 || props.some(([name, s]) => name === "__proto__" || !isPrimitiveSchema(s))) return []
+  const fields = props.map(([name]) => `${q(name)}: p[${q(name)}]`).join(", ")
+  return [`  ${q(m.method)}: (p) => ({ ${fields} })`]
+}).join(",\n")
+
 const protocolTs = `${header}import * as Schema from "effect/Schema"
 import * as S from "./Schemas.ts"
 
@@ -332,6 +355,17 @@ ${requestTable(serverRequests, true)}
 export const ServerNotifications = {
 ${requestTable(serverNotifications, false)}
 } as const
+
+/**
+ * For the server notifications whose params are flat (primitive fields only): a copy of the params
+ * with exactly the declared fields, in declaration order. Used by the fast decode path for a valid
+ * input that has every field; it checks first that each copy matches its schema's fields.
+ *
+ * @internal
+ */
+export const ServerNotificationCopies: { readonly [M in ServerNotificationMethod]?: (p: Readonly<Record<string, unknown>>) => object } = {
+${notificationCopies}
+}
 
 /** Every client → server notification. */
 export const ClientNotifications = {

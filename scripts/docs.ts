@@ -1,7 +1,7 @@
 /**
  * Generates the API reference (`docs/api/`) from the doc comments of the sources.
  *
- *   node scripts/docs.ts          writes docs/api/**.md   (pnpm docs)
+ *   node scripts/docs.ts          writes docs/api/**.md   (pnpm run docs)
  *   node scripts/docs.ts --check  fails (exit 1) when the committed files differ
  *
  * For each package, the TypeScript compiler API reads `packages/<name>/src/index.ts`; every
@@ -312,7 +312,7 @@ const files = new Map<string, string>()
 const index = [
   "# API reference",
   "",
-  "Generated from the doc comments by `pnpm docs` (`scripts/docs.ts`); do not edit by hand.",
+  "Generated from the doc comments by `pnpm run docs` (`scripts/docs.ts`); do not edit by hand.",
   ""
 ]
 for (const pkg of packages) {

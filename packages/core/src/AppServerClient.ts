@@ -307,7 +307,10 @@ const notificationDecoder = (method: string): NotificationDecoder | null => {
   if (decoder === undefined) {
     const entry = (Protocol.ServerNotifications as Record<string, { readonly params: Schema.Top } | undefined>)[method]
     decoder = entry === undefined ? null : {
-      fast: FlatStruct.compile(entry.params.ast),
+      fast: FlatStruct.compile(
+        entry.params.ast,
+        (Protocol.ServerNotificationCopies as Record<string, FlatStruct.Copy | undefined>)[method]
+      ),
       decode: Schema.decodeUnknownExit(entry.params as Schema.Codec<unknown>)
     }
     notificationDecoders.set(method, decoder)
@@ -335,6 +338,9 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const listeners = new Set<Subscriber>()
   const diagnosticListeners = new Set<Queue.Queue<Errors.ProtocolError, Cause.Done>>()
   const turns = new Map<string, TurnState>()
+  /** The last turn an event was routed to (a stream of deltas is one turn over and over); reset when `turns` shrinks. */
+  let lastTurnId: string | undefined
+  let lastTurn: TurnState | undefined
   const recentlyCompleted = new Set<string>()
   const pendingStarts = new Map<string, number>()
 
@@ -468,7 +474,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const releaseTurn = (turnId: string, state: TurnState) => {
     if (state.subscribers.length > 0) return
     if (state.buffer !== undefined && isPendingThread(state.threadId)) return
-    if (turns.get(turnId) === state) turns.delete(turnId)
+    if (turns.get(turnId) === state) {
+      turns.delete(turnId)
+      lastTurnId = lastTurn = undefined
+    }
   }
 
   const isPendingThread = (threadId: string | undefined) =>
@@ -544,7 +553,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   // ---------------------------------------------------------------------------
 
   const routeTurnEvent = (turnId: string, threadId: string | undefined, n: Notification, completed: boolean) => {
-    let state = turns.get(turnId)
+    // comparing with the last id is cheaper than hashing a fresh string for the map
+    let state = turnId === lastTurnId ? lastTurn : turns.get(turnId)
     if (state === undefined) {
       if (!isPendingThread(threadId)) {
         if (completed) remember(turnId)
@@ -553,6 +563,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       state = { threadId, subscribers: [], buffer: undefined, completed: false }
       turns.set(turnId, state)
     }
+    lastTurnId = turnId
+    lastTurn = state
     if (state.threadId === undefined) state.threadId = threadId
     const subscribers = state.subscribers
     if (subscribers.length === 1) Queue.offerUnsafe(subscribers[0]!, n)
@@ -747,6 +759,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         for (const q of state.subscribers) Queue.failCauseUnsafe(q, Cause.fail(error))
       }
       turns.clear()
+      lastTurnId = lastTurn = undefined
       for (const q of diagnosticListeners) Queue.endUnsafe(q)
     })
 

@@ -418,6 +418,54 @@ export const ServerNotifications = {
   "account/login/completed": { params: S.AccountLoginCompletedNotification, optionalParams: false, experimental: false }
 } as const
 
+/**
+ * For the server notifications whose params are flat (primitive fields only): a copy of the params
+ * with exactly the declared fields, in declaration order. Used by the fast decode path for a valid
+ * input that has every field; it checks first that each copy matches its schema's fields.
+ *
+ * @internal
+ */
+export const ServerNotificationCopies: { readonly [M in ServerNotificationMethod]?: (p: Readonly<Record<string, unknown>>) => object } = {
+  "thread/archived": (p) => ({ "threadId": p["threadId"] }),
+  "thread/deleted": (p) => ({ "threadId": p["threadId"] }),
+  "thread/unarchived": (p) => ({ "threadId": p["threadId"] }),
+  "thread/closed": (p) => ({ "threadId": p["threadId"] }),
+  "thread/reverted": (p) => ({ "threadId": p["threadId"] }),
+  "thread/name/updated": (p) => ({ "threadId": p["threadId"], "threadName": p["threadName"] }),
+  "thread/section/changed": (p) => ({ "sectionId": p["sectionId"], "threadId": p["threadId"] }),
+  "thread/goal/cleared": (p) => ({ "threadId": p["threadId"] }),
+  "thread/queue/changed": (p) => ({ "threadId": p["threadId"] }),
+  "thread/project/updated": (p) => ({ "projectId": p["projectId"], "threadId": p["threadId"] }),
+  "thread/environment/connected": (p) => ({ "environmentId": p["environmentId"], "threadId": p["threadId"] }),
+  "thread/environment/disconnected": (p) => ({ "environmentId": p["environmentId"], "threadId": p["threadId"] }),
+  "turn/diff/updated": (p) => ({ "diff": p["diff"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "autoApprovalReview/strictReviewRequired": (p) => ({ "startedAtMs": p["startedAtMs"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "item/agentMessage/delta": (p) => ({ "delta": p["delta"], "itemId": p["itemId"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "item/plan/delta": (p) => ({ "delta": p["delta"], "itemId": p["itemId"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "process/exited": (p) => ({ "exitCode": p["exitCode"], "outputDrainTimedOut": p["outputDrainTimedOut"], "processHandle": p["processHandle"], "stderr": p["stderr"], "stderrCapReached": p["stderrCapReached"], "stdout": p["stdout"], "stdoutCapReached": p["stdoutCapReached"] }),
+  "item/commandExecution/outputDelta": (p) => ({ "delta": p["delta"], "itemId": p["itemId"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "item/commandExecution/terminalInteraction": (p) => ({ "itemId": p["itemId"], "processId": p["processId"], "stdin": p["stdin"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "item/fileChange/outputDelta": (p) => ({ "delta": p["delta"], "itemId": p["itemId"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "item/mcpToolCall/progress": (p) => ({ "itemId": p["itemId"], "message": p["message"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "mcpServer/oauthLogin/completed": (p) => ({ "error": p["error"], "loginId": p["loginId"], "name": p["name"], "success": p["success"], "threadId": p["threadId"] }),
+  "item/reasoning/summaryTextDelta": (p) => ({ "delta": p["delta"], "itemId": p["itemId"], "summaryIndex": p["summaryIndex"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "item/reasoning/summaryPartAdded": (p) => ({ "itemId": p["itemId"], "summaryIndex": p["summaryIndex"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "item/reasoning/textDelta": (p) => ({ "contentIndex": p["contentIndex"], "delta": p["delta"], "itemId": p["itemId"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "thread/compacted": (p) => ({ "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "modelProvider/authRecoveryStarted": (p) => ({ "message": p["message"], "provider": p["provider"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "modelProvider/authRecoveryCompleted": (p) => ({ "message": p["message"], "provider": p["provider"], "threadId": p["threadId"], "turnId": p["turnId"] }),
+  "warning": (p) => ({ "message": p["message"], "threadId": p["threadId"] }),
+  "guardianWarning": (p) => ({ "message": p["message"], "threadId": p["threadId"] }),
+  "deprecationNotice": (p) => ({ "details": p["details"], "summary": p["summary"] }),
+  "fuzzyFileSearch/sessionCompleted": (p) => ({ "sessionId": p["sessionId"] }),
+  "thread/realtime/item/transcript/delta": (p) => ({ "delta": p["delta"], "itemId": p["itemId"], "threadId": p["threadId"] }),
+  "thread/realtime/transcript/delta": (p) => ({ "delta": p["delta"], "role": p["role"], "threadId": p["threadId"] }),
+  "thread/realtime/transcript/done": (p) => ({ "role": p["role"], "text": p["text"], "threadId": p["threadId"] }),
+  "thread/realtime/sdp": (p) => ({ "sdp": p["sdp"], "threadId": p["threadId"] }),
+  "thread/realtime/error": (p) => ({ "message": p["message"], "threadId": p["threadId"] }),
+  "thread/realtime/closed": (p) => ({ "reason": p["reason"], "threadId": p["threadId"] })
+}
+
 /** Every client → server notification. */
 export const ClientNotifications = {
   "initialized": { params: Schema.Null, optionalParams: true, experimental: false }

@@ -80,12 +80,29 @@ const kindOf = (ast: SchemaAST.AST): Kind =>
     ? ast._tag === "String" ? Kind.String : ast._tag === "Number" ? Kind.Number : Kind.Predicate
     : Kind.Predicate
 
+/** A copy of a struct's fields written as one object literal, `(p) => ({ "a": p["a"], … })`. */
+export type Copy = (input: Readonly<Record<string, unknown>>) => object
+
+/** Whether `copy` returns exactly the fields `names`, in this order, each from the same input field. */
+const copiesExactly = (copy: Copy, names: ReadonlyArray<string>): boolean => {
+  const probe: Record<string, unknown> = {}
+  names.forEach((name, i) => probe[name] = i)
+  const copied = copy(probe) as Record<string, unknown>
+  const keys = Object.keys(copied)
+  return keys.length === names.length && keys.every((key, i) => key === names[i] && copied[key] === i)
+}
+
 /**
  * Compiles a fast decoder for a flat struct AST: it returns the decoded value, or `undefined` when
  * the input needs the real decoder (invalid, or not certainly valid). `undefined` when the AST is
- * not a flat struct of primitives.
+ * not a flat struct of primitives. `copy`, when given, is a copy of exactly the struct's fields in
+ * declaration order written as one object literal (generated: `Protocol.ServerNotificationCopies`),
+ * used when every field is present; it is ignored unless it copies exactly those fields.
  */
-export const compile = (ast: SchemaAST.AST): ((input: unknown) => object | undefined) | undefined => {
+export const compile = (
+  ast: SchemaAST.AST,
+  copy?: Copy | undefined
+): ((input: unknown) => object | undefined) | undefined => {
   if (ast._tag !== "Objects" || ast.encoding !== undefined) return undefined
   if (ast.indexSignatures.length > 0 || (ast.checks !== undefined && ast.checks.length > 0)) return undefined
   const names: Array<string> = []
@@ -102,10 +119,11 @@ export const compile = (ast: SchemaAST.AST): ((input: unknown) => object | undef
     optional.push(ps.type.context?.isOptional === true)
   }
   const n = names.length
+  const literal = copy !== undefined && copiesExactly(copy, names) ? copy : undefined
   return (input) => {
     if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined
     const record = input as Record<string, unknown>
-    const out: Record<string, unknown> = {}
+    let present = 0
     for (let i = 0; i < n; i++) {
       const name = names[i]!
       const value = record[name]
@@ -120,7 +138,15 @@ export const compile = (ast: SchemaAST.AST): ((input: unknown) => object | undef
         default:
           if (!predicates[i]!(value)) return undefined
       }
-      out[name] = value
+      present++
+    }
+    // every field present: one object literal (generated) instead of stores through computed keys
+    if (present === n && literal !== undefined) return literal(record)
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < n; i++) {
+      const name = names[i]!
+      if (optional[i] && !(name in record)) continue
+      out[name] = record[name]
     }
     return out
   }
