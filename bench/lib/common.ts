@@ -5,25 +5,13 @@
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { configToml as offlineConfigToml, testEnv } from "../../packages/testing/src/internal/offline.ts"
 import { resolveBundledBinary } from "../../scripts/codex-bin.ts"
 
 export const BIN = process.env.BENCH_CODEX_BIN ?? resolveBundledBinary()
 
-/** The environment every codex process of the bench gets (the same as `CodexTest.testEnv`). */
-export const codexEnv = (codexHome: string): Record<string, string | undefined> => ({
-  CODEX_HOME: codexHome,
-  NO_PROXY: "127.0.0.1,localhost",
-  no_proxy: "127.0.0.1,localhost",
-  HTTP_PROXY: undefined,
-  HTTPS_PROXY: undefined,
-  ALL_PROXY: undefined,
-  http_proxy: undefined,
-  https_proxy: undefined,
-  all_proxy: undefined,
-  OPENAI_API_KEY: undefined,
-  CODEX_API_KEY: undefined,
-  RUST_LOG: "warn"
-})
+/** The environment every codex process of the bench gets (the one `CodexTest` uses). */
+export const codexEnv = (codexHome: string): Record<string, string | undefined> => ({ ...testEnv(codexHome) })
 
 /** `process.env` with the overrides applied (`undefined` removes a variable), for `child_process.spawn`. */
 export const mergedEnv = (overrides: Record<string, string | undefined>): Record<string, string> => {
@@ -36,26 +24,8 @@ export const mergedEnv = (overrides: Record<string, string | undefined>): Record
   return env
 }
 
-/** The offline config.toml (the text `CodexHome.configToml` writes, kept in sync by hand). */
-export const configToml = (port: number): string =>
-  [
-    `model = "mock-model"`,
-    `model_provider = "mock_provider"`,
-    `approval_policy = "never"`,
-    `sandbox_mode = "read-only"`,
-    "",
-    "[features]",
-    "plugins = false",
-    "shell_snapshot = false",
-    "",
-    "[model_providers.mock_provider]",
-    `name = "Mock provider"`,
-    `base_url = "http://127.0.0.1:${port}/v1"`,
-    `wire_api = "responses"`,
-    "request_max_retries = 0",
-    "stream_max_retries = 0",
-    ""
-  ].join("\n")
+/** The offline config.toml (what `CodexHome.configToml` writes for `CodexTest`). */
+export const configToml = (port: number): string => offlineConfigToml({ port })
 
 /** The `--config` overrides every codex process of the bench gets (plugins stay off even if config.toml changes). */
 export const configOverrides: ReadonlyArray<string> = ["features.plugins=false"]

@@ -38,6 +38,7 @@ import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
 import * as CodexHome from "./CodexHome.ts"
 import * as FakeModel from "./FakeModel.ts"
+import * as Offline from "./internal/offline.ts"
 
 /** Options of the test layer. */
 export interface Options {
@@ -74,20 +75,7 @@ export class CodexTest extends Context.Service<CodexTest, Service>()("@effect-co
 export type Services = NodeCodex.Services | FakeModel.FakeModel | CodexTest
 
 /** The environment the app-server gets in tests: an isolated home and no proxy for loopback. */
-export const testEnv = (codexHome: string): Readonly<Record<string, string | undefined>> => ({
-  CODEX_HOME: codexHome,
-  NO_PROXY: "127.0.0.1,localhost",
-  no_proxy: "127.0.0.1,localhost",
-  HTTP_PROXY: undefined,
-  HTTPS_PROXY: undefined,
-  ALL_PROXY: undefined,
-  http_proxy: undefined,
-  https_proxy: undefined,
-  all_proxy: undefined,
-  OPENAI_API_KEY: undefined,
-  CODEX_API_KEY: undefined,
-  RUST_LOG: "warn"
-})
+export const testEnv: (codexHome: string) => Readonly<Record<string, string | undefined>> = Offline.testEnv
 
 const folders = (options: Options, port: number) =>
   Effect.gen(function*() {
