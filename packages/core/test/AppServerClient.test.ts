@@ -17,30 +17,8 @@ const Fake = FakeAppServer.FakeAppServer
 const testLayer = (options?: FakeAppServer.Options, clientOptions?: AppServerClient.Options) =>
   AppServerClient.layer(clientOptions).pipe(Layer.provideMerge(FakeAppServer.layer(options)))
 
-const turn = (id: string, status = "inProgress") => ({
-  id,
-  items: [],
-  status,
-  error: null,
-  startedAt: null,
-  completedAt: null,
-  durationMs: null
-})
-const fakeThread = (id: string) => ({
-  id,
-  cliVersion: "0.169.0",
-  createdAt: 1,
-  cwd: "/tmp",
-  ephemeral: false,
-  modelProvider: "mock",
-  preview: "",
-  projectId: null,
-  sessionId: "s",
-  source: "appServer",
-  status: { type: "idle" },
-  turns: [],
-  updatedAt: 1
-})
+const turn = (id: string, status = "inProgress") => FakeAppServer.turn(id, { status })
+const fakeThread = (id: string) => FakeAppServer.thread(id)
 const delta = (threadId: string, turnId: string, text: string) => ({
   method: "item/agentMessage/delta",
   params: { threadId, turnId, itemId: "msg_1", delta: text }

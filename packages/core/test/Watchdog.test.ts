@@ -68,31 +68,16 @@ const turnId = "turn-1"
 const userMessage = { type: "userMessage", id: "item-user", content: [{ type: "text", text: "hi", text_elements: [] }] }
 const agentMessage = { type: "agentMessage", id: "msg_1", text: "Hello from the server's history", phase: null }
 
-const turn = (status: string, items: ReadonlyArray<object> = []) => ({
-  id: turnId,
-  items,
-  status,
-  error: null,
-  startedAt: 1,
-  completedAt: status === "inProgress" ? null : 2,
-  durationMs: status === "inProgress" ? null : 1000
-})
+const turn = (status: string, items: ReadonlyArray<object> = []) =>
+  FakeAppServer.turn(turnId, {
+    items,
+    status,
+    startedAt: 1,
+    completedAt: status === "inProgress" ? null : 2,
+    durationMs: status === "inProgress" ? null : 1000
+  })
 
-const fakeThread = (turns: ReadonlyArray<object>) => ({
-  id: threadId,
-  cliVersion: "0.169.0",
-  createdAt: 1,
-  cwd: "/tmp",
-  ephemeral: false,
-  modelProvider: "mock",
-  preview: "",
-  projectId: null,
-  sessionId: "s",
-  source: "appServer",
-  status: { type: "idle" },
-  turns,
-  updatedAt: 1
-})
+const fakeThread = (turns: ReadonlyArray<object>) => FakeAppServer.thread(threadId, { turns })
 
 /**
  * A server that starts the turn, streams its user message and the start of an agent message,

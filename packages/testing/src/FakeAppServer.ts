@@ -82,6 +82,43 @@ export const defaultInitialize = {
   serverInfo: { name: "codex-cli", version: "0.169.0" }
 }
 
+/**
+ * A valid `Thread` for handler answers (`thread/start`, `thread/read`, …), with `overrides` on top.
+ *
+ * @example
+ * ```ts
+ * FakeAppServer.layer({ handlers: { "thread/read": () => Effect.succeed({ thread: FakeAppServer.thread("t1") }) } })
+ * ```
+ */
+export const thread = (id: string, overrides: Readonly<Record<string, unknown>> = {}) => ({
+  id,
+  cliVersion: "0.169.0",
+  createdAt: 1,
+  cwd: "/tmp",
+  ephemeral: false,
+  modelProvider: "mock",
+  preview: "",
+  projectId: null,
+  sessionId: "session",
+  source: "appServer",
+  status: { type: "idle" },
+  turns: [],
+  updatedAt: 1,
+  ...overrides
+})
+
+/** A valid `Turn` (default status `inProgress`, no items), with `overrides` on top. */
+export const turn = (id: string, overrides: Readonly<Record<string, unknown>> = {}) => ({
+  id,
+  items: [],
+  status: "inProgress",
+  error: null,
+  startedAt: null,
+  completedAt: null,
+  durationMs: null,
+  ...overrides
+})
+
 interface Waiter {
   readonly predicate: (message: Received) => boolean
   readonly deferred: Deferred.Deferred<Received>
