@@ -569,7 +569,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     const subscribers = state.subscribers
     if (subscribers.length === 1) Queue.offerUnsafe(subscribers[0]!, n)
     else if (subscribers.length > 1) {
-      for (let i = 0; i < subscribers.length; i++) Queue.offerUnsafe(subscribers[i]!, n)
+      // a copy: offering can wake a consumer that closes its subscription (and splices the array)
+      for (const q of subscribers.slice()) Queue.offerUnsafe(q, n)
     } else if (isPendingThread(state.threadId)) {
       ;(state.buffer ??= []).push(n)
     }
@@ -756,7 +757,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       for (const q of listeners) Queue.failCauseUnsafe(q, Cause.fail(error))
       listeners.clear()
       for (const state of turns.values()) {
-        for (const q of state.subscribers) Queue.failCauseUnsafe(q, Cause.fail(error))
+        // spliced out first: failing a queue can run its consumer's `close`, which edits the array
+        for (const q of state.subscribers.splice(0)) Queue.failCauseUnsafe(q, Cause.fail(error))
       }
       turns.clear()
       lastTurnId = lastTurn = undefined

@@ -201,6 +201,22 @@ describe("AppServerClient", () => {
       assert.strictEqual(after._tag, "TransportClosedError")
     }).pipe(Effect.provide(testLayer({ handlers: { never: () => Effect.never } }))))
 
+  it.live("fails every subscriber of one turn when the transport closes", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const fake = yield* Fake
+      const fibers = []
+      for (let i = 0; i < 3; i++) {
+        const sub = yield* client.subscribeTurn("turn-1")
+        fibers.push(yield* sub.events.pipe(Stream.runDrain, Effect.flip, Effect.forkChild({ startImmediately: true })))
+      }
+      yield* fake.crash()
+      for (const fiber of fibers) {
+        const error = yield* Fiber.join(fiber).pipe(Effect.timeout("5 seconds"))
+        assert.strictEqual(error._tag, "TransportClosedError")
+      }
+    }).pipe(Effect.provide(testLayer())))
+
   it.effect("delivers turn events that arrive before the turn/start response", () =>
     Effect.gen(function*() {
       const client = yield* Client
