@@ -52,6 +52,23 @@ export const makeHome = (port: number): { codexHome: string; workspace: string; 
 
 export const now = (): number => performance.now()
 
+/** The figures of the concurrency scenario (raw and SDK alike): phase times, CPU, RSS before and at peak. */
+export const concurrencyReport = (
+  times: { readonly t0: number; readonly t1: number; readonly t2: number },
+  cpuStart: NodeJS.CpuUsage,
+  rssBefore: number
+) => {
+  const cpu = process.cpuUsage(cpuStart)
+  return {
+    threadsMs: times.t1 - times.t0,
+    turnsMs: times.t2 - times.t1,
+    wallMs: times.t2 - times.t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBefore,
+    peakRss: process.resourceUsage().maxRSS * 1024
+  }
+}
+
 export const median = (xs: ReadonlyArray<number>): number => {
   const s = xs.toSorted((a, b) => a - b)
   const n = s.length

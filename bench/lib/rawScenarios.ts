@@ -2,7 +2,7 @@
  * The benchmark scenarios, driven by the raw baseline driver. Each returns plain JSON.
  */
 import * as Fs from "node:fs"
-import { makeHome, memorySample, now } from "./common.ts"
+import { concurrencyReport, makeHome, memorySample, now } from "./common.ts"
 import { RawClient } from "./raw.ts"
 import type { Args } from "./scenarios.ts"
 
@@ -113,14 +113,7 @@ export const concurrency = (args: Args) =>
     const results = await Promise.all(threads.map((id) => client.run(id, "hello")))
     const t2 = now()
     for (const r of results) if (r.finalResponse !== args.expect) throw new Error("unexpected reply")
-    return {
-      threadsMs: t1 - t0,
-      turnsMs: t2 - t1,
-      wallMs: t2 - t0,
-      cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(c0)),
-      rssBefore,
-      peakRss: process.resourceUsage().maxRSS * 1024
-    }
+    return concurrencyReport({ t0, t1, t2 }, c0, rssBefore)
   })
 
 export const memory = (args: Args) =>

@@ -13,7 +13,7 @@ import * as Codex from "../../packages/core/src/Codex.ts"
 import type * as Errors from "../../packages/core/src/Errors.ts"
 import { Transport } from "../../packages/core/src/Transport.ts"
 import * as NodeCodex from "../../packages/node/src/NodeCodex.ts"
-import { BIN, codexEnv, configOverrides, makeHome, memorySample, now } from "./common.ts"
+import { BIN, codexEnv, concurrencyReport, configOverrides, makeHome, memorySample, now } from "./common.ts"
 import type { Args } from "./scenarios.ts"
 
 const layerFor = (codexHome: string, workspace: string) =>
@@ -211,14 +211,7 @@ export const concurrency = (args: Args) =>
       const results = yield* Effect.all(threads.map((thread) => thread.run("hello")), { concurrency: "unbounded" })
       const t2 = now()
       for (const r of results) if (r.finalResponse !== args.expect) throw new Error("unexpected reply")
-      return {
-        threadsMs: t1 - t0,
-        turnsMs: t2 - t1,
-        wallMs: t2 - t0,
-        cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(c0)),
-        rssBefore,
-        peakRss: process.resourceUsage().maxRSS * 1024
-      }
+      return concurrencyReport({ t0, t1, t2 }, c0, rssBefore)
     }))
 
 export const memory = (args: Args) =>
