@@ -78,27 +78,25 @@ export interface ThreadForkOptions extends ThreadOverrides {
 /** Options of `threadList`: the `thread/list` params. */
 export type ThreadListOptions = Protocol.ClientRequestParams<"thread/list">
 
-/** A ChatGPT browser login in progress. */
-export interface ChatgptLoginHandle {
+/** What every login in progress has: its id, a wait for its completion, and a cancel. */
+export interface LoginHandle {
   readonly loginId: string
-  /** Open this URL in a browser to complete the login. */
-  readonly authUrl: string
   /** Waits for `account/login/completed` of this login. */
   readonly wait: Effect.Effect<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>
   /** Cancels the login (`account/login/cancel`). */
   readonly cancel: Effect.Effect<Schemas.CancelLoginAccountResponse, RequestError>
 }
 
-/** A device-code login in progress. */
-export interface DeviceCodeLoginHandle extends ChatgptLoginHandleBase {
-  readonly verificationUrl: string
-  readonly userCode: string
+/** A ChatGPT browser login in progress. */
+export interface ChatgptLoginHandle extends LoginHandle {
+  /** Open this URL in a browser to complete the login. */
+  readonly authUrl: string
 }
 
-interface ChatgptLoginHandleBase {
-  readonly loginId: string
-  readonly wait: Effect.Effect<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>
-  readonly cancel: Effect.Effect<Schemas.CancelLoginAccountResponse, RequestError>
+/** A device-code login in progress. */
+export interface DeviceCodeLoginHandle extends LoginHandle {
+  readonly verificationUrl: string
+  readonly userCode: string
 }
 
 /** The `Codex` service. */
