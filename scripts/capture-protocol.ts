@@ -6,7 +6,7 @@
  * Drives the pinned `codex app-server` through the SDK (NodeTransport → AppServerClient → Codex),
  * offline against a `FakeModel`, across the scenarios of app-server-offline.md §5, and records
  * every raw line in both directions (a recording decorator around the `Transport` service) into
- * `packages/core/test/fixtures/app-server-lines.ndjson`, one record per line:
+ * `packages/testing/test/fixtures/app-server-lines.ndjson`, one record per line:
  *
  *   {"conn":1,"scenario":"basic","from":"client"|"server","line":"<the raw line, unchanged>"}
  *
@@ -38,7 +38,7 @@ import * as CodexTest from "../packages/testing/src/CodexTest.ts"
 import * as FakeModel from "../packages/testing/src/FakeModel.ts"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
-const outFile = Path.join(root, "packages/core/test/fixtures/app-server-lines.ndjson")
+const outFile = Path.join(root, "packages/testing/test/fixtures/app-server-lines.ndjson")
 
 // =============================================================================
 // Recording

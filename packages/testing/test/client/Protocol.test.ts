@@ -41,7 +41,7 @@ interface Message {
   readonly error?: { readonly code: unknown; readonly message: unknown; readonly data?: unknown }
 }
 
-const fixture = fileURLToPath(new URL("./fixtures/app-server-lines.ndjson", import.meta.url))
+const fixture = fileURLToPath(new URL("../fixtures/app-server-lines.ndjson", import.meta.url))
 const captured: ReadonlyArray<Captured> = Fs.readFileSync(fixture, "utf8")
   .split("\n")
   .filter((l) => l.length > 0)
