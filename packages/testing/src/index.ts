@@ -4,8 +4,14 @@
  * @since 0.1.0
  */
 
-/** A scripted fake of the OpenAI Responses API, for the real `codex` binary. */
+/** A scripted fake of the OpenAI Responses API, for the real `codex` binary (re-exports the two below). */
 export * as FakeModel from "./FakeModel.ts"
+
+/** What a `FakeModel` answers: the script constructors (`message`, `execCommand`, `stall`, ...). */
+export * as FakeModelScript from "./FakeModelScript.ts"
+
+/** The requests a `FakeModel` received, and helpers that read them (`lastUserText`, `toolOutputs`, ...). */
+export * as FakeModelRequest from "./FakeModelRequest.ts"
 
 /** Writes an offline `CODEX_HOME` (config.toml) that points codex at a `FakeModel`. */
 export * as CodexHome from "./CodexHome.ts"

@@ -18,6 +18,8 @@ import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { createRequire } from "node:module"
 import * as NodePathModule from "node:path"
+import * as Render from "../src/internal/render.ts"
+import * as Sse from "../src/internal/sse.ts"
 
 // =============================================================================
 // Helpers: talking to the fake over HTTP
@@ -421,18 +423,18 @@ describe("FakeModel script", () => {
     })))
 
   it("render is pure and encodeEvent uses the SSE wire format", () => {
-    expect(FakeModel.encodeEvent({ type: "x.y", a: 1 })).toBe("event: x.y\ndata: {\"type\":\"x.y\",\"a\":1}\n\n")
-    expect(FakeModel.render(FakeModel.httpError(500), 1)).toEqual([])
-    expect(FakeModel.render(FakeModel.message("hi"), 4).map((e) => e.data.type)).toEqual([
+    expect(Sse.encodeEvent({ type: "x.y", a: 1 })).toBe("event: x.y\ndata: {\"type\":\"x.y\",\"a\":1}\n\n")
+    expect(Render.render(FakeModel.httpError(500), 1)).toEqual([])
+    expect(Render.render(FakeModel.message("hi"), 4).map((e) => e.data.type)).toEqual([
       "response.created",
       "response.output_item.added",
       "response.output_text.delta",
       "response.output_item.done",
       "response.completed"
     ])
-    expect(FakeModel.splitDeltas("abcdefghij", 4)).toEqual(["ab", "cde", "fg", "hij"])
-    expect(FakeModel.splitDeltas("ab", 5)).toEqual(["a", "b"])
-    expect(FakeModel.splitDeltas("", 3)).toEqual([])
+    expect(Render.splitDeltas("abcdefghij", 4)).toEqual(["ab", "cde", "fg", "hij"])
+    expect(Render.splitDeltas("ab", 5)).toEqual(["a", "b"])
+    expect(Render.splitDeltas("", 3)).toEqual([])
   })
 })
 
