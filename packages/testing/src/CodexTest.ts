@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { describe, expect, it } from "@effect/vitest"
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { Codex } from "@effect-codex/core"
  * import { CodexTest, FakeModel } from "@effect-codex/testing"
  *
@@ -58,6 +58,8 @@ export interface Options {
   readonly codex?: NodeCodex.Options | undefined
   /** Extra environment variables for the app-server. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  /** Options of the `FakeModel` (e.g. `maxRecordedRequests`, default the last 1,000 requests). */
+  readonly fakeModel?: FakeModel.Options | undefined
 }
 
 /** Where the test's files are. */
@@ -112,7 +114,7 @@ export const layer = (options: Options = {}): Layer.Layer<Services, unknown> =>
       })
       return codex.pipe(Layer.merge(Layer.succeed(CodexTest, dirs)))
     })
-  ).pipe(Layer.provideMerge(FakeModel.layer))
+  ).pipe(Layer.provideMerge(FakeModel.layerWith(options.fakeModel)))
 
 /** Re-exported for convenience: the services a test usually needs. */
 export type { AppServerClient, Codex, NodeTransport, Transport }

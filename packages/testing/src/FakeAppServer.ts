@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * import { Effect, Layer } from "effect"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
  * import { AppServerClient } from "@effect-codex/core"
  * import { FakeAppServer } from "@effect-codex/testing"
  *
@@ -125,7 +126,7 @@ interface Waiter {
 }
 
 /** Builds the fake: its control service and the `Transport` the client uses. */
-export const make = Effect.fnUntraced(function*(options: Options = {}) {
+export const make = Effect.fn("FakeAppServer.make")(function*(options: Options = {}) {
   const incoming = yield* Queue.unbounded<string, Errors.TransportClosedError | Cause.Done>()
   const received: Array<Received> = []
   const waiters = new Set<Waiter>()

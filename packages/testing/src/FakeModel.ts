@@ -181,11 +181,13 @@ export const makeWith = Effect.fn("FakeModel.makeWith")(function*(
     body: eventStream(render(reply, index), reply._tag === "Stall").pipe(
       Stream.interruptWhen(Deferred.await(closing)),
       Stream.onExit((exit) =>
-        Exit.isSuccess(exit) ? Effect.void : Effect.flatMap(Deferred.isDone(closing), (closed) =>
-          closed ? Effect.void : SubscriptionRef.update(state, (s) => ({
-            ...s,
-            disconnects: [...s.disconnects, index]
-          })))
+        Exit.isSuccess(exit) ?
+          Effect.void :
+          Effect.flatMap(Deferred.isDone(closing), (closed) =>
+            closed ? Effect.void : SubscriptionRef.update(state, (s) => ({
+              ...s,
+              disconnects: [...s.disconnects, index]
+            })))
       )
     )
   })
@@ -197,7 +199,13 @@ export const makeWith = Effect.fn("FakeModel.makeWith")(function*(
           return events(recorded.index, failed(unscriptedMessage(recorded.index), { code: "fake_model_unscripted" }))
         }
         return reply._tag === "HttpError"
-          ? { _tag: "Text", status: reply.status, contentType: reply.contentType, headers: reply.headers, body: reply.body }
+          ? {
+            _tag: "Text",
+            status: reply.status,
+            contentType: reply.contentType,
+            headers: reply.headers,
+            body: reply.body
+          }
           : events(recorded.index, reply)
       })
     }
@@ -216,15 +224,18 @@ export const makeWith = Effect.fn("FakeModel.makeWith")(function*(
   // Added after `serve`, so it runs first on close: open streams end as closed, not as disconnects.
   yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
 
-  const assertNoUnexpectedRequests = Effect.flatMap(SubscriptionRef.get(state), ({ unexpected }) =>
-    unexpected.total === 0 ? Effect.void : Effect.fail(
-      new UnexpectedRequestsError({
-        message: `FakeModel: ${unexpected.total} unexpected request(s): ${
-          unexpected.entries.map(summarize).join("; ")
-        }`,
-        indices: unexpected.entries.map((r) => r.index)
-      })
-    ))
+  const assertNoUnexpectedRequests = Effect.flatMap(
+    SubscriptionRef.get(state),
+    ({ unexpected }) =>
+      unexpected.total === 0 ? Effect.void : Effect.fail(
+        new UnexpectedRequestsError({
+          message: `FakeModel: ${unexpected.total} unexpected request(s): ${
+            unexpected.entries.map(summarize).join("; ")
+          }`,
+          indices: unexpected.entries.map((r) => r.index)
+        })
+      )
+  )
 
   return FakeModel.of({
     url: `http://127.0.0.1:${port}/v1`,
@@ -266,7 +277,8 @@ export const make: Effect.Effect<Service, HttpServerError.ServeError | InvalidOp
 /** A `FakeModel` server with these options, for the lifetime of the layer. */
 export const layerWith = (
   options: Options = {}
-): Layer.Layer<FakeModel, HttpServerError.ServeError | InvalidOptionsError> => Layer.effect(FakeModel, makeWith(options))
+): Layer.Layer<FakeModel, HttpServerError.ServeError | InvalidOptionsError> =>
+  Layer.effect(FakeModel, makeWith(options))
 
 /** A `FakeModel` server with the default options, for the lifetime of the layer. */
 export const layer: Layer.Layer<FakeModel, HttpServerError.ServeError | InvalidOptionsError> = layerWith()

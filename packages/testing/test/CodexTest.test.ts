@@ -2,7 +2,8 @@ import { Codex } from "@effect-codex/core"
 import { NodeTransport } from "@effect-codex/node"
 import { CodexTest, FakeModel } from "@effect-codex/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
 
 const isAlive = (pid: number) => {
@@ -63,4 +64,18 @@ describe("CodexTest.layer", () => {
       expect(config).toContain("plugins = false")
       expect(config).toContain("requires_openai_auth = true")
     }).pipe(Effect.provide(CodexTest.layer({ requiresAuth: true }))))
+
+  it.live("passes its fakeModel options on: a bounded request log keeps the latest request", () =>
+    Effect.gen(function*() {
+      const model = yield* FakeModel.FakeModel
+      const codex = yield* Codex.Codex
+      const thread = yield* codex.threadStart({ ephemeral: true })
+      yield* model.enqueue(FakeModel.message("one"), FakeModel.message("two"))
+      expect((yield* thread.run("first")).finalResponse).toBe("one")
+      expect((yield* thread.run("second")).finalResponse).toBe("two")
+      const requests = yield* model.requests
+      expect(requests.length).toBe(1)
+      expect(FakeModel.lastUserText(requests[0]!)).toBe("second")
+      expect(yield* model.requestCount).toBe(2)
+    }).pipe(Effect.provide(CodexTest.layer({ fakeModel: { maxRecordedRequests: 1 } }))))
 })

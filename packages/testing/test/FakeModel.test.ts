@@ -19,6 +19,7 @@ import * as SubscriptionRef from "effect/SubscriptionRef"
 import { createRequire } from "node:module"
 import * as NodePathModule from "node:path"
 import * as Render from "../src/internal/render.ts"
+import * as RequestLog from "../src/internal/requestLog.ts"
 import * as Sse from "../src/internal/sse.ts"
 
 // =============================================================================
@@ -615,6 +616,98 @@ describe("FakeModel recording", () => {
       expect((yield* a.requests).length).toBe(1)
       expect((yield* b.requests).length).toBe(1)
     }))
+})
+
+// =============================================================================
+// Bounded request log
+// =============================================================================
+
+/** POSTs a prompt to `/responses` (the script answers it) and reads the reply to its end. */
+const ask = (fake: FakeModel.Service, text: string) => postEvents(fake, { input: [{ role: "user", content: text }] })
+
+describe("FakeModel request log", () => {
+  it.live("keeps the latest maxRecordedRequests; inspection sees the newest and counts them all", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeModel.makeWith({ maxRecordedRequests: 3 })
+      yield* fake.enqueue(...Array.from({ length: 5 }, (_, i) => FakeModel.message(`answer ${i + 1}`)))
+      for (let i = 1; i <= 5; i++) yield* ask(fake, `prompt ${i}`)
+      const requests = yield* fake.requests
+      expect(requests.map((r) => r.index)).toEqual([3, 4, 5])
+      expect(requests.map(FakeModel.lastUserText)).toEqual(["prompt 3", "prompt 4", "prompt 5"])
+      expect(requests[2]?.body).toEqual({ input: [{ role: "user", content: "prompt 5" }] })
+      expect(yield* fake.requestCount).toBe(5)
+      // Counted over every request, answered with the latest ones kept.
+      expect((yield* fake.waitForRequests(5)).map((r) => r.index)).toEqual([3, 4, 5])
+      yield* fake.assertDrained
+    }))
+
+  it.live("unexpected requests are kept apart under the same bound and all counted", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeModel.makeWith({ maxRecordedRequests: 2 })
+      yield* fake.enqueue(FakeModel.message("expected"))
+      yield* ask(fake, "first")
+      for (let i = 1; i <= 4; i++) yield* ask(fake, `extra ${i}`)
+      expect((yield* fake.unexpectedRequests).map(FakeModel.lastUserText)).toEqual(["extra 3", "extra 4"])
+      const error = yield* Effect.flip(fake.assertNoUnexpectedRequests)
+      expect(error.indices).toEqual([4, 5])
+      expect(error.message).toMatch(/^FakeModel: 4 unexpected request\(s\): #4 POST \/v1\/responses/)
+    }))
+
+  it.live("the default bound is the last 1,000 requests", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeModel.make
+      const total = 1005
+      yield* Effect.forEach(
+        Array.from({ length: total }, (_, i) => i + 1),
+        (i) => Effect.flatMap(post(`${fake.url}/other/${i}`), readText),
+        { concurrency: 8, discard: true }
+      )
+      const requests = yield* fake.requests
+      expect(requests.length).toBe(1000)
+      expect(requests[0]?.index).toBe(6)
+      expect(requests[999]?.index).toBe(total)
+      expect(requests.map((r) => r.index)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 6))
+      expect(yield* fake.requestCount).toBe(total)
+      expect((yield* fake.unexpectedRequests).length).toBe(1000)
+    }))
+
+  it.live("an unbounded log (Infinity) keeps everything; an invalid bound fails typed", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeModel.makeWith({ maxRecordedRequests: Infinity })
+      yield* fake.enqueue(FakeModel.message("a"), FakeModel.message("b"))
+      yield* ask(fake, "one")
+      yield* ask(fake, "two")
+      expect((yield* fake.requests).map(FakeModel.lastUserText)).toEqual(["one", "two"])
+      for (const bad of [0, -1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(FakeModel.makeWith({ maxRecordedRequests: bad }))
+        expect(error._tag).toBe("InvalidOptionsError")
+        expect(error.message).toContain(`got ${bad}`)
+      }
+    }))
+
+  it("append drops the oldest entry once full and keeps counting", () => {
+    const request = (index: number) => RequestLog.record(index, { method: "GET", path: "/", headers: {}, bodyText: "" })
+    let log = RequestLog.empty(2)
+    for (let i = 1; i <= 4; i++) log = RequestLog.append(log, request(i))
+    expect(log.entries.map((r) => r.index)).toEqual([3, 4])
+    expect(log.total).toBe(4)
+    expect(RequestLog.defaultCapacity).toBe(1000)
+  })
+
+  it("a recorded body is parsed on first read, once", () => {
+    const recorded = RequestLog.record(1, { method: "POST", path: "/", headers: {}, bodyText: "{\"a\":[1]}" })
+    const first = recorded.body
+    expect(first).toEqual({ a: [1] })
+    expect(recorded.body).toBe(first)
+    expect({ ...recorded }).toEqual({
+      index: 1,
+      method: "POST",
+      path: "/",
+      headers: {},
+      bodyText: "{\"a\":[1]}",
+      body: { a: [1] }
+    })
+  })
 })
 
 // =============================================================================

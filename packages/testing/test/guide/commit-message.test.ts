@@ -1,7 +1,7 @@
 import { Codex } from "@effect-codex/core"
 import { CodexTest, FakeModel } from "@effect-codex/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 // The program under test: asks Codex for a one-line commit message for a diff.
 const commitMessage = (diff: string) =>
