@@ -30,10 +30,7 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string>>
   /** The raw body text. */
   readonly bodyText: string
-  /**
-   * The body parsed as JSON (`undefined` when it is empty or not JSON). Parsed on first read, so
-   * that a long log keeps only the text of requests nobody inspects.
-   */
+  /** The body parsed as JSON (`undefined` when it is empty or not JSON). */
   readonly body: unknown
 }
 
