@@ -47,9 +47,6 @@ import { render, unscriptedMessage } from "./internal/render.ts"
 import * as RequestLog from "./internal/requestLog.ts"
 import { eventStream } from "./internal/sse.ts"
 
-export * from "./FakeModelRequest.ts"
-export * from "./FakeModelScript.ts"
-
 /** Requests arrived that the script did not answer (it was empty, or the path was unknown). */
 export class UnexpectedRequestsError extends Schema.TaggedError<UnexpectedRequestsError>(
   "@effect-codex/testing/FakeModel/UnexpectedRequestsError"
@@ -282,3 +279,64 @@ export const layerWith = (
 
 /** A `FakeModel` server with the default options, for the lifetime of the layer. */
 export const layer: Layer.Layer<FakeModel, HttpServerError.ServeError | InvalidOptionsError> = layerWith()
+
+// The script constructors and the request helpers, so that one import serves a whole test.
+export type { JsonObject, RecordedRequest, ToolOutput } from "./FakeModelRequest.ts"
+export {
+  header,
+  images,
+  inputItems,
+  lastUserText,
+  messageTexts,
+  model,
+  outputSchema,
+  reasoningSettings,
+  summarize,
+  toolNames,
+  toolOutputs,
+  userTexts
+} from "./FakeModelRequest.ts"
+export type {
+  CallOptions,
+  CustomToolCallItem,
+  EventData,
+  ExecCommandOptions,
+  Fail,
+  FunctionCallItem,
+  HttpError,
+  HttpErrorOptions,
+  MessageItem,
+  MessageOptions,
+  OutputItem,
+  PatchOperation,
+  Phase,
+  Raw,
+  ReasoningItem,
+  ReasoningOptions,
+  Reply,
+  Respond,
+  ResponseOptions,
+  Stall,
+  Usage
+} from "./FakeModelScript.ts"
+export {
+  addFile,
+  applyPatch,
+  applyPatchCommand,
+  customToolCall,
+  defaultJustification,
+  defaultUsage,
+  deleteFile,
+  execCommand,
+  execCommandArguments,
+  failed,
+  functionCall,
+  httpError,
+  message,
+  patchText,
+  raw,
+  reasoning,
+  response,
+  stall,
+  updateFile
+} from "./FakeModelScript.ts"
