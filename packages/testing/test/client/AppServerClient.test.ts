@@ -1,6 +1,7 @@
 import * as ApprovalHandler from "@effect-codex/core/ApprovalHandler"
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Errors from "@effect-codex/core/Errors"
+import * as Notification from "@effect-codex/core/Notification"
 import * as FakeAppServer from "@effect-codex/testing/FakeAppServer"
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
@@ -252,9 +253,7 @@ describe("AppServerClient", () => {
       yield* fake.emit(delta("t1", "A", "a3"))
       yield* fake.emit(completed("t1", "A"))
       const texts = (events: ReadonlyArray<AppServerClient.Notification>) =>
-        events.map((e) =>
-          e.method === "item/agentMessage/delta" && !AppServerClient.isUnknown(e) ? e.params.delta : e.method
-        )
+        events.map((e) => Notification.is("item/agentMessage/delta")(e) ? e.params.delta : e.method)
       assert.deepStrictEqual(texts(yield* Fiber.join(ca)), ["a1", "a2", "a3", "turn/completed"])
       assert.deepStrictEqual(texts(yield* Fiber.join(cb)), ["b1", "turn/completed"])
       // a late subscriber of C sees only what comes after it subscribed
