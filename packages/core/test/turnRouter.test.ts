@@ -74,24 +74,24 @@ describe("turnRouter", () => {
       assert.deepStrictEqual(yield* received(q), ["b", "turn/completed"])
     }))
 
-  it.effect("buffers nobody claims are dropped when the start ends (a failed turn/start leaks nothing)", () =>
-    Effect.gen(function*() {
+  it("buffers nobody claims are dropped when the start ends (a failed turn/start leaks nothing)", () => {
+    {
       const router = TurnRouter.make()
       router.beginStart("th")
       feed(router, started("th", "t9"), delta("th", "t9", "x"))
       assert.strictEqual(router.size(), 1)
       router.endStart("th")
       assert.strictEqual(router.size(), 0)
-    }))
+    }
+  })
 
-  it.effect("another thread's pending start does not buffer this thread's turns", () =>
-    Effect.gen(function*() {
-      const router = TurnRouter.make()
-      router.beginStart("other")
-      feed(router, started("th", "t1"))
-      assert.strictEqual(router.size(), 0)
-      router.endStart("other")
-    }))
+  it("another thread's pending start does not buffer this thread's turns", () => {
+    const router = TurnRouter.make()
+    router.beginStart("other")
+    feed(router, started("th", "t1"))
+    assert.strictEqual(router.size(), 0)
+    router.endStart("other")
+  })
 
   it.effect("a subscriber of a recently completed turn ends at once", () =>
     Effect.gen(function*() {
