@@ -200,6 +200,21 @@ const program = Effect.gen(function*() {
     results.concurrency = r
   }
 
+  if (enabled("requests")) {
+    log("requests (5,000 concurrent model/list on one connection)")
+    const r: Record<string, Array<WorkerOutput>> = { raw: [], sdk: [] }
+    const unbounded: Record<string, Array<WorkerOutput>> = { raw: [] }
+    for (let i = 0; i < cfg.concProcs; i++) {
+      for (const impl of (i % 2 === 0 ? ["raw", "sdk"] : ["sdk", "raw"]) as Array<Impl>) {
+        r[impl]!.push(yield* work(impl, "requests", { count: 5000, window: 64 }, [], 240_000))
+      }
+    }
+    // the raw driver without a window: replies are lost (each waits 20 s before it counts as lost)
+    unbounded.raw!.push(yield* work("raw", "requests", { count: 5000, window: 0 }, [], 240_000))
+    results.requests = r
+    results.requestsUnbounded = unbounded
+  }
+
   if (enabled("memory")) {
     log("memory")
     const r: Record<string, Array<WorkerOutput>> = { raw: [], sdk: [] }

@@ -116,6 +116,53 @@ export const concurrency = (args: Args) =>
     return concurrencyReport({ t0, t1, t2 }, c0, rssBefore)
   })
 
+/**
+ * A burst of `count` concurrent `model/list` on one connection. With `window` > 0 at most that many
+ * are outstanding (a FIFO of the rest), as the SDK does; with 0 all are written at once, and a
+ * request with no reply after 20 s counts as lost (the server drops replies when its queues are full).
+ */
+export const requests = (args: Args) =>
+  withClient(args.port, async (client) => {
+    const rssBefore = process.memoryUsage().rss
+    const window = args.window ?? 0
+    let inFlight = 0
+    const waiters: Array<() => void> = []
+    const acquire = (): Promise<void> => {
+      if (window === 0 || inFlight < window) {
+        inFlight++
+        return Promise.resolve()
+      }
+      return new Promise((resolve) => waiters.push(resolve))
+    }
+    const release = () => {
+      const next = waiters.shift()
+      if (next) next()
+      else inFlight--
+    }
+    let lost = 0
+    let failed = 0
+    const one = async () => {
+      await acquire()
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([
+          client.request("model/list", {}),
+          new Promise((_, reject) => timer = setTimeout(() => reject(new Error("lost")), 20_000))
+        ])
+      } catch (error) {
+        if ((error as Error).message === "lost") lost++
+        else failed++
+      } finally {
+        clearTimeout(timer)
+        release()
+      }
+    }
+    const t0 = now()
+    await Promise.all(Array.from({ length: args.count! }, one))
+    const wallMs = now() - t0
+    return { wallMs, lost, failed, rssBefore, peakRss: process.resourceUsage().maxRSS * 1024 }
+  })
+
 export const memory = (args: Args) =>
   withClient(args.port, async (client, workspace) => {
     const samples: Array<{ turns: number; rss: number; heapUsed: number }> = []

@@ -138,6 +138,32 @@ export const rows = (r: Results): Array<Row> => {
       ...per("concurrency", (w) => [(w.peakRss - w.rssBefore) / 1e6])
     })
   }
+  if (r.requests) {
+    out.push({
+      name: "5,000 concurrent `model/list` on one connection, wall time (raw: with the same window of 64)",
+      unit: "ms",
+      ...per("requests", (w) => [w.wallMs])
+    })
+    out.push({
+      name: "5,000 concurrent `model/list`: peak RSS of the Node process",
+      unit: "MB",
+      ...per("requests", (w) => [w.peakRss / 1e6])
+    })
+    out.push({
+      name: "5,000 concurrent `model/list`: requests that failed or never got a reply (raw: with the window)",
+      unit: "count",
+      ...per("requests", (w) => [w.lost + w.failed])
+    })
+  }
+  if (r.requestsUnbounded) {
+    out.push({
+      name: "… raw driver without a window: replies never received (20 s wait each), of 5,000",
+      unit: "count",
+      raw: stat(all(r.requestsUnbounded.raw, (w) => [w.lost])),
+      sdk: undefined,
+      peer: undefined
+    })
+  }
   if (r.memory) {
     type Sample = { readonly turns: number; readonly rss: number; readonly heapUsed: number }
     const growth = (field: "rss" | "heapUsed", fromTurn: number) => (w: Record<string, any>) => {

@@ -13,8 +13,10 @@ export interface Args {
   readonly lines?: string
   readonly turnsPerThread?: number
   readonly sampleEvery?: number
+  /** The in-flight window of the raw driver's burst (0: none). */
+  readonly window?: number
 }
 
 export type Impl = "raw" | "sdk" | "peer"
 
-export type Scenario = "startup" | "rpc" | "turns" | "stream" | "inmem" | "concurrency" | "memory"
+export type Scenario = "startup" | "rpc" | "turns" | "stream" | "inmem" | "concurrency" | "requests" | "memory"

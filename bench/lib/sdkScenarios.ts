@@ -27,7 +27,7 @@ const layerFor = (codexHome: string, workspace: string) =>
 /** Runs a program against a fresh app-server in a fresh CODEX_HOME. */
 const withCodex = <A, E>(
   port: number,
-  f: (codex: Codex.Service, workspace: string) => Effect.Effect<A, E>
+  f: (codex: Codex.Service, workspace: string) => Effect.Effect<A, E, AppServerClient.AppServerClient>
 ): Promise<A> => {
   const home = makeHome(port)
   return Effect.runPromise(
@@ -212,6 +212,23 @@ export const concurrency = (args: Args) =>
       const t2 = now()
       for (const r of results) if (r.finalResponse !== args.expect) throw new Error("unexpected reply")
       return concurrencyReport({ t0, t1, t2 }, c0, rssBefore)
+    }))
+
+/** A burst of `count` concurrent `model/list` on one client (through its default in-flight window). */
+export const requests = (args: Args) =>
+  withCodex(args.port, () =>
+    Effect.gen(function*() {
+      const client = yield* AppServerClient.AppServerClient
+      const rssBefore = process.memoryUsage().rss
+      const t0 = now()
+      const results = yield* Effect.forEach(
+        Array.from({ length: args.count! }, () => client.request("model/list", {}).pipe(Effect.result)),
+        (request) => request,
+        { concurrency: "unbounded" }
+      )
+      const wallMs = now() - t0
+      const failed = results.filter((r) => r._tag === "Failure").length
+      return { wallMs, lost: 0, failed, rssBefore, peakRss: process.resourceUsage().maxRSS * 1024 }
     }))
 
 export const memory = (args: Args) =>

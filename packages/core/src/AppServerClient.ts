@@ -22,49 +22,42 @@
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ApprovalHandler from "./ApprovalHandler.ts"
 import * as Errors from "./Errors.ts"
-import * as Protocol from "./generated/Protocol.ts"
+import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
-import * as FlatStruct from "./internal/flatStruct.ts"
+import * as Codec from "./internal/codec.ts"
+import * as Metadata_ from "./internal/metadata.ts"
+import * as PendingRequests from "./internal/pendingRequests.ts"
+import * as ServerRequests from "./internal/serverRequests.ts"
+import * as TurnRouter from "./internal/turnRouter.ts"
+import * as Notification_ from "./Notification.ts"
 import { Transport } from "./Transport.ts"
 
 // =============================================================================
 // Models
 // =============================================================================
 
-/** A notification whose method this SDK version does not know (or whose params did not decode). */
-export class UnknownNotification {
-  readonly _tag = "UnknownNotification"
-  readonly method: string
-  readonly params: unknown
-  constructor(method: string, params: unknown) {
-    this.method = method
-    this.params = params
-  }
-}
+/** A notification whose method this SDK version does not know. Moved to `Notification.UnknownNotification`. */
+export const UnknownNotification = Notification_.UnknownNotification
 
-/**
- * A server notification: a typed `{ method, params }` for every known method, or an
- * `UnknownNotification`. Narrow unknown ones out with `"_tag" in n` (or `isUnknown`), then switch
- * on `method`.
- */
-export type Notification = Protocol.ServerNotification | UnknownNotification
+/** A notification whose method this SDK version does not know. Moved to `Notification.UnknownNotification`. */
+export type UnknownNotification = Notification_.UnknownNotification
 
-/** Whether a notification is an `UnknownNotification`. */
-export const isUnknown = (n: Notification): n is UnknownNotification => "_tag" in n
+/** A server notification. Moved to `Notification.Notification`. */
+export type Notification = Notification_.Notification
+
+/** Whether a notification is an `UnknownNotification`. Moved to `Notification.isUnknown`. */
+export const isUnknown = Notification_.isUnknown
 
 /** The initialize response, validated: `serverInfo` is always filled (from `userAgent` if the server left it out). */
 export interface Metadata extends Schemas.InitializeResponse {
@@ -72,17 +65,14 @@ export interface Metadata extends Schemas.InitializeResponse {
 }
 
 /** Errors a request can fail with. */
-export type RequestError =
-  | Errors.RpcError
-  | Errors.RetryLimitExceededError
-  | Errors.TransportClosedError
-  | Errors.ProtocolError
-  | Errors.TimeoutError
-  | Errors.InvalidOptionError
+export type RequestError = Errors.RequestError
 
 /** Per-request options. */
 export interface RequestOptions {
-  /** Fail with `TimeoutError` when no response arrives in time (none by default). */
+  /**
+   * The deadline of this request, from the moment it is written (default: the client's
+   * `requestTimeout`); `Duration.infinity` waits for ever.
+   */
   readonly timeout?: Duration.Input | undefined
 }
 
@@ -93,6 +83,27 @@ export interface TurnSubscription {
   /** Stops routing to this subscription and drops what it buffered. */
   readonly close: Effect.Effect<void>
 }
+
+/**
+ * The default in-flight window: 64 outstanding requests per client.
+ *
+ * Why 64: the app-server (codex-rs `app-server/src/transport`, 0.169.0) reads each connection
+ * into a bounded channel of `CHANNEL_CAPACITY = 128` messages and writes through another one of
+ * 128. When the incoming channel is full it answers a request with -32001 "Server overloaded" —
+ * but only with `try_send` on the outgoing channel: when that one is full too, the overload reply
+ * is dropped (a warning in its log), and the caller never hears back. A burst of cheap requests
+ * fills both (the replies queue up behind the requests still being read), so without a window
+ * 1,000 concurrent `thread/list` lost 14 % of their replies and 5,000 lost 49 %. With at most 64
+ * requests outstanding the incoming channel never holds more than half its capacity in requests,
+ * which leaves the other half for our notifications and our answers to the server's own requests
+ * (approvals), and the outgoing channel never holds more than 64 replies. 64 is also far above what
+ * the server can use: it serves requests of one connection one after another, so a deeper pipe
+ * only adds queueing on its side instead of ours (ours is fair and bounded by our memory).
+ */
+export const defaultMaxInFlight = 64
+
+/** The default deadline of a request (60 seconds). */
+export const defaultRequestTimeout: Duration.Duration = Duration.seconds(60)
 
 /** Options of the client. */
 export interface Options {
@@ -105,10 +116,23 @@ export interface Options {
   readonly experimentalApi?: boolean | undefined
   /** Notification methods the server should not send at all. */
   readonly optOutNotificationMethods?: ReadonlyArray<string> | undefined
-  /** Default timeout of every request except `turn/start` (none by default). */
+  /**
+   * The deadline of every request, `turn/start`'s reply included (not the turn: a turn may run for
+   * hours, see `idleTimeout`), counted from the moment the request is written: time spent queued
+   * behind the in-flight window does not count. Default 60 seconds; `Duration.infinity` disables it.
+   * A request past its deadline fails with `TimeoutError` naming the method and the request id; a
+   * reply that comes later is dropped.
+   */
   readonly requestTimeout?: Duration.Input | undefined
   /** Timeout of the `initialize` handshake (default 30 seconds). */
   readonly initializeTimeout?: Duration.Input | undefined
+  /**
+   * The most requests outstanding at once (default {@link defaultMaxInFlight}); the others wait
+   * in a FIFO queue. Notifications and answers to server requests never wait. `Infinity` disables it.
+   */
+  readonly maxInFlight?: number | undefined
+  /** How many undecodable lines are logged one by one before only a periodic count is (default 10). */
+  readonly maxDiagnosticLogs?: number | undefined
 }
 
 /** The client service. */
@@ -118,8 +142,9 @@ export interface Service {
   /** The server's version (`serverInfo.version`), used to gate newer options. */
   readonly serverVersion: string
   /**
-   * Sends a typed request: `params` are encoded with the method's schema first (bad params fail
-   * with `InvalidOptionError` and nothing is sent), the result is decoded with its schema.
+   * Sends a typed request: `params` are encoded with the method's schema first (bad params, or a
+   * string that is not well-formed UTF-16, fail with `InvalidOptionError` and nothing is sent),
+   * the result is decoded with its schema.
    */
   readonly request: <M extends Protocol.ClientRequestMethod>(
     method: M,
@@ -133,7 +158,10 @@ export interface Service {
     options?: RequestOptions
   ) => Effect.Effect<unknown, RequestError>
   /** Sends a notification. */
-  readonly notify: (method: string, params?: unknown) => Effect.Effect<void, Errors.TransportClosedError>
+  readonly notify: (
+    method: string,
+    params?: unknown
+  ) => Effect.Effect<void, Errors.TransportClosedError | Errors.InvalidOptionError>
   /** Every server notification from the moment the stream starts. */
   readonly notifications: Stream.Stream<Notification, Errors.TransportClosedError>
   /**
@@ -145,7 +173,7 @@ export interface Service {
   readonly diagnostics: Stream.Stream<Errors.ProtocolError>
   /**
    * Starts a turn (`turn/start`) and subscribes to its events with no loss: events that arrive
-   * before the response are kept for it. No timeout unless one is given.
+   * before the response are kept for it. The reply has the request deadline; the turn does not.
    */
   readonly startTurn: (
     params: Protocol.ClientRequestParams<"turn/start">,
@@ -153,8 +181,6 @@ export interface Service {
   ) => Effect.Effect<{ readonly turn: Schemas.Turn; readonly subscription: TurnSubscription }, RequestError>
   /** Subscribes to the events of a turn from now on (a late subscriber sees events from this point). */
   readonly subscribeTurn: (turnId: string) => Effect.Effect<TurnSubscription>
-  /** Fails every pending call and stream with this error, as if the connection closed. */
-  readonly shutdown: (error: Errors.TransportClosedError) => Effect.Effect<void>
 }
 
 /**
@@ -165,86 +191,8 @@ export class AppServerClient extends Context.Service<AppServerClient, Service>()
 ) {}
 
 // =============================================================================
-// Metadata
-// =============================================================================
-
-/** Splits a user agent such as `"codex-cli/0.169.0 (Linux)"` into name and version. */
-export const splitUserAgent = (userAgent: string): readonly [string | undefined, string | undefined] => {
-  const ua = userAgent.trim()
-  if (ua === "") return [undefined, undefined]
-  const slash = ua.indexOf("/")
-  if (slash >= 0) {
-    const name = ua.slice(0, slash).trim()
-    const version = ua.slice(slash + 1).trim().split(/\s+/)[0] ?? ""
-    return [name || undefined, version || undefined]
-  }
-  const parts = ua.split(/\s+/)
-  return parts.length >= 2 ? [parts[0], parts[1]] : [ua, undefined]
-}
-
-/**
- * Validates the initialize response as the Python SDK does: `userAgent` is required, and the
- * server name and version come from `serverInfo` or else from the user agent.
- */
-export const validateMetadata = (
-  response: Schemas.InitializeResponse & { readonly serverInfo?: unknown }
-): Effect.Effect<Metadata, Errors.ProtocolError> => {
-  const info = (typeof response.serverInfo === "object" && response.serverInfo !== null ? response.serverInfo : {}) as {
-    readonly name?: unknown
-    readonly version?: unknown
-  }
-  const str = (u: unknown) => (typeof u === "string" && u.trim() !== "" ? u.trim() : undefined)
-  const [uaName, uaVersion] = splitUserAgent(response.userAgent ?? "")
-  const name = str(info.name) ?? uaName
-  const version = str(info.version) ?? uaVersion
-  if (!str(response.userAgent) || !name || !version) {
-    return Effect.fail(
-      new Errors.ProtocolError({
-        message: `initialize response missing required metadata (userAgent=${
-          JSON.stringify(response.userAgent)
-        }, serverName=${JSON.stringify(name)}, serverVersion=${JSON.stringify(version)})`,
-        method: "initialize"
-      })
-    )
-  }
-  return Effect.succeed({ ...response, serverInfo: { name, version } })
-}
-
-// =============================================================================
 // Implementation
 // =============================================================================
-
-const InitializeResponseWithInfo = Schema.Struct({
-  ...(Protocol.ClientRequests.initialize.result as unknown as Schema.Struct<{
-    readonly userAgent: Schema.String
-  }>).fields,
-  serverInfo: Schema.optional(Schema.Unknown)
-})
-
-type Subscriber = Queue.Queue<Notification, Errors.TransportClosedError | Cause.Done>
-
-interface TurnState {
-  threadId: string | undefined
-  /** Usually one; an array is cheaper than a Set to walk on every event. */
-  readonly subscribers: Array<Subscriber>
-  /** Events kept while a `turn/start` is pending on the thread and nobody subscribed yet. */
-  buffer: Array<Notification> | undefined
-  completed: boolean
-}
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-/** The turn id a notification belongs to, if any. */
-export const turnIdOf = (params: unknown): string | undefined => {
-  if (!isObject(params)) return undefined
-  if (typeof params.turnId === "string") return params.turnId
-  const turn = params.turn
-  return isObject(turn) && typeof turn.id === "string" ? turn.id : undefined
-}
-
-/** The thread id a notification belongs to, if any. */
-export const threadIdOf = (params: unknown): string | undefined =>
-  isObject(params) && typeof params.threadId === "string" ? params.threadId : undefined
 
 const traceparent = Effect.map(Effect.option(Effect.currentSpan), (span) => {
   if (Option.isNone(span)) return undefined
@@ -253,42 +201,11 @@ const traceparent = Effect.map(Effect.option(Effect.currentSpan), (span) => {
   return `00-${traceId}-${spanId}-${sampled ? "01" : "00"}`
 })
 
-const RECENTLY_COMPLETED = 1024
-
 /** Lines handled before the reader yields, so that subscribers consume a big batch as it is routed. */
 const LINES_PER_SLICE = 512
 
-interface NotificationDecoder {
-  /** The flat-struct fast path (deltas), when the schema allows one: the value, or `undefined` to run `decode`. */
-  readonly fast: ((input: unknown) => object | undefined) | undefined
-  readonly decode: (input: unknown) => Exit.Exit<unknown, Schema.SchemaError>
-}
-
-interface RequestCodec {
-  readonly encodeParams: (params: unknown) => Effect.Effect<unknown, Schema.SchemaError>
-  readonly decodeResult: (result: unknown) => Effect.Effect<unknown, Schema.SchemaError>
-}
-
-const requestCodecs = new Map<string, RequestCodec | null>()
-
-/** The params encoder and result decoder of a client request method, built once per method. */
-const requestCodec = (method: string): RequestCodec | undefined => {
-  let codec = requestCodecs.get(method)
-  if (codec === undefined) {
-    const entry = (Protocol.ClientRequests as Record<
-      string,
-      { readonly params: Schema.Top; readonly result: Schema.Top } | undefined
-    >)[
-      method
-    ]
-    codec = entry === undefined ? null : {
-      encodeParams: Schema.encodeUnknownEffect(entry.params as Schema.Codec<unknown>),
-      decodeResult: Schema.decodeUnknownEffect(entry.result as Schema.Codec<unknown>)
-    }
-    requestCodecs.set(method, codec)
-  }
-  return codec ?? undefined
-}
+/** After the first `maxDiagnosticLogs` warnings, one summary per this many undecodable lines. */
+const DIAGNOSTIC_LOG_EVERY = 1000
 
 /**
  * Span options of the client's own spans: no stack trace capture (it costs an `Error` per request,
@@ -296,27 +213,10 @@ const requestCodec = (method: string): RequestCodec | undefined => {
  */
 const traceOptions = { captureStackTrace: false } as const
 
-const notificationDecoders = new Map<string, NotificationDecoder | null>()
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-/**
- * The params decoder of a server notification method (`null`: a method this SDK does not know),
- * built once per method (`Schema.decodeUnknownExit(schema)` allocates a new parser per call).
- */
-const notificationDecoder = (method: string): NotificationDecoder | null => {
-  let decoder = notificationDecoders.get(method)
-  if (decoder === undefined) {
-    const entry = (Protocol.ServerNotifications as Record<string, { readonly params: Schema.Top } | undefined>)[method]
-    decoder = entry === undefined ? null : {
-      fast: FlatStruct.compile(
-        entry.params.ast,
-        (Protocol.ServerNotificationCopies as Record<string, FlatStruct.Copy | undefined>)[method]
-      ),
-      decode: Schema.decodeUnknownExit(entry.params as Schema.Codec<unknown>)
-    }
-    notificationDecoders.set(method, decoder)
-  }
-  return decoder
-}
+const invalidOption = (option: string, message: string) =>
+  Effect.fail(new Errors.InvalidOptionError({ option, message }))
 
 /**
  * Builds the client on the `Transport` in context and performs the handshake. The reading fiber
@@ -326,111 +226,68 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const transport = yield* Transport
   const approvals = yield* ApprovalHandler.ApprovalHandler
   const scope = yield* Effect.scope
-  const handlerFibers = yield* FiberSet.make<unknown, never>()
 
-  let nextId = 1
+  const maxInFlight = options.maxInFlight ?? defaultMaxInFlight
+  if (!(maxInFlight === Infinity || (Number.isInteger(maxInFlight) && maxInFlight >= 1))) {
+    return yield* invalidOption("maxInFlight", `maxInFlight must be an integer >= 1 or Infinity (got ${maxInFlight})`)
+  }
+  const requestTimeout = options.requestTimeout === undefined
+    ? defaultRequestTimeout
+    : yield* PendingRequests.resolveTimeout("requestTimeout", options.requestTimeout)
+  const initializeTimeout = options.initializeTimeout === undefined
+    ? Duration.seconds(30)
+    : yield* PendingRequests.resolveTimeout("initializeTimeout", options.initializeTimeout)
+  const maxDiagnosticLogs = options.maxDiagnosticLogs ?? 10
+
   let closed: Errors.TransportClosedError | undefined
-  /** Pending requests by id, with their method (so that an error names it). */
-  const pending = new Map<
-    number,
-    { readonly deferred: Deferred.Deferred<unknown, RequestError>; readonly method: string }
-  >()
-  const listeners = new Set<Subscriber>()
+  const listeners = new Set<TurnRouter.Subscriber>()
   const diagnosticListeners = new Set<Queue.Queue<Errors.ProtocolError, Cause.Done>>()
-  const turns = new Map<string, TurnState>()
-  /** The last turn an event was routed to (a stream of deltas is one turn over and over); reset when `turns` shrinks. */
-  let lastTurnId: string | undefined
-  let lastTurn: TurnState | undefined
-  const recentlyCompleted = new Set<string>()
-  const pendingStarts = new Map<string, number>()
+  const router = TurnRouter.make()
+  const pending = PendingRequests.make({ send: transport.send, maxInFlight, timeout: requestTimeout })
+  const decodeNotification = Codec.makeNotificationDecoder()
 
   // ---------------------------------------------------------------------------
   // Outgoing
   // ---------------------------------------------------------------------------
 
-  const write = (message: object) => closed ? Effect.fail(closed) : transport.send(JSON.stringify(message))
+  const write = (message: object): Effect.Effect<void, Errors.TransportClosedError | Errors.InvalidOptionError> => {
+    if (closed) return Effect.fail(closed)
+    const line = Codec.serialize(message)
+    return typeof line === "string" ? transport.send(line) : Effect.fail(line)
+  }
 
+  let diagnosed = 0
   const diagnose = (error: Errors.ProtocolError) =>
     Effect.suspend(() => {
       for (const q of diagnosticListeners) Queue.offerUnsafe(q, error)
-      return Effect.logWarning(`effect-codex: ${error.message}`)
+      diagnosed++
+      if (diagnosed <= maxDiagnosticLogs) return Effect.logWarning(`effect-codex: ${error.message}`)
+      if ((diagnosed - maxDiagnosticLogs) % DIAGNOSTIC_LOG_EVERY === 0) {
+        return Effect.logWarning(
+          `effect-codex: ${diagnosed} lines could not be understood so far (the last: ${error.message})`
+        )
+      }
+      return Effect.void
     })
 
-  const requestEncoded = (
-    method: string,
-    params: unknown,
-    requestOptions: RequestOptions | undefined,
-    beforeSend?: () => void
-  ): Effect.Effect<unknown, RequestError> =>
-    Effect.suspend(() => {
-      if (closed) return Effect.fail(closed)
-      const id = nextId++
-      const deferred = Deferred.makeUnsafe<unknown, RequestError>()
-      const timeout = requestOptions?.timeout ?? (method === "turn/start" ? undefined : options.requestTimeout)
-      const wait = Deferred.await(deferred)
-      return traceparent.pipe(
-        Effect.flatMap((trace) => {
-          pending.set(id, { deferred, method })
-          beforeSend?.()
-          return write({
-            id,
-            method,
-            ...(params === undefined ? {} : { params }),
-            ...(trace ? { trace: { traceparent: trace } } : {})
-          })
-        }),
-        Effect.andThen(
-          timeout === undefined ? wait : wait.pipe(
-            Effect.timeoutOrElse({
-              duration: timeout,
-              orElse: () =>
-                Effect.fail(
-                  new Errors.TimeoutError({
-                    message: `no response to ${method} within ${Duration.format(Duration.fromInputUnsafe(timeout))}`,
-                    method
-                  })
-                )
-            })
-          )
-        ),
-        Effect.ensuring(Effect.sync(() => pending.delete(id)))
-      )
-    })
-
-  const encodeParams = (method: string, codec: RequestCodec | undefined, params: unknown) => {
-    if (codec === undefined) return Effect.succeed(params)
-    if (params === undefined || params === null) return Effect.succeed(undefined)
-    return codec.encodeParams(params).pipe(
-      Effect.mapError((error) =>
-        new Errors.InvalidOptionError({ option: "params", message: `invalid params for ${method}: ${error.message}` })
-      )
-    )
-  }
-
-  const decodeResult = (method: string, codec: RequestCodec | undefined, result: unknown) =>
-    codec === undefined ? Effect.succeed(result) : codec.decodeResult(result).pipe(
-      Effect.mapError((error) =>
-        new Errors.ProtocolError({ message: `unexpected result of ${method}: ${error.message}`, method })
-      )
-    )
-
-  const requestUnknown = (method: string, params: unknown, requestOptions?: RequestOptions) =>
-    requestEncoded(method, params, requestOptions).pipe(
-      Effect.withSpan(`AppServerClient.request ${method}`, undefined, traceOptions)
-    )
+  const call = (method: string, params: unknown, requestOptions: RequestOptions | undefined, beforeSend?: () => void) =>
+    Effect.flatMap(traceparent, (trace) =>
+      pending.call(method, params, {
+        timeout: requestOptions?.timeout,
+        traceparent: trace,
+        beforeSend
+      }))
 
   const requestWith = <M extends Protocol.ClientRequestMethod>(
     method: M,
     params: Protocol.ClientRequestParams<M>,
     requestOptions: RequestOptions | undefined,
     beforeSend?: () => void
-  ): Effect.Effect<Protocol.ClientRequestResult<M>, RequestError> => {
-    const codec = requestCodec(method)
-    return encodeParams(method, codec, params).pipe(
-      Effect.flatMap((encoded) => requestEncoded(method, encoded, requestOptions, beforeSend)),
-      Effect.flatMap((result) => decodeResult(method, codec, result))
+  ): Effect.Effect<Protocol.ClientRequestResult<M>, RequestError> =>
+    Codec.encodeParams(method, params).pipe(
+      Effect.flatMap((encoded) => call(method, encoded, requestOptions, beforeSend)),
+      Effect.flatMap((result) => Codec.decodeResult(method, result))
     ) as Effect.Effect<Protocol.ClientRequestResult<M>, RequestError>
-  }
 
   const request = <M extends Protocol.ClientRequestMethod>(
     method: M,
@@ -438,6 +295,11 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     requestOptions?: RequestOptions
   ) =>
     requestWith(method, params, requestOptions).pipe(
+      Effect.withSpan(`AppServerClient.request ${method}`, undefined, traceOptions)
+    )
+
+  const requestUnknown = (method: string, params: unknown, requestOptions?: RequestOptions) =>
+    call(method, params, requestOptions).pipe(
       Effect.withSpan(`AppServerClient.request ${method}`, undefined, traceOptions)
     )
 
@@ -470,53 +332,25 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     )
   )
 
-  /** Forgets a turn nobody watches, unless it keeps events for a pending `turn/start`. */
-  const releaseTurn = (turnId: string, state: TurnState) => {
-    if (state.subscribers.length > 0) return
-    if (state.buffer !== undefined && isPendingThread(state.threadId)) return
-    if (turns.get(turnId) === state) {
-      turns.delete(turnId)
-      lastTurnId = lastTurn = undefined
-    }
-  }
-
-  const isPendingThread = (threadId: string | undefined) =>
-    threadId === undefined ? pendingStarts.size > 0 : pendingStarts.has(threadId)
-
-  /** Registers a subscriber for a turn, replaying what was buffered for it. Synchronous. */
-  const attachTurn = (turnId: string, q: Subscriber, replay: boolean): TurnSubscription => {
-    if (closed) Queue.failCauseUnsafe(q, Cause.fail(closed))
-    else {
-      let state = turns.get(turnId)
-      if (state === undefined && recentlyCompleted.has(turnId)) Queue.endUnsafe(q)
-      else {
-        if (state === undefined) {
-          state = { threadId: undefined, subscribers: [], buffer: undefined, completed: false }
-          turns.set(turnId, state)
-        }
-        if (replay && state.buffer) Queue.offerAllUnsafe(q, state.buffer)
-        state.buffer = undefined
-        if (state.completed) {
-          Queue.endUnsafe(q)
-          releaseTurn(turnId, state)
-        } else state.subscribers.push(q)
-      }
-    }
+  const turnSubscription = (turnId: string, q: TurnRouter.Subscriber): TurnSubscription => {
     const close = Effect.sync(() => {
-      const state = turns.get(turnId)
-      if (state) {
-        const i = state.subscribers.indexOf(q)
-        if (i >= 0) state.subscribers.splice(i, 1)
-        releaseTurn(turnId, state)
-      }
+      router.detach(turnId, q)
       Queue.endUnsafe(q)
     })
     return { turnId, events: Stream.fromQueue(q).pipe(Stream.ensuring(close)), close }
   }
 
   const subscribeTurn = (turnId: string) =>
-    Effect.flatMap(newSubscriber(), (q) => Effect.sync(() => attachTurn(turnId, q, false)))
+    Effect.flatMap(newSubscriber(), (q) =>
+      Effect.sync(() => {
+        router.attach(turnId, q, false)
+        return turnSubscription(turnId, q)
+      }))
 
+  /**
+   * `turn/start`: the router buffers the thread's events from the moment the request is written
+   * until the reply names the turn (`beforeSend`); an admission gate would wrap `send` here.
+   */
   const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) =>
     Effect.gen(function*() {
       const threadId = params.threadId
@@ -525,197 +359,43 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       const unmark = Effect.sync(() => {
         if (!marked) return
         marked = false
-        const n = (pendingStarts.get(threadId) ?? 1) - 1
-        if (n <= 0) pendingStarts.delete(threadId)
-        else pendingStarts.set(threadId, n)
-        for (const [id, state] of turns) {
-          if (state.threadId === threadId || state.threadId === undefined) {
-            if (state.subscribers.length === 0 && !isPendingThread(state.threadId)) {
-              state.buffer = undefined
-              releaseTurn(id, state)
-            }
-          }
-        }
+        router.endStart(threadId)
       })
-      const response = yield* requestWith("turn/start", params, requestOptions, () => {
+      const send = requestWith("turn/start", params, requestOptions, () => {
         marked = true
-        pendingStarts.set(threadId, (pendingStarts.get(threadId) ?? 0) + 1)
-      }).pipe(Effect.onError(() => unmark))
-      const subscription = attachTurn(response.turn.id, q, true)
-      const state = turns.get(response.turn.id)
-      if (state && state.threadId === undefined) state.threadId = threadId
+        router.beginStart(threadId)
+      })
+      const response = yield* send.pipe(Effect.onError(() => unmark))
+      router.attach(response.turn.id, q, true, threadId)
       yield* unmark
-      return { turn: response.turn, subscription }
+      return { turn: response.turn, subscription: turnSubscription(response.turn.id, q) }
     }).pipe(Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions))
 
   // ---------------------------------------------------------------------------
   // Incoming
   // ---------------------------------------------------------------------------
 
-  const routeTurnEvent = (turnId: string, threadId: string | undefined, n: Notification, completed: boolean) => {
-    // comparing with the last id is cheaper than hashing a fresh string for the map
-    let state = turnId === lastTurnId ? lastTurn : turns.get(turnId)
-    if (state === undefined) {
-      if (!isPendingThread(threadId)) {
-        if (completed) remember(turnId)
-        return
-      }
-      state = { threadId, subscribers: [], buffer: undefined, completed: false }
-      turns.set(turnId, state)
-    }
-    lastTurnId = turnId
-    lastTurn = state
-    if (state.threadId === undefined) state.threadId = threadId
-    const subscribers = state.subscribers
-    if (subscribers.length === 1) Queue.offerUnsafe(subscribers[0]!, n)
-    else if (subscribers.length > 1) {
-      // a copy: offering can wake a consumer that closes its subscription (and splices the array)
-      for (const q of subscribers.slice()) Queue.offerUnsafe(q, n)
-    } else if (isPendingThread(state.threadId)) {
-      ;(state.buffer ??= []).push(n)
-    }
-    if (completed) {
-      state.completed = true
-      remember(turnId)
-      for (const q of subscribers.splice(0)) Queue.endUnsafe(q)
-      releaseTurn(turnId, state)
-    }
-  }
+  const onServerRequest = ServerRequests.make({
+    approvals,
+    write,
+    diagnose,
+    fibers: yield* FiberSet.make<unknown, never>()
+  })
 
-  let lastMethod: string | undefined
-  let lastDecoder: NotificationDecoder | null = null
-
-  const remember = (turnId: string) => {
-    recentlyCompleted.add(turnId)
-    if (recentlyCompleted.size > RECENTLY_COMPLETED) {
-      recentlyCompleted.delete(recentlyCompleted.values().next().value as string)
-    }
+  let mismatch: Errors.ProtocolError | undefined
+  const onMismatch = (error: Errors.ProtocolError) => {
+    mismatch = error
   }
 
   /** Decodes and routes a notification; returns the effect still to run (a diagnostic), if any. */
   const onNotification = (method: string, rawParams: unknown): Effect.Effect<void> | undefined => {
-    // a stream of deltas is one method over and over: skip the map lookup
-    let decoder: NotificationDecoder | null
-    if (method === lastMethod) decoder = lastDecoder
-    else {
-      decoder = notificationDecoder(method)
-      lastMethod = method
-      lastDecoder = decoder
-    }
-    let n: Notification
-    let diagnostic: Errors.ProtocolError | undefined
-    const fast = decoder === null || decoder.fast === undefined ? undefined : decoder.fast(rawParams)
-    if (decoder === null) n = new UnknownNotification(method, rawParams)
-    else if (fast !== undefined) n = { method, params: fast } as Notification
-    else {
-      const exit = decoder.decode(rawParams)
-      if (Exit.isSuccess(exit)) n = { method, params: exit.value } as Notification
-      else {
-        n = new UnknownNotification(method, rawParams)
-        diagnostic = new Errors.ProtocolError({
-          message: `notification ${method} does not match its schema: ${Cause.pretty(exit.cause)}`,
-          method
-        })
-      }
-    }
+    const n = decodeNotification(method, rawParams, onMismatch)
     if (listeners.size > 0) { for (const q of listeners) Queue.offerUnsafe(q, n) }
-    if (typeof rawParams === "object" && rawParams !== null) {
-      const p = rawParams as Record<string, unknown>
-      // the deltas carry `turnId`, `turn/*` events carry `turn.id`
-      const turnId = typeof p.turnId === "string" ? p.turnId : turnIdOf(p)
-      if (turnId !== undefined) {
-        routeTurnEvent(turnId, typeof p.threadId === "string" ? p.threadId : undefined, n, method === "turn/completed")
-      }
-    }
-    return diagnostic ? diagnose(diagnostic) : undefined
-  }
-
-  /** Completes the pending request; returns the effect still to run (a debug log), if any. */
-  const onResponse = (message: Record<string, unknown>): Effect.Effect<void> | undefined => {
-    const id = message.id
-    const entry = typeof id === "number" ? pending.get(id) : undefined
-    if (entry === undefined) {
-      return Effect.logDebug(`effect-codex: dropped a response for unknown id ${JSON.stringify(id)}`)
-    }
-    pending.delete(id as number)
-    const { deferred, method } = entry
-    const error = message.error
-    if (error !== undefined) {
-      if (isObject(error)) {
-        const code = typeof error.code === "number" ? error.code : -32000
-        const text = typeof error.message === "string" ? error.message : "unknown"
-        Deferred.doneUnsafe(
-          deferred,
-          Effect.fail(Errors.fromRpcError({ code, message: text, data: error.data }, method))
-        )
-      } else {
-        Deferred.doneUnsafe(
-          deferred,
-          Effect.fail(
-            new Errors.ProtocolError({ message: "Malformed JSON-RPC error response", ...(method ? { method } : {}) })
-          )
-        )
-      }
-    } else Deferred.doneUnsafe(deferred, Effect.succeed(message.result))
-    return undefined
-  }
-
-  const reply = (id: unknown, exit: Exit.Exit<unknown, unknown>) =>
-    Exit.isSuccess(exit)
-      ? write({ id, result: exit.value })
-      : write({
-        id,
-        error: {
-          code: -32603,
-          message: `client handler failed: ${Cause.pretty(exit.cause).split("\n")[0]}`
-        }
-      })
-
-  const onServerRequest = (id: unknown, method: string, params: unknown): Effect.Effect<void> => {
-    const entry = (Protocol.ServerRequests as Record<
-      string,
-      { readonly params: Schema.Top; readonly result: Schema.Top } | undefined
-    >)[method]
-    const handle: Effect.Effect<unknown, unknown> = Effect.gen(function*() {
-      if (entry === undefined) {
-        if (approvals.unknown) return yield* approvals.unknown(method, params)
-        return yield* write({ id, error: { code: -32601, message: `client does not handle ${method}` } }).pipe(
-          Effect.andThen(Effect.logWarning(`effect-codex: answered unknown server request ${method} with an error`)),
-          Effect.andThen(Effect.interrupt)
-        )
-      }
-      const decoded = yield* Schema.decodeUnknownEffect(entry.params as Schema.Codec<unknown>)(params).pipe(
-        Effect.tapError((error) =>
-          diagnose(
-            new Errors.ProtocolError({
-              message: `server request ${method} does not match its schema: ${error.message}`,
-              method
-            })
-          )
-        )
-      )
-      const handler = (approvals.handlers as Record<string, ApprovalHandler.Handler<never> | undefined>)[method] ??
-        (ApprovalHandler.defaults as unknown as Record<string, ApprovalHandler.Handler<never>>)[method]!
-      const result = yield* handler(decoded as never, { method: method as never, id: id as string | number })
-      return yield* Schema.encodeUnknownEffect(entry.result as Schema.Codec<unknown>)(result)
-    })
-    return FiberSet.run(
-      handlerFibers,
-      handle.pipe(
-        Effect.exit,
-        Effect.flatMap((exit) =>
-          Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? Effect.void : Effect.tap(
-            reply(id, exit),
-            () =>
-              Exit.isFailure(exit)
-                ? Effect.logWarning(`effect-codex: handler for ${method} failed`, exit.cause)
-                : Effect.void
-          )
-        ),
-        Effect.ignore,
-        Effect.withSpan(`ApprovalHandler ${method}`)
-      )
-    ).pipe(Effect.asVoid)
+    router.route(method, rawParams, n)
+    if (mismatch === undefined) return undefined
+    const error = mismatch
+    mismatch = undefined
+    return diagnose(error)
   }
 
   /**
@@ -744,7 +424,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         ? onServerRequest(message.id, method, message.params)
         : onNotification(method, message.params)
     }
-    if ("id" in message && ("result" in message || "error" in message)) return onResponse(message)
+    if ("id" in message && ("result" in message || "error" in message)) return pending.onResponse(message)
     return diagnose(new Errors.ProtocolError({ message: "unknown JSON-RPC message shape", line: line.slice(0, 1000) }))
   }
 
@@ -752,16 +432,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     Effect.sync(() => {
       if (closed) return
       closed = error
-      for (const { deferred } of pending.values()) Deferred.doneUnsafe(deferred, Effect.fail(error))
-      pending.clear()
+      pending.failAll(error)
       for (const q of listeners) Queue.failCauseUnsafe(q, Cause.fail(error))
       listeners.clear()
-      for (const state of turns.values()) {
-        // spliced out first: failing a queue can run its consumer's `close`, which edits the array
-        for (const q of state.subscribers.splice(0)) Queue.failCauseUnsafe(q, Cause.fail(error))
-      }
-      turns.clear()
-      lastTurnId = lastTurn = undefined
+      router.failAll(error)
       for (const q of diagnosticListeners) Queue.endUnsafe(q)
     })
 
@@ -804,21 +478,9 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       ...(options.optOutNotificationMethods ? { optOutNotificationMethods: options.optOutNotificationMethods } : {})
     }
   }
-  const initResult = yield* requestEncoded("initialize", initParams, {
-    timeout: options.initializeTimeout ?? Duration.seconds(30)
-  }).pipe(
-    Effect.flatMap((result) =>
-      Schema.decodeUnknownEffect(InitializeResponseWithInfo)(result).pipe(
-        Effect.mapError((error) =>
-          new Errors.ProtocolError({
-            message: `unexpected result of initialize: ${error.message}`,
-            method: "initialize"
-          })
-        )
-      )
-    )
+  const metadata = yield* call("initialize", initParams, { timeout: initializeTimeout }).pipe(
+    Effect.flatMap(Metadata_.fromInitializeResult)
   )
-  const metadata = yield* validateMetadata(initResult as Schemas.InitializeResponse & { readonly serverInfo?: unknown })
   yield* notify("initialized")
 
   return AppServerClient.of({
@@ -831,8 +493,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     subscribe,
     diagnostics,
     startTurn,
-    subscribeTurn,
-    shutdown: failAll
+    subscribeTurn
   })
 })
 

@@ -14,6 +14,7 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
@@ -24,55 +25,67 @@ const rpcFields = {
   method: Schema.optional(Schema.String)
 }
 
+/**
+ * One definition for the JSON-RPC error classes: they differ only in their tag (the code maps to
+ * the tag in `fromRpcError`) and in whether they are worth retrying. `isRetryable` is what
+ * `Retry.retryOnOverload` reads.
+ */
+const rpcError = <Self>() =>
+<Tag extends string>(
+  tag: Tag,
+  retryable: (error: { readonly data?: unknown }) => boolean = () => false
+): Schema.Class<Self, Schema.TaggedStruct<Tag, typeof rpcFields>, Cause.YieldableError & RetryableInfo> => {
+  const Base = Schema.TaggedError<{ readonly data?: unknown }>(`@effect-codex/core/Errors/${tag}`)(tag, rpcFields)
+  Object.defineProperty(Base.prototype, "isRetryable", {
+    get(this: { readonly data?: unknown }) {
+      return retryable(this)
+    }
+  })
+  return Base as unknown as Schema.Class<
+    Self,
+    Schema.TaggedStruct<Tag, typeof rpcFields>,
+    Cause.YieldableError & RetryableInfo
+  >
+}
+
+/** What every JSON-RPC error class adds to its fields. */
+export interface RetryableInfo {
+  /** Whether retrying the call may succeed (an overloaded server); `Retry.retryOnOverload` reads it. */
+  readonly isRetryable: boolean
+}
+
 /** JSON-RPC -32700: the server could not parse what it received. */
-export class ParseError extends Schema.TaggedError<ParseError>("@effect-codex/core/Errors/ParseError")(
-  "ParseError",
-  rpcFields
-) {}
+export class ParseError extends rpcError<ParseError>()("ParseError") {}
 
 /** JSON-RPC -32600: the request was invalid (the app-server also uses this for unknown methods and bad params). */
-export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>(
-  "@effect-codex/core/Errors/InvalidRequestError"
-)("InvalidRequestError", rpcFields) {}
+export class InvalidRequestError extends rpcError<InvalidRequestError>()("InvalidRequestError") {}
 
 /** JSON-RPC -32601: the method does not exist. */
-export class MethodNotFoundError extends Schema.TaggedError<MethodNotFoundError>(
-  "@effect-codex/core/Errors/MethodNotFoundError"
-)("MethodNotFoundError", rpcFields) {}
+export class MethodNotFoundError extends rpcError<MethodNotFoundError>()("MethodNotFoundError") {}
 
 /** JSON-RPC -32602: the params were rejected by the server. */
-export class InvalidParamsError extends Schema.TaggedError<InvalidParamsError>(
-  "@effect-codex/core/Errors/InvalidParamsError"
-)("InvalidParamsError", rpcFields) {}
+export class InvalidParamsError extends rpcError<InvalidParamsError>()("InvalidParamsError") {}
 
 /** JSON-RPC -32603: the server failed internally. */
-export class InternalRpcError extends Schema.TaggedError<InternalRpcError>(
-  "@effect-codex/core/Errors/InternalRpcError"
-)("InternalRpcError", rpcFields) {}
+export class InternalRpcError extends rpcError<InternalRpcError>()("InternalRpcError") {}
 
 /**
  * The server is overloaded (code -32001 "Server overloaded; retry later.", or a server-error code
  * with a `serverOverloaded` marker in `data`). Safe to retry: see `Retry.retryOnOverload`.
  */
-export class ServerBusyError extends Schema.TaggedError<ServerBusyError>(
-  "@effect-codex/core/Errors/ServerBusyError"
-)("ServerBusyError", rpcFields) {}
+export class ServerBusyError extends rpcError<ServerBusyError>()("ServerBusyError", () => true) {}
 
 /** The server reports that its own retries of an overloaded call ran out (a kind of `ServerBusyError`). */
-export class RetryLimitExceededError extends Schema.TaggedError<RetryLimitExceededError>(
-  "@effect-codex/core/Errors/RetryLimitExceededError"
-)("RetryLimitExceededError", rpcFields) {}
+export class RetryLimitExceededError extends rpcError<RetryLimitExceededError>()(
+  "RetryLimitExceededError",
+  () => true
+) {}
 
 /** The server is shutting down (-32600 with `data.reason: "serverShuttingDown"`): reconnect, then retry. */
-export class ServerDrainingError extends Schema.TaggedError<ServerDrainingError>(
-  "@effect-codex/core/Errors/ServerDrainingError"
-)("ServerDrainingError", rpcFields) {}
+export class ServerDrainingError extends rpcError<ServerDrainingError>()("ServerDrainingError") {}
 
-/** Any other JSON-RPC error code. */
-export class JsonRpcError extends Schema.TaggedError<JsonRpcError>("@effect-codex/core/Errors/JsonRpcError")(
-  "JsonRpcError",
-  rpcFields
-) {}
+/** Any other JSON-RPC error code (retryable when its `data` carries an overload marker). */
+export class JsonRpcError extends rpcError<JsonRpcError>()("JsonRpcError", (e) => hasOverloadMarker(e.data)) {}
 
 /**
  * The app-server process exited or its connection closed. Every pending call and every open
@@ -128,10 +141,20 @@ export class StructuredOutputError extends Schema.TaggedError<StructuredOutputEr
   "@effect-codex/core/Errors/StructuredOutputError"
 )("StructuredOutputError", { message: Schema.String, raw: Schema.NullOr(Schema.String) }) {}
 
-/** A per-request timeout or the turn idle watchdog fired. */
+/**
+ * A request's deadline passed (`method` and `requestId` name it) or the turn idle watchdog fired
+ * (`turnId`). Not retried by `Retry.retryOnOverload`: the server may have run the request, and a
+ * server that stays silent for a whole deadline is not overloaded (it answers -32001 at once when it
+ * is) but stuck, so retrying would only multiply the wait. Retry it explicitly if the call is a read.
+ */
 export class TimeoutError extends Schema.TaggedError<TimeoutError>("@effect-codex/core/Errors/TimeoutError")(
   "TimeoutError",
-  { message: Schema.String, method: Schema.optional(Schema.String), turnId: Schema.optional(Schema.String) }
+  {
+    message: Schema.String,
+    method: Schema.optional(Schema.String),
+    requestId: Schema.optional(Schema.Number),
+    turnId: Schema.optional(Schema.String)
+  }
 ) {}
 
 /** The `codex` binary could not be found; `tried` lists every place that was looked at. */
@@ -158,6 +181,15 @@ export type RpcError =
   | ServerBusyError
   | ServerDrainingError
   | JsonRpcError
+
+/** Errors a request to the app-server can fail with (one union for signatures). */
+export type RequestError =
+  | RpcError
+  | RetryLimitExceededError
+  | TransportClosedError
+  | ProtocolError
+  | TimeoutError
+  | InvalidOptionError
 
 /** Every error of the SDK. */
 export type CodexError =
@@ -230,9 +262,9 @@ export const fromRpcError = (
 }
 
 /**
- * Whether an error is worth retrying: an overloaded server (`ServerBusyError`).
- * `retryOnOverload` retries exactly the errors this accepts.
+ * Whether an error is worth retrying: an error of this module whose `isRetryable` is true (an
+ * overloaded server: `ServerBusyError`, `RetryLimitExceededError`, a `JsonRpcError` with an overload
+ * marker). `retryOnOverload` retries exactly the errors this accepts.
  */
 export const isRetryableError = (error: unknown): boolean =>
-  Predicate.isTagged(error, "ServerBusyError") || Predicate.isTagged(error, "RetryLimitExceededError") ||
-  (Predicate.isTagged(error, "JsonRpcError") && hasOverloadMarker((error as JsonRpcError).data))
+  Predicate.hasProperty(error, "_tag") && Predicate.hasProperty(error, "isRetryable") && error.isRetryable === true

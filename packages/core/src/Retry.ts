@@ -3,8 +3,14 @@
  *
  * The policy is the one of the Python SDK's `retry_on_overload`: exponential backoff from
  * 250 ms, doubling, capped at 2 s, with ±20 % jitter, and 3 attempts in all. Only errors accepted
- * by {@link isRetryableError} are retried; when the attempts run out, the last error surfaces
- * unchanged.
+ * by {@link isRetryableError} are retried (the errors whose `isRetryable` is true); when the attempts
+ * run out, the last error surfaces unchanged.
+ *
+ * A `TimeoutError` is not retried, even for an idempotent read such as `thread/read`, `thread/list`
+ * or `model/list`: an overloaded server says so at once (-32001), so a server that stays silent for
+ * a whole request deadline is stuck or gone, and retrying would multiply the wait by `maxAttempts`
+ * for nothing. Retry a read on timeout explicitly when that is what you want:
+ * `Effect.retry({ times: 1, while: (e) => e._tag === "TimeoutError" })`.
  *
  * @example
  * ```ts

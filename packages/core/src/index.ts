@@ -34,6 +34,9 @@ export * as Errors from "./Errors.ts"
 /** The low-level JSON-RPC client. */
 export * as AppServerClient from "./AppServerClient.ts"
 
+/** Server notifications: the `Notification` type and the `Notification.is("turn/completed")` guard. */
+export * as Notification from "./Notification.ts"
+
 /** The transport service (one JSON-RPC message per line). */
 export * as Transport from "./Transport.ts"
 

@@ -225,6 +225,15 @@ describe("Retry.retryOnOverload", () => {
       assert.strictEqual(yield* Ref.get(calls), 1)
     }))
 
+  it.effect("does not retry a TimeoutError, even of an idempotent read: exactly 1 call", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make(0)
+      const timeout = new Errors.TimeoutError({ message: "no response", method: "thread/list", requestId: 7 })
+      const error = yield* counted(calls, () => timeout).pipe(Retry.retryOnOverload({ jitter: 0 }), Effect.flip)
+      assert.strictEqual(error, timeout)
+      assert.strictEqual(yield* Ref.get(calls), 1)
+    }))
+
   it.effect("does not retry a JsonRpcError without an overload marker, retries one with it", () =>
     Effect.gen(function*() {
       const plain = yield* Ref.make(0)

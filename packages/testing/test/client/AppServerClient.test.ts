@@ -1,9 +1,11 @@
 import * as ApprovalHandler from "@effect-codex/core/ApprovalHandler"
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Errors from "@effect-codex/core/Errors"
+import * as Notification from "@effect-codex/core/Notification"
 import * as FakeAppServer from "@effect-codex/testing/FakeAppServer"
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -252,9 +254,7 @@ describe("AppServerClient", () => {
       yield* fake.emit(delta("t1", "A", "a3"))
       yield* fake.emit(completed("t1", "A"))
       const texts = (events: ReadonlyArray<AppServerClient.Notification>) =>
-        events.map((e) =>
-          e.method === "item/agentMessage/delta" && !AppServerClient.isUnknown(e) ? e.params.delta : e.method
-        )
+        events.map((e) => Notification.is("item/agentMessage/delta")(e) ? e.params.delta : e.method)
       assert.deepStrictEqual(texts(yield* Fiber.join(ca)), ["a1", "a2", "a3", "turn/completed"])
       assert.deepStrictEqual(texts(yield* Fiber.join(cb)), ["b1", "turn/completed"])
       // a late subscriber of C sees only what comes after it subscribed
@@ -365,6 +365,39 @@ describe("AppServerClient handlers", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "TimeoutError")
     }).pipe(Effect.provide(testLayer({ handlers: { never: () => Effect.never } }))))
+
+  it.effect("every request has a 60 s deadline by default (turn/start's reply too); TimeoutError names method and id", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const read = yield* client.requestUnknown("never", {}).pipe(Effect.flip, Effect.forkChild)
+      const start = yield* client.startTurn({ threadId: "th", input: [] }).pipe(Effect.flip, Effect.forkChild)
+      yield* TestClock.adjust("59 seconds")
+      assert.isUndefined(read.pollUnsafe())
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(read)
+      assert.strictEqual(error._tag, "TimeoutError")
+      assert.strictEqual((error as Errors.TimeoutError).method, "never")
+      assert.isNumber((error as Errors.TimeoutError).requestId)
+      const startError = yield* Fiber.join(start)
+      assert.strictEqual((startError as Errors.TimeoutError).method, "turn/start")
+    }).pipe(
+      Effect.provide(testLayer({ handlers: { never: () => Effect.never, "turn/start": () => Effect.never } }))
+    ))
+
+  it.effect("requestTimeout: Duration.infinity disables the default deadline; a bad value is rejected", () =>
+    Effect.gen(function*() {
+      const client = yield* Client
+      const fiber = yield* client.requestUnknown("never", {}).pipe(Effect.forkChild)
+      yield* TestClock.adjust("1 day")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* Fiber.interrupt(fiber)
+      const invalid = yield* Layer.build(testLayer({}, { requestTimeout: "banana" as Duration.Input })).pipe(
+        Effect.flip
+      )
+      assert.strictEqual(invalid._tag, "InvalidOptionError")
+    }).pipe(
+      Effect.provide(testLayer({ handlers: { never: () => Effect.never } }, { requestTimeout: Duration.infinity }))
+    ))
 
   it.effect("propagates the current span as W3C trace context", () =>
     Effect.gen(function*() {

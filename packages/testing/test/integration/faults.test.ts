@@ -13,6 +13,7 @@ import * as Codex from "@effect-codex/core/Codex"
 import type * as Errors from "@effect-codex/core/Errors"
 import * as Protocol from "@effect-codex/core/generated/Protocol"
 import type * as Schemas from "@effect-codex/core/generated/Schemas"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Retry from "@effect-codex/core/Retry"
 import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as NodeTransport from "@effect-codex/node/NodeTransport"
@@ -42,8 +43,7 @@ const killZeroError = (pid: number): string | undefined => {
   }
 }
 
-const isDelta = (e: AppServerClient.Notification) =>
-  !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta"
+const isDelta = Notification.is("item/agentMessage/delta")
 
 /** Starts a turn whose model stalls after its first delta; returns once that delta arrived. */
 const stalledTurn = Effect.gen(function*() {
@@ -113,7 +113,7 @@ describe("faults on the real app-server", () => {
     }).pipe(Effect.provide(CodexTest.layer())))
 
   it.live(
-    "answers and correlates 300 concurrent requests (the overflow is ServerBusyError, and retried)",
+    "answers and correlates 300 concurrent requests (the in-flight window keeps the server from overflowing)",
     () =>
       Effect.gen(function*() {
         const client = yield* AppServerClient.AppServerClient
@@ -150,18 +150,16 @@ describe("faults on the real app-server", () => {
             return yield* Fiber.join(fiber).pipe(Effect.timeout("60 seconds"))
           })
 
-        // Every request gets its own answer: a correlated result, or -32001 for those beyond the
-        // server's bounded ingress queue; never a wrong result, never a hang.
+        // Every request gets its own, correlated answer. The client's in-flight window (64) keeps the
+        // server's bounded queues from overflowing: no -32001, and no reply dropped (without the
+        // window the server dropped replies, its own overload replies included, and calls hung).
         const raw = yield* burst((i) => Effect.result(request(i)))
         assert.strictEqual(raw.length, 300)
-        const answered = raw.filter((r) => r._tag === "Success")
-        assert.isTrue(answered.every((r) => r._tag === "Success" && r.success), "a result went to the wrong request")
         const failures = raw.flatMap((r) => (r._tag === "Failure" ? [r.failure] : []))
-        const unexpected = failures.filter((e) => !(e._tag === "ServerBusyError" && e.code === -32001))
-        assert.deepStrictEqual(unexpected, [])
-        assert.isAbove(answered.length, 0)
+        assert.deepStrictEqual(failures, [])
+        assert.isTrue(raw.every((r) => r._tag === "Success" && r.success), "a result went to the wrong request")
 
-        // With the SDK's overload retry, all 300 succeed.
+        // With the SDK's overload retry around it, the same holds.
         const retried = yield* burst((i) => request(i).pipe(Retry.retryOnOverload({ maxAttempts: 10 })))
         assert.strictEqual(retried.length, 300)
         assert.isTrue(retried.every((ok) => ok))
@@ -377,7 +375,7 @@ describe("server → client approval requests on the real app-server", () => {
         })
         const requests = yield* codex.client.subscribe
         const serverRequests = yield* requests.pipe(
-          Stream.filter((n) => !AppServerClient.isUnknown(n) && n.method === "serverRequest/resolved"),
+          Stream.filter(Notification.is("serverRequest/resolved")),
           Stream.take(2),
           Stream.runCollect,
           Effect.forkChild({ startImmediately: true })

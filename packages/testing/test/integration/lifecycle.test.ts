@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
+import { threadIdOf } from "../../../core/src/internal/turnRouter.ts"
 import { agentTexts, itemsOfType, startThread } from "./helpers.ts"
 
 const userTextsOf = (items: Parameters<typeof itemsOfType>[0]) =>
@@ -252,7 +253,7 @@ describe("thread lifecycle", () => {
       yield* thread.compact
       const completed = yield* events.pipe(
         Stream.filter((e) =>
-          !AppServerClient.isUnknown(e) && AppServerClient.threadIdOf(e.params) === thread.id &&
+          !AppServerClient.isUnknown(e) && threadIdOf(e.params) === thread.id &&
           (e.method === "turn/completed" ||
             (e.method === "item/completed" && e.params.item.type === "contextCompaction"))
         ),

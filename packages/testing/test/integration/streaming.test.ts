@@ -12,6 +12,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import { threadIdOf, turnIdOf } from "../../../core/src/internal/turnRouter.ts"
 import {
   agentTexts,
   completedItems,
@@ -36,7 +37,7 @@ describe("TurnHandle.stream", () => {
       // every event is typed and belongs to this turn
       for (const event of events) {
         assert.isFalse(AppServerClient.isUnknown(event), `unknown notification ${event.method}`)
-        assert.strictEqual(AppServerClient.turnIdOf(event.params), handle.id, event.method)
+        assert.strictEqual(turnIdOf(event.params), handle.id, event.method)
       }
       const names = methods(events)
       assert.strictEqual(names[0], "turn/started")
@@ -114,8 +115,8 @@ describe("TurnHandle.stream", () => {
       assert.strictEqual(requests.length, 2)
       for (const { events, handle, thread } of runs) {
         for (const event of events) {
-          assert.strictEqual(AppServerClient.turnIdOf(event.params), handle.id)
-          const threadId = AppServerClient.threadIdOf(event.params)
+          assert.strictEqual(turnIdOf(event.params), handle.id)
+          const threadId = threadIdOf(event.params)
           if (threadId !== undefined) assert.strictEqual(threadId, thread.id)
         }
         // the reply this thread's request got (replies are served in arrival order)

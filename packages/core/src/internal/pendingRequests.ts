@@ -1,0 +1,277 @@
+/**
+ * Client → server requests: ids, correlation of responses, the in-flight window and deadlines.
+ *
+ * **The window.** At most `maxInFlight` requests are outstanding (written, no response yet); the
+ * others wait in a FIFO queue and are written in order of arrival as slots free up. Only requests
+ * pass through the window: notifications, and the client's replies to server → client requests,
+ * are written directly (a turn's approval must never wait behind a burst of reads).
+ *
+ * **The deadline** of a request starts when it is written, not when it is queued: it bounds how
+ * long the server takes to answer, which is what a lost reply or a frozen server breaks. Queued
+ * time is still bounded, since every slot ahead frees within one deadline (queue position ÷
+ * `maxInFlight` deadlines at most). A request whose deadline passes fails with `TimeoutError`
+ * (method and request id), frees its slot at once, and a reply that arrives later is dropped
+ * (debug log).
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Errors from "../Errors.ts"
+import * as Codec from "./codec.ts"
+
+/** Options of the table. */
+export interface Options {
+  /** Writes one line to the server. */
+  readonly send: (line: string) => Effect.Effect<void, Errors.TransportClosedError>
+  /** The in-flight window (a positive integer, or `Infinity` for none). */
+  readonly maxInFlight: number
+  /** The default deadline of a request (`Duration.infinity`: none). */
+  readonly timeout: Duration.Duration
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** The deadline of this call (overrides the default). */
+  readonly timeout?: Duration.Input | undefined
+  /** The W3C `traceparent` to send with the request. */
+  readonly traceparent?: string | undefined
+  /** Runs synchronously right before the request is written (after its slot is granted). */
+  readonly beforeSend?: (() => void) | undefined
+}
+
+/** The pending-request table of one connection. */
+export interface PendingRequests {
+  /** Sends a request (params already encoded) and waits for its result. */
+  readonly call: (
+    method: string,
+    params: unknown,
+    options?: CallOptions
+  ) => Effect.Effect<unknown, Errors.RequestError>
+  /** Completes the request a response message answers; returns an effect still to run (a debug log), if any. */
+  readonly onResponse: (message: Readonly<Record<string, unknown>>) => Effect.Effect<void> | undefined
+  /** Fails every in-flight and queued request at once; later calls fail at once too. */
+  readonly failAll: (error: Errors.TransportClosedError) => void
+  /** Requests written and not answered yet. */
+  readonly inFlight: () => number
+  /** Requests waiting for a slot. */
+  readonly queued: () => number
+}
+
+interface Waiter {
+  resume: ((effect: Effect.Effect<void>) => void) | undefined
+  removed: boolean
+}
+
+interface Entry {
+  readonly method: string
+  readonly resume: (effect: Effect.Effect<unknown, Errors.RequestError>) => void
+}
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Resolves a timeout option: the duration, or an `InvalidOptionError`. */
+export const resolveTimeout = (
+  option: string,
+  input: Duration.Input
+): Effect.Effect<Duration.Duration, Errors.InvalidOptionError> => {
+  const duration = Duration.fromInput(input)
+  return duration._tag === "Some" && !Duration.isNegative(duration.value) && !Duration.isZero(duration.value)
+    ? Effect.succeed(duration.value)
+    : Effect.fail(
+      new Errors.InvalidOptionError({
+        option,
+        message: `${option} must be a positive duration or Duration.infinity (got ${String(input)})`
+      })
+    )
+}
+
+/** Builds the table of one connection. */
+export const make = (options: Options): PendingRequests => {
+  const { maxInFlight, send } = options
+  let nextId = 1
+  let closed: Errors.TransportClosedError | undefined
+  const pending = new Map<number, Entry>()
+  let inFlight = 0
+  // a FIFO of waiters: an array with a moving head (a removed waiter is skipped)
+  let waiters: Array<Waiter> = []
+  let head = 0
+  let queued = 0
+
+  const first = (): Waiter | undefined => {
+    while (head < waiters.length) {
+      const w = waiters[head]!
+      if (!w.removed) return w
+      head++
+    }
+    if (head > 0) {
+      waiters = []
+      head = 0
+    }
+    return undefined
+  }
+
+  const remove = (w: Waiter) => {
+    if (w.removed) return
+    w.removed = true
+    queued--
+    if (head > 1024 && head * 2 > waiters.length) {
+      waiters = waiters.slice(head)
+      head = 0
+    }
+  }
+
+  /** Wakes the first waiter if a slot is free; it takes the slot itself when it runs. */
+  const wake = () => {
+    if (inFlight >= maxInFlight) return
+    const w = first()
+    if (w !== undefined && w.resume !== undefined) {
+      const resume = w.resume
+      w.resume = undefined
+      resume(Effect.void)
+    }
+  }
+
+  const release = () => {
+    inFlight--
+    wake()
+  }
+
+  const canTake = (w: Waiter) => inFlight < maxInFlight && first() === w
+
+  /** Takes a slot, waiting in FIFO order for one; the waiting part is interruptible. */
+  const acquire = (
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  ): Effect.Effect<void, Errors.TransportClosedError> => {
+    if (closed) return Effect.fail(closed)
+    if (inFlight < maxInFlight && queued === 0) {
+      inFlight++
+      return Effect.void
+    }
+    const waiter: Waiter = { resume: undefined, removed: false }
+    waiters.push(waiter)
+    queued++
+    const wait = Effect.onExit(
+      restore(Effect.callback<void>((resume) => {
+        if (closed || canTake(waiter)) resume(Effect.void)
+        else waiter.resume = resume
+      })),
+      (exit) => {
+        if (Exit.isSuccess(exit)) return Effect.void
+        // interrupted while waiting (or right after a wake): give the wake to the next one
+        remove(waiter)
+        wake()
+        return Effect.void
+      }
+    )
+    const loop: Effect.Effect<void, Errors.TransportClosedError> = Effect.flatMap(wait, () => {
+      if (closed) {
+        remove(waiter)
+        return Effect.fail(closed)
+      }
+      if (!canTake(waiter)) return loop
+      remove(waiter)
+      inFlight++
+      return Effect.void
+    })
+    return loop
+  }
+
+  const timeoutError = (method: string, id: number, timeout: Duration.Duration) =>
+    new Errors.TimeoutError({
+      message: `no response to ${method} (request ${id}) within ${Duration.format(timeout)}`,
+      method,
+      requestId: id
+    })
+
+  /** Writes the request and waits for its response, within the deadline. */
+  const sendAndAwait = (
+    method: string,
+    params: unknown,
+    timeout: Duration.Duration,
+    callOptions: CallOptions | undefined
+  ): Effect.Effect<unknown, Errors.RequestError> =>
+    Effect.suspend(() => {
+      if (closed) return Effect.fail(closed)
+      const id = nextId++
+      const trace = callOptions?.traceparent
+      const message = {
+        id,
+        method,
+        ...(params === undefined ? {} : { params }),
+        ...(trace ? { trace: { traceparent: trace } } : {})
+      }
+      const line = Codec.serialize(message)
+      if (typeof line !== "string") return Effect.fail(line)
+      const wait = Effect.callback<unknown, Errors.RequestError>((resume) => {
+        pending.set(id, { method, resume })
+        return Effect.sync(() => {
+          pending.delete(id)
+        })
+      })
+      callOptions?.beforeSend?.()
+      const written = Effect.flatMap(send(line), () => wait)
+      return Duration.isFinite(timeout)
+        ? Effect.timeoutOrElse(written, {
+          duration: timeout,
+          orElse: () => Effect.fail(timeoutError(method, id, timeout))
+        })
+        : written
+    })
+
+  const call = (method: string, params: unknown, callOptions?: CallOptions) => {
+    const timeoutInput = callOptions?.timeout
+    const run = (timeout: Duration.Duration) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          acquire(restore),
+          () => Effect.onExit(restore(sendAndAwait(method, params, timeout, callOptions)), () => Effect.sync(release))
+        )
+      )
+    return timeoutInput === undefined
+      ? run(options.timeout)
+      : Effect.flatMap(resolveTimeout("timeout", timeoutInput), run)
+  }
+
+  const onResponse = (message: Readonly<Record<string, unknown>>): Effect.Effect<void> | undefined => {
+    const id = message.id
+    const entry = typeof id === "number" ? pending.get(id) : undefined
+    if (entry === undefined) {
+      return Effect.logDebug(
+        `effect-codex: dropped a response for unknown id ${
+          JSON.stringify(id)
+        } (its request timed out or was interrupted)`
+      )
+    }
+    pending.delete(id as number)
+    const { method, resume } = entry
+    const error = message.error
+    if (error === undefined) resume(Effect.succeed(message.result))
+    else if (isObject(error)) {
+      const code = typeof error.code === "number" ? error.code : -32000
+      const text = typeof error.message === "string" ? error.message : "unknown"
+      resume(Effect.fail(Errors.fromRpcError({ code, message: text, data: error.data }, method)))
+    } else {
+      resume(Effect.fail(new Errors.ProtocolError({ message: "Malformed JSON-RPC error response", method })))
+    }
+    return undefined
+  }
+
+  const failAll = (error: Errors.TransportClosedError) => {
+    if (closed) return
+    closed = error
+    const entries = Array.from(pending.values())
+    pending.clear()
+    for (const entry of entries) entry.resume(Effect.fail(error))
+    // every waiter wakes, sees `closed` and fails (a snapshot: a woken waiter runs inline and edits the queue)
+    for (const w of waiters.slice(head)) {
+      if (w.removed || w.resume === undefined) continue
+      const resume = w.resume
+      w.resume = undefined
+      resume(Effect.void)
+    }
+  }
+
+  return { call, onResponse, failAll, inFlight: () => inFlight, queued: () => queued }
+}
