@@ -127,4 +127,4 @@ export const make = (
  * ```
  */
 export const layer = (handlers: Handlers, options?: { readonly unknown?: Service["unknown"] }): Layer.Layer<never> =>
-  Layer.succeed(ApprovalHandler, make(handlers, options)) as unknown as Layer.Layer<never>
+  Layer.succeed(ApprovalHandler, make(handlers, options))

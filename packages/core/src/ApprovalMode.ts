@@ -22,6 +22,7 @@
  */
 import * as Effect from "effect/Effect"
 import { InvalidOptionError } from "./Errors.ts"
+import type * as Schemas from "./generated/Schemas.ts"
 
 /**
  * An approval mode.
@@ -84,28 +85,9 @@ export const values: ReadonlyArray<ApprovalMode> = [denyAll, autoReview, manual]
 export const threadStartDefault: ApprovalMode = autoReview
 
 /**
- * The protocol's `AskForApproval` values this module sends.
- *
- * @example
- * ```ts
- * const policy: ApprovalMode.ApprovalPolicy = "on-request"
- * ```
- */
-export type ApprovalPolicy = "on-request" | "never"
-
-/**
- * The protocol's `ApprovalsReviewer` values this module sends.
- *
- * @example
- * ```ts
- * const reviewer: ApprovalMode.ApprovalsReviewer = "auto_review"
- * ```
- */
-export type ApprovalsReviewer = "auto_review" | "user"
-
-/**
- * The wire fields of an approval mode, as sent in `thread/start|resume|fork` and `turn/start`.
- * `approvalsReviewer` is absent for `denyAll`.
+ * The wire fields of an approval mode, as sent in `thread/start|resume|fork` and `turn/start`
+ * (the protocol's `AskForApproval` and `ApprovalsReviewer`). `approvalsReviewer` is absent for
+ * `denyAll`.
  *
  * @example
  * ```ts
@@ -113,8 +95,8 @@ export type ApprovalsReviewer = "auto_review" | "user"
  * ```
  */
 export interface ApprovalParams {
-  readonly approvalPolicy?: ApprovalPolicy
-  readonly approvalsReviewer?: ApprovalsReviewer
+  readonly approvalPolicy?: Schemas.AskForApproval
+  readonly approvalsReviewer?: Schemas.ApprovalsReviewer
 }
 
 /**
@@ -170,27 +152,3 @@ export const toParams: (mode: ApprovalMode) => Effect.Effect<ApprovalParams, Inv
   const valid = yield* decode(mode)
   return { ...mapping[valid] }
 })
-
-/**
- * The wire fields for `thread/start`: the given mode, or {@link threadStartDefault} (`autoReview`).
- *
- * @example
- * ```ts
- * yield* ApprovalMode.toThreadStartParams() // { approvalPolicy: "on-request", approvalsReviewer: "auto_review" }
- * ```
- */
-export const toThreadStartParams = (mode?: ApprovalMode): Effect.Effect<ApprovalParams, InvalidOptionError> =>
-  toParams(mode === undefined ? threadStartDefault : mode)
-
-/**
- * The wire fields for an override (`thread/resume`, `thread/fork`, `turn/start`): none when the
- * mode is `undefined` (the server keeps the thread's setting), else those of {@link toParams}.
- *
- * @example
- * ```ts
- * yield* ApprovalMode.toOverrideParams(undefined) // {}
- * yield* ApprovalMode.toOverrideParams("manual")  // { approvalPolicy: "on-request", approvalsReviewer: "user" }
- * ```
- */
-export const toOverrideParams = (mode?: ApprovalMode): Effect.Effect<ApprovalParams, InvalidOptionError> =>
-  mode === undefined ? Effect.succeed({}) : toParams(mode)

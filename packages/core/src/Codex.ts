@@ -29,13 +29,15 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as ApprovalMode from "./ApprovalMode.ts"
+import type * as ApprovalMode from "./ApprovalMode.ts"
 import * as AppServerClient from "./AppServerClient.ts"
 import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
-import * as Sandbox from "./Sandbox.ts"
-import * as Thread from "./Thread.ts"
+import * as Params from "./internal/params.ts"
+import * as InternalThread from "./internal/thread.ts"
+import type * as Sandbox from "./Sandbox.ts"
+import type * as Thread from "./Thread.ts"
 import * as Version from "./Version.ts"
 
 type RequestError = AppServerClient.RequestError
@@ -128,9 +130,6 @@ export interface Service {
 /** The `Codex` service tag. */
 export class Codex extends Context.Service<Codex, Service>()("@effect-codex/core/Codex") {}
 
-const omitUndefined = <A extends Record<string, unknown>>(a: A): A =>
-  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as A
-
 const threadId = (value: unknown) =>
   typeof value === "string" && value.trim() !== ""
     ? Effect.succeed(value)
@@ -145,32 +144,12 @@ const includeTurnsToExclude = (includeTurns: unknown) =>
     ? Effect.succeed(!includeTurns)
     : Effect.fail(new Errors.InvalidOptionError({ option: "includeTurns", message: "includeTurns must be a boolean" }))
 
-const overrides = Effect.fnUntraced(
-  function*(options: ThreadOverrides, defaultMode: ApprovalMode.ApprovalMode | undefined) {
-    const mode = options.approvalMode ?? defaultMode
-    const approval = mode === undefined ? {} : yield* ApprovalMode.toParams(mode)
-    const sandbox = options.sandbox === undefined ? undefined : yield* Sandbox.toThreadMode(options.sandbox)
-    return omitUndefined({
-      ...approval,
-      baseInstructions: options.baseInstructions,
-      config: options.config,
-      cwd: options.cwd,
-      developerInstructions: options.developerInstructions,
-      model: options.model,
-      modelProvider: options.modelProvider,
-      personality: options.personality,
-      sandbox,
-      serviceTier: options.serviceTier
-    })
-  }
-)
-
 /** Builds the service on the `AppServerClient` in context; login waits run in the current scope. */
 export const make = Effect.gen(function*() {
   const client = yield* AppServerClient.AppServerClient
   const scope = yield* Effect.scope
 
-  const thread = (id: string) => Thread.make(client, id)
+  const thread = (id: string) => InternalThread.make(client, id)
 
   /** Starts a login and routes its completion to a handle, with no loss. */
   const startLogin = Effect.fnUntraced(function*<T extends "chatgpt" | "chatgptDeviceCode">(type: T) {
@@ -229,9 +208,9 @@ export const make = Effect.gen(function*() {
     const threadIdValue = yield* threadId(id)
     const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
     yield* Version.gate(client.serverVersion, method, { includeTurns: excludeTurns }, includeTurnsWire)
-    const params = omitUndefined({
+    const params = Params.omitUndefined({
       threadId: threadIdValue,
-      ...(yield* overrides(options, undefined)),
+      ...(yield* Params.threadOverrides(options, Params.approvalOverrideParams)),
       ...extra,
       excludeTurns
     }) as Protocol.ClientRequestParams<"thread/resume"> & Protocol.ClientRequestParams<"thread/fork">
@@ -266,8 +245,8 @@ export const make = Effect.gen(function*() {
       yield* client.request("account/logout", null)
     }),
     threadStart: Effect.fn("Codex.threadStart")(function*(options: ThreadStartOptions = {}) {
-      const params = omitUndefined({
-        ...(yield* overrides(options, ApprovalMode.autoReview)),
+      const params = Params.omitUndefined({
+        ...(yield* Params.threadOverrides(options, Params.approvalThreadStartParams)),
         ephemeral: options.ephemeral,
         serviceName: options.serviceName,
         sessionStartSource: options.sessionStartSource,
