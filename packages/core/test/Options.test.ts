@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ApprovalMode from "../src/ApprovalMode.ts"
 import type { InvalidOptionError } from "../src/Errors.ts"
@@ -274,5 +275,26 @@ describe("Sandbox", () => {
         excludeTmpdirEnvVar: false,
         excludeSlashTmp: false
       })
+    }))
+})
+
+describe("Duration options (internal/params)", () => {
+  it.effect("accepts positive durations, keeps undefined", () =>
+    Effect.gen(function*() {
+      assert.isUndefined(yield* Params.duration("idleTimeout", undefined))
+      assert.strictEqual(Duration.toMillis((yield* Params.duration("idleTimeout", "2 seconds"))!), 2000)
+      assert.strictEqual(Duration.toMillis((yield* Params.duration("idleTimeout", 1500))!), 1500)
+      assert.strictEqual(Duration.toMillis((yield* Params.duration("idleTimeout", Duration.minutes(1)))!), 60_000)
+      assert.isFalse(Duration.isFinite((yield* Params.duration("idleTimeout", Duration.infinity))!))
+    }))
+
+  it.effect("rejects what is not a positive duration, naming the option", () =>
+    Effect.gen(function*() {
+      for (const bad of ["banana", "", -1, 0, Number.NaN, true, null, {}, { minutes: "x" }, "5 fortnights"]) {
+        const error = yield* Effect.flip(Params.duration("idleTimeout", bad))
+        assert.strictEqual(error._tag, "InvalidOptionError")
+        assert.strictEqual(error.option, "idleTimeout")
+        assert.include(error.message, "idleTimeout must be a positive duration")
+      }
     }))
 })
