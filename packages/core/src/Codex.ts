@@ -113,6 +113,17 @@ export interface Service {
   readonly account: (
     options?: { readonly refreshToken?: boolean | undefined }
   ) => Effect.Effect<Schemas.GetAccountResponse, RequestError>
+  /**
+   * Checks up front that the app-server can call the model: reads the account (`account/read`)
+   * and, when the provider requires OpenAI auth and no account is logged in, fails with
+   * `MissingCredentialsError` ("no credentials: set OPENAI_API_KEY and log in with it
+   * (codex.loginApiKey), or run `codex login`") instead of
+   * letting a turn retry and fail. Returns the account state otherwise.
+   */
+  readonly requireCredentials: () => Effect.Effect<
+    Schemas.GetAccountResponse,
+    RequestError | Errors.MissingCredentialsError
+  >
   readonly logout: () => Effect.Effect<void, RequestError>
   readonly threadStart: (options?: ThreadStartOptions) => Effect.Effect<Thread.Thread, RequestError>
   readonly threadList: (options?: ThreadListOptions) => Effect.Effect<Schemas.ThreadListResponse, RequestError>
@@ -134,6 +145,10 @@ const threadId = (value: unknown) =>
   typeof value === "string" && value.trim() !== ""
     ? Effect.succeed(value)
     : Effect.fail(new Errors.InvalidOptionError({ option: "threadId", message: "threadId must be a non-empty string" }))
+
+/** The message of `MissingCredentialsError`. */
+const missingCredentials =
+  "no credentials: set OPENAI_API_KEY and log in with it (codex.loginApiKey), or run `codex login`"
 
 const includeTurnsWire = { includeTurns: "excludeTurns" }
 
@@ -240,6 +255,13 @@ export const make = Effect.gen(function*() {
     }),
     account: Effect.fn("Codex.account")(function*(options?: { readonly refreshToken?: boolean | undefined }) {
       return yield* client.request("account/read", { refreshToken: options?.refreshToken ?? false })
+    }),
+    requireCredentials: Effect.fn("Codex.requireCredentials")(function*() {
+      const state = yield* client.request("account/read", { refreshToken: false })
+      if (state.requiresOpenaiAuth && (state.account === undefined || state.account === null)) {
+        return yield* new Errors.MissingCredentialsError({ message: missingCredentials })
+      }
+      return state
     }),
     logout: Effect.fn("Codex.logout")(function*() {
       yield* client.request("account/logout", null)

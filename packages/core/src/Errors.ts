@@ -170,6 +170,7 @@ export type CodexError =
   | TimeoutError
   | CodexBinaryNotFoundError
   | InvalidOptionError
+  | MissingCredentialsError
 
 const isRecord = (u: unknown): u is Record<string, unknown> => Predicate.isObject(u) && !Array.isArray(u)
 
@@ -236,3 +237,12 @@ export const fromRpcError = (
 export const isRetryableError = (error: unknown): boolean =>
   Predicate.isTagged(error, "ServerBusyError") || Predicate.isTagged(error, "RetryLimitExceededError") ||
   (Predicate.isTagged(error, "JsonRpcError") && hasOverloadMarker((error as JsonRpcError).data))
+
+/**
+ * The app-server has no credentials for a provider that requires OpenAI auth (`account/read`
+ * reports `requiresOpenaiAuth` and no account): a turn would only retry and fail. Returned by
+ * `codex.requireCredentials`.
+ */
+export class MissingCredentialsError extends Schema.TaggedError<MissingCredentialsError>(
+  "@effect-codex/core/Errors/MissingCredentialsError"
+)("MissingCredentialsError", { message: Schema.String }) {}

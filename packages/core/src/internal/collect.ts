@@ -42,10 +42,21 @@ export interface Collector {
   readonly items: Map<string, Schemas.ThreadItem>
   usage: Schemas.ThreadTokenUsage | null
   completed: Schemas.Turn | undefined
+  /**
+   * The last `additionalDetails` of the turn's `error` notifications: while the server retries
+   * (`willRetry`, "Reconnecting... n/m") they carry the cause (e.g. "unexpected status 401
+   * Unauthorized: …"), which the final error of the failed turn may leave out.
+   */
+  errorDetails: string | null
 }
 
 /** A fresh, empty `Collector`. */
-export const makeCollector = (): Collector => ({ items: new Map(), usage: null, completed: undefined })
+export const makeCollector = (): Collector => ({
+  items: new Map(),
+  usage: null,
+  completed: undefined,
+  errorDetails: null
+})
 
 /** Folds one event of turn `turnId` into a collector. */
 export const observe = (collector: Collector, turnId: string, event: Turn.TurnEvent): void => {
@@ -60,10 +71,19 @@ export const observe = (collector: Collector, turnId: string, event: Turn.TurnEv
     case "turn/completed":
       if (event.params.turn.id === turnId) collector.completed = event.params.turn
       break
+    case "error":
+      if (event.params.turnId === turnId && event.params.error.additionalDetails) {
+        collector.errorDetails = event.params.error.additionalDetails
+      }
+      break
   }
 }
 
-/** The result a collector holds: a `TurnResult`, `TurnFailedError` for a failed turn, or `ProtocolError` if it never completed. */
+/**
+ * The result a collector holds: a `TurnResult`, `TurnFailedError` for a failed turn (its
+ * `additionalDetails` filled from the turn's retry errors when the final error has none), or
+ * `ProtocolError` if it never completed.
+ */
 export const toResult = (
   collector: Collector,
   threadId: string,
@@ -82,9 +102,12 @@ export const toResult = (
           ? {
             message: turn.error.message || "turn failed with status failed",
             codexErrorInfo: turn.error.codexErrorInfo,
-            additionalDetails: turn.error.additionalDetails
+            additionalDetails: turn.error.additionalDetails || collector.errorDetails
           }
-          : { message: "turn failed with status failed" }
+          : {
+            message: "turn failed with status failed",
+            ...(collector.errorDetails === null ? {} : { additionalDetails: collector.errorDetails })
+          }
       })
     )
   }
