@@ -23,17 +23,15 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import type * as ApprovalMode from "./ApprovalMode.ts"
 import * as AppServerClient from "./AppServerClient.ts"
 import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
+import * as Login from "./internal/login.ts"
 import * as Params from "./internal/params.ts"
 import * as InternalThread from "./internal/thread.ts"
 import type * as Sandbox from "./Sandbox.ts"
@@ -166,53 +164,6 @@ export const make = Effect.gen(function*() {
 
   const thread = (id: string) => InternalThread.make(client, id)
 
-  /** Starts a login and routes its completion to a handle, with no loss. */
-  const startLogin = Effect.fnUntraced(function*<T extends "chatgpt" | "chatgptDeviceCode">(type: T) {
-    const loginScope = yield* Scope.make()
-    const events = yield* client.subscribe.pipe(Scope.provide(loginScope))
-    const response = yield* client.request(
-      "account/login/start",
-      { type } as Protocol.ClientRequestParams<"account/login/start">
-    ).pipe(
-      Effect.onError(() => Scope.close(loginScope, undefined as never))
-    )
-    if (response.type !== type) {
-      yield* Scope.close(loginScope, undefined as never)
-      return yield* new Errors.ProtocolError({
-        message: `unexpected ${type === "chatgpt" ? "ChatGPT" : "device-code"} login response: ${
-          JSON.stringify(response)
-        }`,
-        method: "account/login/start"
-      })
-    }
-    const loginId = (response as { readonly loginId: string }).loginId
-    const done = yield* Deferred.make<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>()
-    yield* events.pipe(
-      Stream.filter((n) =>
-        !AppServerClient.isUnknown(n) && n.method === "account/login/completed" && n.params.loginId === loginId
-      ),
-      Stream.map((n) => n.params as Schemas.AccountLoginCompletedNotification),
-      Stream.runHead,
-      Effect.flatMap((head) =>
-        head._tag === "Some"
-          ? Deferred.succeed(done, head.value)
-          : Deferred.fail(
-            done,
-            new Errors.TransportClosedError({ reason: "the connection closed before the login completed" })
-          )
-      ),
-      Effect.catch((error) => Deferred.fail(done, error)),
-      Effect.ensuring(Scope.close(loginScope, undefined as never)),
-      Effect.forkIn(scope)
-    )
-    const base = {
-      loginId,
-      wait: Deferred.await(done).pipe(Effect.withSpan("LoginHandle.wait")),
-      cancel: client.request("account/login/cancel", { loginId }).pipe(Effect.withSpan("LoginHandle.cancel"))
-    }
-    return { base, response }
-  })
-
   /** `thread/resume` and `thread/fork`: the same overrides, `includeTurns` sent inverted and version-gated. */
   const resumeOrFork = Effect.fnUntraced(function*(
     method: "thread/resume" | "thread/fork",
@@ -245,11 +196,11 @@ export const make = Effect.gen(function*() {
       yield* client.request("account/login/start", { type: "apiKey", apiKey: key })
     }),
     loginChatgpt: Effect.fn("Codex.loginChatgpt")(function*() {
-      const { base, response } = yield* startLogin("chatgpt")
+      const { base, response } = yield* Login.start(client, scope, "chatgpt")
       return { ...base, authUrl: (response as { readonly authUrl: string }).authUrl }
     }),
     loginChatgptDeviceCode: Effect.fn("Codex.loginChatgptDeviceCode")(function*() {
-      const { base, response } = yield* startLogin("chatgptDeviceCode")
+      const { base, response } = yield* Login.start(client, scope, "chatgptDeviceCode")
       const r = response as { readonly verificationUrl: string; readonly userCode: string }
       return { ...base, verificationUrl: r.verificationUrl, userCode: r.userCode }
     }),
