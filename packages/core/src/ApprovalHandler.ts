@@ -2,6 +2,13 @@
  * Answers the requests the app-server sends to the client: command and file-change approvals,
  * permission grants, user input, MCP elicitations, dynamic tool calls, …
  *
+ * **When it runs.** Approval requests (`item/commandExecution/requestApproval`,
+ * `item/fileChange/requestApproval`, `item/permissions/requestApproval`, and the legacy
+ * `execCommandApproval`/`applyPatchApproval`) reach this service only in `ApprovalMode.manual`:
+ * under `autoReview` the server's model reviewer decides them, under `denyAll` nothing is
+ * escalated. The other server requests (user input, dynamic tool calls, MCP elicitations, …) reach
+ * it in every mode. See the `ApprovalMode` module and docs/approvals.md.
+ *
  * Each handler is an Effect, typed by the generated protocol schemas. Handlers run concurrently on
  * their own fibers (never on the connection's reading fiber), so a slow handler blocks nothing and
  * a handler may itself call the server. A handler that fails or dies answers its request with a
@@ -16,7 +23,7 @@
  * @example
  * ```ts
  * import { Effect, Layer } from "effect"
- * import { ApprovalHandler } from "@effect-codex/core"
+ * import { ApprovalHandler, ApprovalMode } from "@effect-codex/core"
  * import { NodeCodex } from "@effect-codex/node"
  *
  * const AcceptEcho = ApprovalHandler.layer({
@@ -25,6 +32,9 @@
  * })
  *
  * const CodexLive = NodeCodex.layer().pipe(Layer.provide(AcceptEcho))
+ *
+ * // the handler decides only for threads (or turns) in manual mode
+ * const thread = yield* codex.threadStart({ approvalMode: ApprovalMode.manual })
  * ```
  *
  * @since 0.1.0
@@ -127,4 +137,4 @@ export const make = (
  * ```
  */
 export const layer = (handlers: Handlers, options?: { readonly unknown?: Service["unknown"] }): Layer.Layer<never> =>
-  Layer.succeed(ApprovalHandler, make(handlers, options)) as unknown as Layer.Layer<never>
+  Layer.succeed(ApprovalHandler, make(handlers, options))

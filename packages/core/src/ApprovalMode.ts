@@ -1,12 +1,21 @@
 /**
- * Who answers the approvals a turn needs (running a command, changing files, more permissions).
+ * Who answers the approvals a turn needs. An approval is asked when the model wants to do more
+ * than the sandbox allows: run a command outside it, write outside the writable roots, reach the
+ * network, or get more permissions. What runs *inside* the sandbox is never asked about: the
+ * sandbox (`Sandbox`) decides that, in every mode.
  *
- * - `autoReview` (the default of `threadStart`): the server's automatic reviewer decides
- *   (`approvalPolicy: "on-request"`, `approvalsReviewer: "auto_review"`).
- * - `denyAll`: nothing is ever escalated; requests that would need approval are denied
- *   (`approvalPolicy: "never"`, no reviewer sent).
- * - `manual`: every approval request comes to this program and is answered by its
- *   `ApprovalHandler` service (`approvalPolicy: "on-request"`, `approvalsReviewer: "user"`).
+ * | mode | wire fields | who decides an escalation | your `ApprovalHandler` |
+ * | --- | --- | --- | --- |
+ * | `autoReview` (default of `threadStart`) | `approvalPolicy: "on-request"`, `approvalsReviewer: "auto_review"` | the **server's model reviewer**: a prompted sub-agent that gathers context and approves or denies on its own risk assessment. It **can approve** a command to run outside the sandbox. | not asked for approvals |
+ * | `denyAll` | `approvalPolicy: "never"` (no reviewer) | **nobody**: nothing is escalated; what the sandbox blocks fails and the model is told so | not asked for approvals |
+ * | `manual` | `approvalPolicy: "on-request"`, `approvalsReviewer: "user"` | **your program**: each request comes to this client and your `ApprovalHandler` answers it (without a handler layer, the safe defaults decline) | asked for every approval |
+ *
+ * `autoReview` is the default for parity with the Python SDK; it is convenient, not a guarantee:
+ * a model decides. To keep a human or a policy in the loop, use `manual` with an
+ * `ApprovalHandler` (see docs/approvals.md). To never leave the sandbox, use `denyAll`.
+ *
+ * Server requests that are not approvals (user-input questions, dynamic tool calls, token
+ * refreshes, …) go to the `ApprovalHandler` in every mode.
  *
  * A mode given to `threadResume`, `threadFork`, `run` or `turn` overrides the stored setting and
  * persists for later turns; leaving it out keeps the thread's setting.
@@ -22,6 +31,7 @@
  */
 import * as Effect from "effect/Effect"
 import { InvalidOptionError } from "./Errors.ts"
+import type * as Schemas from "./generated/Schemas.ts"
 
 /**
  * An approval mode.
@@ -34,7 +44,7 @@ import { InvalidOptionError } from "./Errors.ts"
 export type ApprovalMode = "denyAll" | "autoReview" | "manual"
 
 /**
- * Never escalate: requests that would need approval are denied without asking.
+ * Never escalate: nothing runs outside the sandbox, nobody is asked; what the sandbox blocks fails.
  *
  * @example
  * ```ts
@@ -44,7 +54,8 @@ export type ApprovalMode = "denyAll" | "autoReview" | "manual"
 export const denyAll = "denyAll" as const
 
 /**
- * The server's automatic reviewer answers approvals. The default of `threadStart`.
+ * The server's model reviewer decides escalations (it can approve running outside the sandbox);
+ * your `ApprovalHandler` is not asked. The default of `threadStart` (parity with the Python SDK).
  *
  * @example
  * ```ts
@@ -54,7 +65,8 @@ export const denyAll = "denyAll" as const
 export const autoReview = "autoReview" as const
 
 /**
- * Approvals are sent to this program and answered by its `ApprovalHandler` service.
+ * Every approval is sent to this program and answered by its `ApprovalHandler` service: the way
+ * to keep a human or a policy in the loop.
  *
  * @example
  * ```ts
@@ -84,28 +96,9 @@ export const values: ReadonlyArray<ApprovalMode> = [denyAll, autoReview, manual]
 export const threadStartDefault: ApprovalMode = autoReview
 
 /**
- * The protocol's `AskForApproval` values this module sends.
- *
- * @example
- * ```ts
- * const policy: ApprovalMode.ApprovalPolicy = "on-request"
- * ```
- */
-export type ApprovalPolicy = "on-request" | "never"
-
-/**
- * The protocol's `ApprovalsReviewer` values this module sends.
- *
- * @example
- * ```ts
- * const reviewer: ApprovalMode.ApprovalsReviewer = "auto_review"
- * ```
- */
-export type ApprovalsReviewer = "auto_review" | "user"
-
-/**
- * The wire fields of an approval mode, as sent in `thread/start|resume|fork` and `turn/start`.
- * `approvalsReviewer` is absent for `denyAll`.
+ * The wire fields of an approval mode, as sent in `thread/start|resume|fork` and `turn/start`
+ * (the protocol's `AskForApproval` and `ApprovalsReviewer`). `approvalsReviewer` is absent for
+ * `denyAll`.
  *
  * @example
  * ```ts
@@ -113,8 +106,8 @@ export type ApprovalsReviewer = "auto_review" | "user"
  * ```
  */
 export interface ApprovalParams {
-  readonly approvalPolicy?: ApprovalPolicy
-  readonly approvalsReviewer?: ApprovalsReviewer
+  readonly approvalPolicy?: Schemas.AskForApproval
+  readonly approvalsReviewer?: Schemas.ApprovalsReviewer
 }
 
 /**
@@ -170,27 +163,3 @@ export const toParams: (mode: ApprovalMode) => Effect.Effect<ApprovalParams, Inv
   const valid = yield* decode(mode)
   return { ...mapping[valid] }
 })
-
-/**
- * The wire fields for `thread/start`: the given mode, or {@link threadStartDefault} (`autoReview`).
- *
- * @example
- * ```ts
- * yield* ApprovalMode.toThreadStartParams() // { approvalPolicy: "on-request", approvalsReviewer: "auto_review" }
- * ```
- */
-export const toThreadStartParams = (mode?: ApprovalMode): Effect.Effect<ApprovalParams, InvalidOptionError> =>
-  toParams(mode === undefined ? threadStartDefault : mode)
-
-/**
- * The wire fields for an override (`thread/resume`, `thread/fork`, `turn/start`): none when the
- * mode is `undefined` (the server keeps the thread's setting), else those of {@link toParams}.
- *
- * @example
- * ```ts
- * yield* ApprovalMode.toOverrideParams(undefined) // {}
- * yield* ApprovalMode.toOverrideParams("manual")  // { approvalPolicy: "on-request", approvalsReviewer: "user" }
- * ```
- */
-export const toOverrideParams = (mode?: ApprovalMode): Effect.Effect<ApprovalParams, InvalidOptionError> =>
-  mode === undefined ? Effect.succeed({}) : toParams(mode)

@@ -23,19 +23,19 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import * as ApprovalMode from "./ApprovalMode.ts"
+import type * as ApprovalMode from "./ApprovalMode.ts"
 import * as AppServerClient from "./AppServerClient.ts"
 import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
-import * as Sandbox from "./Sandbox.ts"
-import * as Thread from "./Thread.ts"
+import * as Login from "./internal/login.ts"
+import * as Params from "./internal/params.ts"
+import * as InternalThread from "./internal/thread.ts"
+import type * as Sandbox from "./Sandbox.ts"
+import type * as Thread from "./Thread.ts"
 import * as Version from "./Version.ts"
 
 type RequestError = AppServerClient.RequestError
@@ -111,6 +111,17 @@ export interface Service {
   readonly account: (
     options?: { readonly refreshToken?: boolean | undefined }
   ) => Effect.Effect<Schemas.GetAccountResponse, RequestError>
+  /**
+   * Checks up front that the app-server can call the model: reads the account (`account/read`)
+   * and, when the provider requires OpenAI auth and no account is logged in, fails with
+   * `MissingCredentialsError` ("no credentials: set OPENAI_API_KEY and log in with it
+   * (codex.loginApiKey), or run `codex login`") instead of
+   * letting a turn retry and fail. Returns the account state otherwise.
+   */
+  readonly requireCredentials: () => Effect.Effect<
+    Schemas.GetAccountResponse,
+    RequestError | Errors.MissingCredentialsError
+  >
   readonly logout: () => Effect.Effect<void, RequestError>
   readonly threadStart: (options?: ThreadStartOptions) => Effect.Effect<Thread.Thread, RequestError>
   readonly threadList: (options?: ThreadListOptions) => Effect.Effect<Schemas.ThreadListResponse, RequestError>
@@ -128,13 +139,14 @@ export interface Service {
 /** The `Codex` service tag. */
 export class Codex extends Context.Service<Codex, Service>()("@effect-codex/core/Codex") {}
 
-const omitUndefined = <A extends Record<string, unknown>>(a: A): A =>
-  Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as A
-
 const threadId = (value: unknown) =>
   typeof value === "string" && value.trim() !== ""
     ? Effect.succeed(value)
     : Effect.fail(new Errors.InvalidOptionError({ option: "threadId", message: "threadId must be a non-empty string" }))
+
+/** The message of `MissingCredentialsError`. */
+const missingCredentials =
+  "no credentials: set OPENAI_API_KEY and log in with it (codex.loginApiKey), or run `codex login`"
 
 const includeTurnsWire = { includeTurns: "excludeTurns" }
 
@@ -145,79 +157,12 @@ const includeTurnsToExclude = (includeTurns: unknown) =>
     ? Effect.succeed(!includeTurns)
     : Effect.fail(new Errors.InvalidOptionError({ option: "includeTurns", message: "includeTurns must be a boolean" }))
 
-const overrides = Effect.fnUntraced(
-  function*(options: ThreadOverrides, defaultMode: ApprovalMode.ApprovalMode | undefined) {
-    const mode = options.approvalMode ?? defaultMode
-    const approval = mode === undefined ? {} : yield* ApprovalMode.toParams(mode)
-    const sandbox = options.sandbox === undefined ? undefined : yield* Sandbox.toThreadMode(options.sandbox)
-    return omitUndefined({
-      ...approval,
-      baseInstructions: options.baseInstructions,
-      config: options.config,
-      cwd: options.cwd,
-      developerInstructions: options.developerInstructions,
-      model: options.model,
-      modelProvider: options.modelProvider,
-      personality: options.personality,
-      sandbox,
-      serviceTier: options.serviceTier
-    })
-  }
-)
-
 /** Builds the service on the `AppServerClient` in context; login waits run in the current scope. */
 export const make = Effect.gen(function*() {
   const client = yield* AppServerClient.AppServerClient
   const scope = yield* Effect.scope
 
-  const thread = (id: string) => Thread.make(client, id)
-
-  /** Starts a login and routes its completion to a handle, with no loss. */
-  const startLogin = Effect.fnUntraced(function*<T extends "chatgpt" | "chatgptDeviceCode">(type: T) {
-    const loginScope = yield* Scope.make()
-    const events = yield* client.subscribe.pipe(Scope.provide(loginScope))
-    const response = yield* client.request(
-      "account/login/start",
-      { type } as Protocol.ClientRequestParams<"account/login/start">
-    ).pipe(
-      Effect.onError(() => Scope.close(loginScope, undefined as never))
-    )
-    if (response.type !== type) {
-      yield* Scope.close(loginScope, undefined as never)
-      return yield* new Errors.ProtocolError({
-        message: `unexpected ${type === "chatgpt" ? "ChatGPT" : "device-code"} login response: ${
-          JSON.stringify(response)
-        }`,
-        method: "account/login/start"
-      })
-    }
-    const loginId = (response as { readonly loginId: string }).loginId
-    const done = yield* Deferred.make<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>()
-    yield* events.pipe(
-      Stream.filter((n) =>
-        !AppServerClient.isUnknown(n) && n.method === "account/login/completed" && n.params.loginId === loginId
-      ),
-      Stream.map((n) => n.params as Schemas.AccountLoginCompletedNotification),
-      Stream.runHead,
-      Effect.flatMap((head) =>
-        head._tag === "Some"
-          ? Deferred.succeed(done, head.value)
-          : Deferred.fail(
-            done,
-            new Errors.TransportClosedError({ reason: "the connection closed before the login completed" })
-          )
-      ),
-      Effect.catch((error) => Deferred.fail(done, error)),
-      Effect.ensuring(Scope.close(loginScope, undefined as never)),
-      Effect.forkIn(scope)
-    )
-    const base = {
-      loginId,
-      wait: Deferred.await(done).pipe(Effect.withSpan("LoginHandle.wait")),
-      cancel: client.request("account/login/cancel", { loginId }).pipe(Effect.withSpan("LoginHandle.cancel"))
-    }
-    return { base, response }
-  })
+  const thread = (id: string) => InternalThread.make(client, id)
 
   /** `thread/resume` and `thread/fork`: the same overrides, `includeTurns` sent inverted and version-gated. */
   const resumeOrFork = Effect.fnUntraced(function*(
@@ -229,9 +174,9 @@ export const make = Effect.gen(function*() {
     const threadIdValue = yield* threadId(id)
     const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
     yield* Version.gate(client.serverVersion, method, { includeTurns: excludeTurns }, includeTurnsWire)
-    const params = omitUndefined({
+    const params = Params.omitUndefined({
       threadId: threadIdValue,
-      ...(yield* overrides(options, undefined)),
+      ...(yield* Params.threadOverrides(options, Params.approvalOverrideParams)),
       ...extra,
       excludeTurns
     }) as Protocol.ClientRequestParams<"thread/resume"> & Protocol.ClientRequestParams<"thread/fork">
@@ -251,23 +196,30 @@ export const make = Effect.gen(function*() {
       yield* client.request("account/login/start", { type: "apiKey", apiKey: key })
     }),
     loginChatgpt: Effect.fn("Codex.loginChatgpt")(function*() {
-      const { base, response } = yield* startLogin("chatgpt")
+      const { base, response } = yield* Login.start(client, scope, "chatgpt")
       return { ...base, authUrl: (response as { readonly authUrl: string }).authUrl }
     }),
     loginChatgptDeviceCode: Effect.fn("Codex.loginChatgptDeviceCode")(function*() {
-      const { base, response } = yield* startLogin("chatgptDeviceCode")
+      const { base, response } = yield* Login.start(client, scope, "chatgptDeviceCode")
       const r = response as { readonly verificationUrl: string; readonly userCode: string }
       return { ...base, verificationUrl: r.verificationUrl, userCode: r.userCode }
     }),
     account: Effect.fn("Codex.account")(function*(options?: { readonly refreshToken?: boolean | undefined }) {
       return yield* client.request("account/read", { refreshToken: options?.refreshToken ?? false })
     }),
+    requireCredentials: Effect.fn("Codex.requireCredentials")(function*() {
+      const state = yield* client.request("account/read", { refreshToken: false })
+      if (state.requiresOpenaiAuth && (state.account === undefined || state.account === null)) {
+        return yield* new Errors.MissingCredentialsError({ message: missingCredentials })
+      }
+      return state
+    }),
     logout: Effect.fn("Codex.logout")(function*() {
       yield* client.request("account/logout", null)
     }),
     threadStart: Effect.fn("Codex.threadStart")(function*(options: ThreadStartOptions = {}) {
-      const params = omitUndefined({
-        ...(yield* overrides(options, ApprovalMode.autoReview)),
+      const params = Params.omitUndefined({
+        ...(yield* Params.threadOverrides(options, Params.approvalThreadStartParams)),
         ephemeral: options.ephemeral,
         serviceName: options.serviceName,
         sessionStartSource: options.sessionStartSource,

@@ -202,6 +202,7 @@ export type CodexError =
   | TimeoutError
   | CodexBinaryNotFoundError
   | InvalidOptionError
+  | MissingCredentialsError
 
 const isRecord = (u: unknown): u is Record<string, unknown> => Predicate.isObject(u) && !Array.isArray(u)
 
@@ -268,3 +269,13 @@ export const fromRpcError = (
  */
 export const isRetryableError = (error: unknown): boolean =>
   Predicate.hasProperty(error, "_tag") && Predicate.hasProperty(error, "isRetryable") && error.isRetryable === true
+
+/**
+ * The app-server has no credentials for a provider that requires OpenAI auth (`account/read`
+ * reports `requiresOpenaiAuth` and no account): a turn would only retry and fail. Returned by
+ * `codex.requireCredentials`.
+ */
+export class MissingCredentialsError extends Schema.TaggedError<MissingCredentialsError>(
+  "@effect-codex/core/Errors/MissingCredentialsError"
+)("MissingCredentialsError", { message: Schema.String }) {}
+

@@ -18,8 +18,9 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Predicate from "effect/Predicate"
-import { InvalidOptionError } from "./Errors.ts"
+import type { InvalidOptionError } from "./Errors.ts"
+import type * as Schemas from "./generated/Schemas.ts"
+import * as Internal from "./internal/inputs.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -124,41 +125,36 @@ export type Input = string | InputItem | ReadonlyArray<string | InputItem>
 export type SteerInput = Input
 
 /**
- * One content item of an {@link ExternalMessage} (the protocol's `FunctionCallOutputContentItem`).
- * Items pass through to the wire unchanged.
+ * One content item of an {@link ExternalMessage}: the protocol's `FunctionCallOutputContentItem`
+ * (`input_text`, `input_image`, `input_audio`, `encrypted_content`), passed to the wire unchanged.
  *
  * @example
  * ```ts
  * const item: Inputs.ToolOutputContentItem = { type: "input_text", text: "exit code 0" }
  * ```
  */
-export type ToolOutputContentItem =
-  | { readonly type: "input_text"; readonly text: string }
-  | { readonly type: "input_image"; readonly image_url: string; readonly detail?: ImageDetail | null }
-  | { readonly type: "input_image"; readonly file_id: string; readonly detail?: ImageDetail | null }
-  | { readonly type: "input_audio"; readonly audio_url: string }
-  | { readonly type: "input_audio"; readonly file_id: string }
-  | { readonly type: "encrypted_content"; readonly encrypted_content: string }
+export type ToolOutputContentItem = Schemas.FunctionCallOutputContentItem
 
 /**
- * Image detail of an `input_image` content item.
+ * Image detail of an `input_image` content item (the protocol's `ImageDetail`).
  *
  * @example
  * ```ts
  * const detail: Inputs.ImageDetail = "high"
  * ```
  */
-export type ImageDetail = "auto" | "low" | "high" | "original"
+export type ImageDetail = Schemas.ImageDetail
 
 /**
- * The content of an {@link ExternalMessage}: text, or structured content items.
+ * The content of an {@link ExternalMessage}: text, or structured content items (the protocol's
+ * `FunctionCallOutputBody`).
  *
  * @example
  * ```ts
  * const content: Inputs.ExternalMessageContent = [{ type: "input_text", text: "3 tests failed" }]
  * ```
  */
-export type ExternalMessageContent = string | ReadonlyArray<ToolOutputContentItem>
+export type ExternalMessageContent = Schemas.FunctionCallOutputBody
 
 /**
  * Content from outside the conversation (a tool, a webhook, CI…) delivered with **tool-level
@@ -262,103 +258,12 @@ export const externalMessage = (
     : { _tag: "ExternalMessage", toolName, content, namespace: options.namespace }
 
 // ---------------------------------------------------------------------------------------------
-// Wire shapes (the protocol's `UserInput` and `TurnToolOutput`)
+// Wire form (the protocol's `UserInput` and `TurnToolOutput`)
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Wire text item. Like the Python SDK, no `text_elements` are sent (the server defaults them to `[]`).
- *
- * @example
- * ```ts
- * const wire: Inputs.WireTextInput = { type: "text", text: "hi" }
- * ```
- */
-export interface WireTextInput {
-  readonly type: "text"
-  readonly text: string
-}
-
-/**
- * Wire image item.
- *
- * @example
- * ```ts
- * const wire: Inputs.WireImageInput = { type: "image", url: "data:image/png;base64,..." }
- * ```
- */
-export interface WireImageInput {
-  readonly type: "image"
-  readonly url: string
-}
-
-/**
- * Wire local image item.
- *
- * @example
- * ```ts
- * const wire: Inputs.WireLocalImageInput = { type: "localImage", path: "/tmp/a.png" }
- * ```
- */
-export interface WireLocalImageInput {
-  readonly type: "localImage"
-  readonly path: string
-}
-
-/**
- * Wire skill item.
- *
- * @example
- * ```ts
- * const wire: Inputs.WireSkillInput = { type: "skill", name: "release", path: "/s/SKILL.md" }
- * ```
- */
-export interface WireSkillInput {
-  readonly type: "skill"
-  readonly name: string
-  readonly path: string
-}
-
-/**
- * Wire mention item.
- *
- * @example
- * ```ts
- * const wire: Inputs.WireMentionInput = { type: "mention", name: "README", path: "/repo/README.md" }
- * ```
- */
-export interface WireMentionInput {
-  readonly type: "mention"
-  readonly name: string
-  readonly path: string
-}
-
-/**
- * One wire `UserInput` item.
- *
- * @example
- * ```ts
- * const wire: Inputs.WireUserInput = { type: "localImage", path: "/tmp/a.png" }
- * ```
- */
-export type WireUserInput = WireTextInput | WireImageInput | WireLocalImageInput | WireSkillInput | WireMentionInput
-
-/**
- * Wire `turn/start.toolOutput` (the protocol's `TurnToolOutput`). `namespace` is omitted when unset.
- *
- * @example
- * ```ts
- * const wire: Inputs.WireToolOutput = { name: "ci_status", output: "build #42 failed" }
- * ```
- */
-export interface WireToolOutput {
-  readonly name: string
-  readonly namespace?: string
-  readonly output: ExternalMessageContent
-}
-
-/**
- * The wire form of a turn input: the `input` items and, for an {@link ExternalMessage}, the
- * `toolOutput` (then `input` is empty).
+ * The wire form of a turn input: the `input` items (the protocol's `UserInput`) and, for an
+ * {@link ExternalMessage}, the `toolOutput` (the protocol's `TurnToolOutput`; then `input` is empty).
  *
  * @example
  * ```ts
@@ -366,8 +271,8 @@ export interface WireToolOutput {
  * ```
  */
 export interface WireTurnInput {
-  readonly input: ReadonlyArray<WireUserInput>
-  readonly toolOutput?: WireToolOutput
+  readonly input: ReadonlyArray<Schemas.UserInput>
+  readonly toolOutput?: Schemas.TurnToolOutput
 }
 
 /**
@@ -382,87 +287,6 @@ export interface WireTurnInput {
 export interface ToWireOptions {
   readonly forSteer?: boolean | undefined
 }
-
-// ---------------------------------------------------------------------------------------------
-// Conversion
-// ---------------------------------------------------------------------------------------------
-
-const OPTION = "input"
-
-const fail = (message: string) => Effect.fail(new InvalidOptionError({ option: OPTION, message }))
-
-/** A short description of an unsupported value, for error messages. */
-const describe = (u: unknown): string => {
-  if (u === null) return "null"
-  if (Array.isArray(u)) return "array"
-  if (Predicate.hasProperty(u, "_tag") && typeof u._tag === "string") return u._tag
-  if (Predicate.hasProperty(u, "type") && typeof u.type === "string") {
-    return `object with type ${JSON.stringify(u.type)}`
-  }
-  return typeof u
-}
-
-const unsupported = (u: unknown, hint?: string) =>
-  fail(`unsupported input item: ${describe(u)}${hint === undefined ? "" : ` (${hint})`}`)
-
-const checkString = (value: unknown, field: string) =>
-  typeof value === "string" ? Effect.succeed(value) : fail(`${field} must be a string (got ${describe(value)})`)
-
-const itemToWire = Effect.fnUntraced(function*(item: unknown, forSteer: boolean) {
-  if (typeof item === "string") return { type: "text", text: item } satisfies WireUserInput
-  if (!Predicate.hasProperty(item, "_tag")) return yield* unsupported(item)
-  switch (item._tag) {
-    case "TextInput": {
-      const text = yield* checkString(Predicate.hasProperty(item, "text") ? item.text : undefined, "TextInput.text")
-      return { type: "text", text } satisfies WireUserInput
-    }
-    case "ImageInput": {
-      const url = yield* checkString(Predicate.hasProperty(item, "url") ? item.url : undefined, "ImageInput.url")
-      return { type: "image", url } satisfies WireUserInput
-    }
-    case "LocalImageInput": {
-      const path = yield* checkString(
-        Predicate.hasProperty(item, "path") ? item.path : undefined,
-        "LocalImageInput.path"
-      )
-      return { type: "localImage", path } satisfies WireUserInput
-    }
-    case "SkillInput":
-    case "MentionInput": {
-      const name = yield* checkString(Predicate.hasProperty(item, "name") ? item.name : undefined, `${item._tag}.name`)
-      const path = yield* checkString(Predicate.hasProperty(item, "path") ? item.path : undefined, `${item._tag}.path`)
-      return { type: item._tag === "SkillInput" ? "skill" : "mention", name, path } satisfies WireUserInput
-    }
-    case "ExternalMessage":
-      return yield* unsupported(
-        item,
-        forSteer
-          ? "turn/steer does not accept an ExternalMessage; start a turn with it instead"
-          : "an ExternalMessage must be passed alone, not inside a list"
-      )
-    default:
-      return yield* unsupported(item)
-  }
-})
-
-const isContentItem = (u: unknown): boolean => Predicate.hasProperty(u, "type") && typeof u.type === "string"
-
-const externalToWire = Effect.fnUntraced(function*(message: ExternalMessage) {
-  const { content, namespace, toolName } = message
-  if (typeof toolName !== "string" || toolName.trim() === "") {
-    return yield* fail("ExternalMessage.toolName must be a nonempty string")
-  }
-  if (namespace !== undefined && typeof namespace !== "string") {
-    return yield* fail(`ExternalMessage.namespace must be a string (got ${describe(namespace)})`)
-  }
-  if (typeof content !== "string" && !(Array.isArray(content) && content.every(isContentItem))) {
-    return yield* fail("ExternalMessage.content must be a string or an array of content items with a string type")
-  }
-  const toolOutput: WireToolOutput = namespace === undefined
-    ? { name: toolName, output: content }
-    : { name: toolName, namespace, output: content }
-  return { input: [], toolOutput } satisfies WireTurnInput
-})
 
 /**
  * Converts a turn input to its exact wire form. Strings and `TextInput` become
@@ -485,19 +309,5 @@ export const toWire: (
   input: RunInput,
   options?: ToWireOptions
 ) => Effect.Effect<WireTurnInput, InvalidOptionError> = Effect.fn("Inputs.toWire")(
-  function*(input: RunInput, options?: ToWireOptions) {
-    const forSteer = options?.forSteer === true
-    if (Predicate.hasProperty(input, "_tag") && input._tag === "ExternalMessage") {
-      if (forSteer) {
-        return yield* unsupported(input, "turn/steer does not accept an ExternalMessage; start a turn with it instead")
-      }
-      return yield* externalToWire(input as ExternalMessage)
-    }
-    const items: ReadonlyArray<unknown> = Array.isArray(input) ? input : [input]
-    const wire: Array<WireUserInput> = []
-    for (const item of items) {
-      wire.push(yield* itemToWire(item, forSteer))
-    }
-    return { input: wire } satisfies WireTurnInput
-  }
+  (input: RunInput, options?: ToWireOptions) => Internal.toWire(input, options)
 )

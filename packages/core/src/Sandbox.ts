@@ -23,6 +23,7 @@
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import { InvalidOptionError } from "./Errors.ts"
+import type * as Schemas from "./generated/Schemas.ts"
 
 /**
  * Read files without allowing writes. `networkAccess` applies to turns only.
@@ -148,33 +149,26 @@ export const workspaceWriteWith = (options: {
 })
 
 /**
- * The thread-level wire value (the protocol's `SandboxMode`).
+ * The thread-level wire value: the protocol's `SandboxMode` (`"read-only"`, `"workspace-write"`,
+ * `"danger-full-access"`).
  *
  * @example
  * ```ts
  * const mode: Sandbox.SandboxMode = "workspace-write"
  * ```
  */
-export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access"
+export type SandboxMode = Schemas.SandboxMode
 
 /**
- * The turn-level wire value (the protocol's `SandboxPolicy`, the variants this module sends).
+ * The turn-level wire value: the protocol's `SandboxPolicy` (this module sends its `readOnly`,
+ * `workspaceWrite` and `dangerFullAccess` variants).
  *
  * @example
  * ```ts
  * const policy: Sandbox.SandboxPolicy = { type: "readOnly", networkAccess: false }
  * ```
  */
-export type SandboxPolicy =
-  | { readonly type: "readOnly"; readonly networkAccess: boolean }
-  | {
-    readonly type: "workspaceWrite"
-    readonly writableRoots: ReadonlyArray<string>
-    readonly networkAccess: boolean
-    readonly excludeTmpdirEnvVar: boolean
-    readonly excludeSlashTmp: boolean
-  }
-  | { readonly type: "dangerFullAccess" }
+export type SandboxPolicy = Schemas.SandboxPolicy
 
 const OPTION = "sandbox"
 
@@ -322,33 +316,3 @@ export const toTurnPolicy: (sandbox: Sandbox) => Effect.Effect<SandboxPolicy, In
       return { type: "dangerFullAccess" } satisfies SandboxPolicy
   }
 })
-
-/**
- * The thread-level wire field: `{}` when `sandbox` is `undefined` (server default), else
- * `{ sandbox: <mode string> }` (see {@link toThreadMode}).
- *
- * @example
- * ```ts
- * yield* Sandbox.toThreadParams(Sandbox.readOnly) // { sandbox: "read-only" }
- * ```
- */
-export const toThreadParams = (
-  sandbox?: Sandbox
-): Effect.Effect<{ readonly sandbox?: SandboxMode }, InvalidOptionError> =>
-  sandbox === undefined ? Effect.succeed({}) : Effect.map(toThreadMode(sandbox), (mode) => ({ sandbox: mode }))
-
-/**
- * The turn-level wire field: `{}` when `sandbox` is `undefined` (keep the thread's sandbox), else
- * `{ sandboxPolicy: <object> }` (see {@link toTurnPolicy}).
- *
- * @example
- * ```ts
- * yield* Sandbox.toTurnParams(Sandbox.fullAccess) // { sandboxPolicy: { type: "dangerFullAccess" } }
- * ```
- */
-export const toTurnParams = (
-  sandbox?: Sandbox
-): Effect.Effect<{ readonly sandboxPolicy?: SandboxPolicy }, InvalidOptionError> =>
-  sandbox === undefined
-    ? Effect.succeed({})
-    : Effect.map(toTurnPolicy(sandbox), (sandboxPolicy) => ({ sandboxPolicy }))

@@ -18,14 +18,15 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as AppServerClient from "./AppServerClient.ts"
 import * as Errors from "./Errors.ts"
 import type * as Schemas from "./generated/Schemas.ts"
-import * as Inputs from "./Inputs.ts"
+import type * as Inputs from "./Inputs.ts"
+import * as Collect from "./internal/collect.ts"
 
 /** One event of a turn: a typed server notification (or an `UnknownNotification`). */
 export type TurnEvent = AppServerClient.Notification
@@ -56,7 +57,17 @@ export interface TurnResultOf<A> extends TurnResult {
 /** Errors a turn stream can fail with. */
 export type StreamError = Errors.TransportClosedError | Errors.TimeoutError | Errors.ProtocolError
 
-/** A running turn. */
+/**
+ * A running turn.
+ *
+ * Giving up on a turn stops it on the server too: when a run of `stream` (and so `run`,
+ * `Turn.collect` over it, or `thread.run`) is interrupted — `Effect.timeout`, an interrupted fiber,
+ * a closed scope — while the turn is still in progress, the handle sends `turn/interrupt` and
+ * waits up to 2 seconds for its `turn/completed` (uninterruptibly; nothing is sent when the
+ * connection is already closed). Ending a stream early by choice (`Stream.take`,
+ * `Stream.takeUntil`) or a failure (the idle watchdog's `TimeoutError`) leaves the turn running:
+ * run the stream again to keep waiting, or call `interrupt`.
+ */
 export interface TurnHandle {
   readonly id: string
   readonly threadId: string
@@ -83,7 +94,9 @@ export interface StreamOptions {
   /**
    * The idle watchdog: when the turn stays silent this long (or its thread reports `idle` without a
    * `turn/completed`), reconcile through `thread/read` and end the stream with what the server
-   * knows, or fail with `TimeoutError` if the server still reports the turn in progress. Off by default.
+   * knows, or fail with `TimeoutError` if the server still reports the turn in progress (or does not
+   * answer the `thread/read` within the idle timeout, clamped to 5–30 s). Must be a positive
+   * duration; anything else fails with `InvalidOptionError` before `turn/start` is sent. Off by default.
    */
   readonly idleTimeout?: Duration.Input | undefined
 }
@@ -109,100 +122,29 @@ export const textDeltas = <E, R>(events: Stream.Stream<TurnEvent, E, R>): Stream
  * Picks the final response from completed items: walking backwards, the first agent message with
  * phase `final_answer` wins; otherwise the last phase-less one. Commentary is never used; an empty
  * string is kept.
+ *
+ * @example
+ * ```ts
+ * Turn.finalResponse(result.items) // the same as result.finalResponse
+ * ```
  */
-export const finalResponse = (items: ReadonlyArray<Schemas.ThreadItem>): string | null => {
-  let phaseless: string | undefined
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!
-    if (item.type !== "agentMessage") continue
-    const { phase, text } = item as { readonly phase?: string | null; readonly text: string }
-    if (phase === "final_answer") return text
-    if ((phase === null || phase === undefined) && phaseless === undefined) phaseless = text
-  }
-  return phaseless ?? null
-}
+export const finalResponse: (items: ReadonlyArray<Schemas.ThreadItem>) => string | null = Collect.finalResponse
 
 /**
- * What a turn's events say so far: completed items (once each, in order), the last usage, and the
- * completed turn. A handle keeps one, fed by every run of its stream, so that `run` after a
- * consumed `stream` still has the whole result.
+ * Collects a turn's events into its result (python-sdk-behaviour §4). Use it on a filtered or
+ * tapped `handle.stream`; when the events are the handle's stream, interrupting the collection
+ * interrupts the turn on the server too.
+ *
+ * @example
+ * ```ts
+ * const result = yield* Turn.collect(handle.id, handle.threadId, handle.stream.pipe(Stream.tap(log)))
+ * ```
  */
-export interface Collector {
-  readonly items: Map<string, Schemas.ThreadItem>
-  usage: Schemas.ThreadTokenUsage | null
-  completed: Schemas.Turn | undefined
-}
-
-/** A fresh, empty `Collector`. */
-export const makeCollector = (): Collector => ({ items: new Map(), usage: null, completed: undefined })
-
-/** Folds one event of turn `turnId` into a collector. */
-export const observe = (collector: Collector, turnId: string, event: TurnEvent): void => {
-  if (AppServerClient.isUnknown(event)) return
-  switch (event.method) {
-    case "item/completed":
-      if (event.params.turnId === turnId) collector.items.set(event.params.item.id, event.params.item)
-      break
-    case "thread/tokenUsage/updated":
-      if (event.params.turnId === turnId) collector.usage = event.params.tokenUsage
-      break
-    case "turn/completed":
-      if (event.params.turn.id === turnId) collector.completed = event.params.turn
-      break
-  }
-}
-
-/** The result a collector holds: a `TurnResult`, `TurnFailedError` for a failed turn, or `ProtocolError` if it never completed. */
-export const toResult = (
-  collector: Collector,
-  threadId: string,
-  turnId: string
-): Effect.Effect<TurnResult, Errors.ProtocolError | Errors.TurnFailedError> => {
-  const turn = collector.completed
-  if (turn === undefined) {
-    return Effect.fail(new Errors.ProtocolError({ message: "turn completed event not received" }))
-  }
-  if (turn.status === "failed") {
-    return Effect.fail(
-      new Errors.TurnFailedError({
-        threadId,
-        turnId,
-        turnError: turn.error
-          ? {
-            message: turn.error.message || "turn failed with status failed",
-            codexErrorInfo: turn.error.codexErrorInfo,
-            additionalDetails: turn.error.additionalDetails
-          }
-          : { message: "turn failed with status failed" }
-      })
-    )
-  }
-  const items = [...collector.items.values()]
-  return Effect.succeed({
-    id: turn.id,
-    status: turn.status,
-    error: turn.error ?? null,
-    startedAt: turn.startedAt ?? null,
-    completedAt: turn.completedAt ?? null,
-    durationMs: turn.durationMs ?? null,
-    finalResponse: finalResponse(items),
-    items,
-    usage: collector.usage
-  })
-}
-
-/** Collects a turn's events into its result (python-sdk-behaviour §4). */
-export const collect = (
+export const collect: (
   turnId: string,
   threadId: string,
   events: Stream.Stream<TurnEvent, StreamError>
-): Effect.Effect<TurnResult, StreamError | Errors.TurnFailedError> =>
-  Effect.suspend(() => {
-    const collector = makeCollector()
-    return Stream.runForEach(events, (event) => Effect.sync(() => observe(collector, turnId, event))).pipe(
-      Effect.andThen(Effect.suspend(() => toResult(collector, threadId, turnId)))
-    )
-  })
+) => Effect.Effect<TurnResult, StreamError | Errors.TurnFailedError> = Collect.collect
 
 /**
  * Decodes a result's final response as JSON with a Schema, keeping the raw text on failure. The
@@ -222,125 +164,3 @@ export const decodeOutput = <A, I, RD>(
       })
     )
   )
-
-const isIdle = (threadId: string) => (n: AppServerClient.Notification): boolean =>
-  !AppServerClient.isUnknown(n) && n.method === "thread/status/changed" && n.params.threadId === threadId &&
-  n.params.status.type === "idle"
-
-/**
- * Asks the server what it knows about a turn: `item/completed` for its items the stream has not
- * delivered yet (`seen` holds the ids it did), then a synthetic `turn/completed`; or a `TimeoutError`.
- */
-const reconcile = (
-  client: AppServerClient.Service,
-  threadId: string,
-  turnId: string,
-  reason: string,
-  seen: ReadonlySet<string>
-) =>
-  client.request("thread/read", { threadId, includeTurns: true }).pipe(
-    Effect.mapError((error) =>
-      error._tag === "TransportClosedError" ? error : new Errors.TimeoutError({
-        message: `turn ${turnId} ${reason}, and thread/read failed: ${error.message}`,
-        turnId
-      })
-    ),
-    Effect.flatMap((response) => {
-      const turn = response.thread.turns.find((t) => t.id === turnId)
-      if (turn === undefined || turn.status === "inProgress") {
-        return Effect.fail(
-          new Errors.TimeoutError({ message: `turn ${turnId} ${reason} and the server reports it in progress`, turnId })
-        )
-      }
-      const completedItems = turn.items.filter((item) => !seen.has(item.id)).map((item): TurnEvent => ({
-        method: "item/completed",
-        params: { item, threadId, turnId, completedAtMs: 0 }
-      } as TurnEvent))
-      const done: TurnEvent = { method: "turn/completed", params: { threadId, turn } } as TurnEvent
-      return Effect.succeed([...completedItems, done])
-    }),
-    Effect.withSpan("Turn.reconcile")
-  )
-
-/** Adds the idle watchdog to a turn's events. */
-export const watchdog = (
-  client: AppServerClient.Service,
-  threadId: string,
-  turnId: string,
-  idleTimeout: Duration.Input
-) =>
-<E>(events: Stream.Stream<TurnEvent, E>): Stream.Stream<TurnEvent, E | StreamError> =>
-  Stream.suspend(() => {
-    const grace = Duration.min(Duration.fromInputUnsafe(idleTimeout), Duration.seconds(1))
-    // ids of the items this run of the stream completed, so that a reconciliation does not repeat them
-    const seen = new Set<string>()
-    const recovered = (reason: string) =>
-      Stream.unwrap(Effect.map(reconcile(client, threadId, turnId, reason, seen), Stream.fromIterable))
-    const idle = client.notifications.pipe(
-      Stream.filter(isIdle(threadId)),
-      Stream.take(1),
-      Stream.mapEffect(() => Effect.sleep(grace)),
-      Stream.flatMap(() => recovered("reported idle without turn/completed"))
-    )
-    const silent = events.pipe(
-      Stream.map((e) => {
-        if (!AppServerClient.isUnknown(e) && e.method === "item/completed" && e.params.turnId === turnId) {
-          seen.add(e.params.item.id)
-        }
-        return e
-      }),
-      Stream.timeoutOrElse({
-        duration: idleTimeout,
-        orElse: () => recovered(`was silent for ${Duration.format(Duration.fromInputUnsafe(idleTimeout))}`)
-      })
-    )
-    return Stream.merge(silent, idle, { haltStrategy: "either" }).pipe(
-      Stream.takeUntil((e) =>
-        !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId
-      )
-    )
-  })
-
-/**
- * Builds a handle on a started turn. `subscription` is the one created when the turn started
- * (it holds every event since the request was sent); without one, the handle subscribes now.
- */
-export const makeHandle = (
-  client: AppServerClient.Service,
-  threadId: string,
-  turnId: string,
-  subscription: AppServerClient.TurnSubscription | undefined,
-  options: StreamOptions = {}
-): TurnHandle => {
-  let initial = subscription
-  const collector = makeCollector()
-  const events: Stream.Stream<TurnEvent, StreamError> = Stream.unwrap(Effect.suspend(() => {
-    const first = initial
-    initial = undefined
-    return first ? Effect.succeed(first.events) : Effect.map(client.subscribeTurn(turnId), (s) => s.events)
-  }))
-  const watched = options.idleTimeout === undefined
-    ? events
-    : events.pipe(watchdog(client, threadId, turnId, options.idleTimeout))
-  // Observed a chunk at a time, synchronously: an effect per event (`Stream.tap`) costs more than
-  // routing the event did.
-  const stream = watched.pipe(Stream.mapArray((chunk) => {
-    for (let i = 0; i < chunk.length; i++) observe(collector, turnId, chunk[i]!)
-    return chunk
-  }))
-  return {
-    id: turnId,
-    threadId,
-    stream,
-    run: Effect.suspend(() =>
-      collector.completed === undefined
-        ? Stream.runDrain(stream).pipe(Effect.andThen(Effect.suspend(() => toResult(collector, threadId, turnId))))
-        : toResult(collector, threadId, turnId)
-    ).pipe(Effect.withSpan("TurnHandle.run", { attributes: { turnId } })),
-    steer: Effect.fn("TurnHandle.steer")(function*(input: Inputs.SteerInput) {
-      const wire = yield* Inputs.toWire(input, { forSteer: true })
-      return yield* client.request("turn/steer", { threadId, expectedTurnId: turnId, input: wire.input })
-    }),
-    interrupt: client.request("turn/interrupt", { threadId, turnId }).pipe(Effect.withSpan("TurnHandle.interrupt"))
-  }
-}

@@ -1,13 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type { InvalidOptionError } from "../src/Errors.ts"
+import type * as Schemas from "../src/generated/Schemas.ts"
 import * as Inputs from "../src/Inputs.ts"
 
 /** Runs `toWire` and returns its `InvalidOptionError` (fails the test if it succeeded). */
 const rejection = (input: unknown, options?: Inputs.ToWireOptions) =>
   Inputs.toWire(input as Inputs.RunInput, options).pipe(Effect.flip) as Effect.Effect<InvalidOptionError, unknown>
 
-const text = (t: string): Inputs.WireTextInput => ({ type: "text", text: t })
+const text = (t: string): Schemas.UserInput => ({ type: "text", text: t })
 
 describe("Inputs constructors", () => {
   it("build tagged items", () => {

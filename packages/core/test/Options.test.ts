@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ApprovalMode from "../src/ApprovalMode.ts"
 import type { InvalidOptionError } from "../src/Errors.ts"
+import * as Params from "../src/internal/params.ts"
 import * as Sandbox from "../src/Sandbox.ts"
 
 describe("ApprovalMode", () => {
@@ -36,18 +38,18 @@ describe("ApprovalMode", () => {
 
   it.effect("thread/start defaults to autoReview", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* ApprovalMode.toThreadStartParams(), {
+      assert.deepStrictEqual(yield* Params.approvalThreadStartParams(), {
         approvalPolicy: "on-request",
         approvalsReviewer: "auto_review"
       })
-      assert.deepStrictEqual(yield* ApprovalMode.toThreadStartParams("denyAll"), { approvalPolicy: "never" })
+      assert.deepStrictEqual(yield* Params.approvalThreadStartParams("denyAll"), { approvalPolicy: "never" })
     }))
 
   it.effect("overrides: undefined sends nothing, a mode sends its fields", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* ApprovalMode.toOverrideParams(), {})
-      assert.deepStrictEqual(yield* ApprovalMode.toOverrideParams(undefined), {})
-      assert.deepStrictEqual(yield* ApprovalMode.toOverrideParams("manual"), {
+      assert.deepStrictEqual(yield* Params.approvalOverrideParams(), {})
+      assert.deepStrictEqual(yield* Params.approvalOverrideParams(undefined), {})
+      assert.deepStrictEqual(yield* Params.approvalOverrideParams("manual"), {
         approvalPolicy: "on-request",
         approvalsReviewer: "user"
       })
@@ -66,8 +68,8 @@ describe("ApprovalMode", () => {
         for (
           const attempt of [
             ApprovalMode.toParams(bad as ApprovalMode.ApprovalMode),
-            ApprovalMode.toThreadStartParams(bad as ApprovalMode.ApprovalMode),
-            ApprovalMode.toOverrideParams(bad as ApprovalMode.ApprovalMode),
+            Params.approvalThreadStartParams(bad as ApprovalMode.ApprovalMode),
+            Params.approvalOverrideParams(bad as ApprovalMode.ApprovalMode),
             ApprovalMode.decode(bad)
           ] as ReadonlyArray<Effect.Effect<unknown, InvalidOptionError>>
         ) {
@@ -99,10 +101,10 @@ describe("Sandbox", () => {
 
   it.effect("thread-level params: omitted when undefined", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* Sandbox.toThreadParams(), {})
-      assert.deepStrictEqual(yield* Sandbox.toThreadParams(Sandbox.readOnly), { sandbox: "read-only" })
-      assert.deepStrictEqual(yield* Sandbox.toThreadParams(Sandbox.workspaceWrite), { sandbox: "workspace-write" })
-      assert.deepStrictEqual(yield* Sandbox.toThreadParams(Sandbox.fullAccess), { sandbox: "danger-full-access" })
+      assert.deepStrictEqual(yield* Params.sandboxThreadParams(), {})
+      assert.deepStrictEqual(yield* Params.sandboxThreadParams(Sandbox.readOnly), { sandbox: "read-only" })
+      assert.deepStrictEqual(yield* Params.sandboxThreadParams(Sandbox.workspaceWrite), { sandbox: "workspace-write" })
+      assert.deepStrictEqual(yield* Params.sandboxThreadParams(Sandbox.fullAccess), { sandbox: "danger-full-access" })
     }))
 
   it.effect("turn-level policy objects, defaults included, in the Python key order", () =>
@@ -120,8 +122,8 @@ describe("Sandbox", () => {
 
   it.effect("turn-level params: omitted when undefined", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* Sandbox.toTurnParams(), {})
-      assert.deepStrictEqual(yield* Sandbox.toTurnParams(Sandbox.fullAccess), {
+      assert.deepStrictEqual(yield* Params.sandboxTurnParams(), {})
+      assert.deepStrictEqual(yield* Params.sandboxTurnParams(Sandbox.fullAccess), {
         sandboxPolicy: { type: "dangerFullAccess" }
       })
     }))
@@ -184,7 +186,7 @@ describe("Sandbox", () => {
       Effect.gen(function*() {
         const attempts: ReadonlyArray<Effect.Effect<unknown, InvalidOptionError>> = [
           Sandbox.toThreadMode(sandbox),
-          Sandbox.toThreadParams(sandbox)
+          Params.sandboxThreadParams(sandbox)
         ]
         for (const attempt of attempts) {
           const error = yield* Effect.flip(attempt)
@@ -231,8 +233,8 @@ describe("Sandbox", () => {
           const attempt of [
             Sandbox.toThreadMode(value as Sandbox.Sandbox),
             Sandbox.toTurnPolicy(value as Sandbox.Sandbox),
-            Sandbox.toThreadParams(value as Sandbox.Sandbox),
-            Sandbox.toTurnParams(value as Sandbox.Sandbox),
+            Params.sandboxThreadParams(value as Sandbox.Sandbox),
+            Params.sandboxTurnParams(value as Sandbox.Sandbox),
             Sandbox.decode(value)
           ] as ReadonlyArray<Effect.Effect<unknown, InvalidOptionError>>
         ) {
@@ -273,5 +275,26 @@ describe("Sandbox", () => {
         excludeTmpdirEnvVar: false,
         excludeSlashTmp: false
       })
+    }))
+})
+
+describe("Duration options (internal/params)", () => {
+  it.effect("accepts positive durations, keeps undefined", () =>
+    Effect.gen(function*() {
+      assert.isUndefined(yield* Params.duration("idleTimeout", undefined))
+      assert.strictEqual(Duration.toMillis((yield* Params.duration("idleTimeout", "2 seconds"))!), 2000)
+      assert.strictEqual(Duration.toMillis((yield* Params.duration("idleTimeout", 1500))!), 1500)
+      assert.strictEqual(Duration.toMillis((yield* Params.duration("idleTimeout", Duration.minutes(1)))!), 60_000)
+      assert.isFalse(Duration.isFinite((yield* Params.duration("idleTimeout", Duration.infinity))!))
+    }))
+
+  it.effect("rejects what is not a positive duration, naming the option", () =>
+    Effect.gen(function*() {
+      for (const bad of ["banana", "", -1, 0, Number.NaN, true, null, {}, { minutes: "x" }, "5 fortnights"]) {
+        const error = yield* Effect.flip(Params.duration("idleTimeout", bad))
+        assert.strictEqual(error._tag, "InvalidOptionError")
+        assert.strictEqual(error.option, "idleTimeout")
+        assert.include(error.message, "idleTimeout must be a positive duration")
+      }
     }))
 })

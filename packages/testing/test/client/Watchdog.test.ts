@@ -1,5 +1,5 @@
 /**
- * The turn idle watchdog (`thread.turn(input, { idleTimeout })`, `Turn.watchdog`): on the real
+ * The turn idle watchdog (`thread.turn(input, { idleTimeout })`, internal/watchdog.ts): on the real
  * binary a stalled model makes the stream fail with `TimeoutError` (the server still reports the
  * turn in progress); against the in-memory FakeAppServer (TestClock), a turn whose
  * `turn/completed` never arrives is reconciled through `thread/read` and ends with a synthesized
@@ -7,7 +7,6 @@
  */
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
-import * as Thread from "@effect-codex/core/Thread"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeAppServer from "@effect-codex/testing/FakeAppServer"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -18,6 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { TestClock } from "effect/testing"
+import * as InternalThread from "../../../core/src/internal/thread.ts"
 
 // =============================================================================
 // Real binary
@@ -113,7 +113,7 @@ describe("Turn watchdog against an in-memory server", () => {
     const reads = { count: 0 }
     return Effect.gen(function*() {
       const client = yield* AppServerClient.AppServerClient
-      const handle = yield* Thread.make(client, threadId).turn("hi", { idleTimeout: "30 seconds" })
+      const handle = yield* InternalThread.make(client, threadId).turn("hi", { idleTimeout: "30 seconds" })
       const events = yield* handle.stream.pipe(Stream.runCollect, Effect.forkChild({ startImmediately: true }))
       yield* settle
       yield* TestClock.adjust("29 seconds")
@@ -145,7 +145,7 @@ describe("Turn watchdog against an in-memory server", () => {
     const reads = { count: 0 }
     return Effect.gen(function*() {
       const client = yield* AppServerClient.AppServerClient
-      const handle = yield* Thread.make(client, threadId).turn("hi", { idleTimeout: "10 seconds" })
+      const handle = yield* InternalThread.make(client, threadId).turn("hi", { idleTimeout: "10 seconds" })
       const run = yield* handle.run.pipe(Effect.forkChild({ startImmediately: true }))
       yield* settle
       yield* TestClock.adjust("11 seconds")
@@ -162,7 +162,7 @@ describe("Turn watchdog against an in-memory server", () => {
     return Effect.gen(function*() {
       const client = yield* AppServerClient.AppServerClient
       const fake = yield* FakeAppServer.FakeAppServer
-      const handle = yield* Thread.make(client, threadId).turn("hi", { idleTimeout: "1 hour" })
+      const handle = yield* InternalThread.make(client, threadId).turn("hi", { idleTimeout: "1 hour" })
       const events = yield* handle.stream.pipe(Stream.runCollect, Effect.forkChild({ startImmediately: true }))
       yield* settle
       yield* fake.notify("thread/status/changed", { threadId, status: { type: "idle" } })
@@ -180,7 +180,7 @@ describe("Turn watchdog against an in-memory server", () => {
     const reads = { count: 0 }
     return Effect.gen(function*() {
       const client = yield* AppServerClient.AppServerClient
-      const handle = yield* Thread.make(client, threadId).turn("hi", { idleTimeout: "5 seconds" })
+      const handle = yield* InternalThread.make(client, threadId).turn("hi", { idleTimeout: "5 seconds" })
       const run = yield* handle.run.pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
       yield* settle
       yield* TestClock.adjust("6 seconds")
@@ -196,7 +196,7 @@ describe("Turn watchdog against an in-memory server", () => {
     return Effect.gen(function*() {
       const client = yield* AppServerClient.AppServerClient
       const fake = yield* FakeAppServer.FakeAppServer
-      const handle = yield* Thread.make(client, threadId).turn("hi", { idleTimeout: "10 seconds" })
+      const handle = yield* InternalThread.make(client, threadId).turn("hi", { idleTimeout: "10 seconds" })
       const events = yield* handle.stream.pipe(Stream.runCollect, Effect.forkChild({ startImmediately: true }))
       yield* settle
       for (let i = 0; i < 3; i++) {

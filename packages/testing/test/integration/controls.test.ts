@@ -14,6 +14,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import { makeHandle } from "../../../core/src/internal/collect.ts"
 import { agentTexts, deltas, isDelta, itemsOfType, startThread } from "./helpers.ts"
 
 /** Runs a handle's stream in the background; resolves `seen` at the first agent message delta. */
@@ -137,7 +138,7 @@ describe("turn controls", () => {
       const model = yield* FakeModel.FakeModel
       const codex = yield* Codex.Codex
       const thread = yield* startThread()
-      const handle = Turn.makeHandle(codex.client, thread.id, "no-such-turn", undefined)
+      const handle = makeHandle(codex.client, thread.id, "no-such-turn", undefined)
       const error = yield* Effect.flip(handle.steer("hello?"))
       assert.strictEqual(error._tag, "InvalidRequestError")
       assert.match(error.message, /no active turn to steer/)
@@ -154,7 +155,7 @@ describe("turn controls", () => {
       const handle = yield* thread.turn("second")
       const running = yield* Effect.forkChild(handle.run)
       yield* model.waitForRequests(2)
-      const stale = Turn.makeHandle(codex.client, thread.id, first.id, undefined)
+      const stale = makeHandle(codex.client, thread.id, first.id, undefined)
       const error = yield* Effect.flip(stale.steer("to the old turn"))
       assert.strictEqual(error._tag, "InvalidRequestError")
       assert.include(error.message, `expected active turn id \`${first.id}\` but found \`${handle.id}\``)

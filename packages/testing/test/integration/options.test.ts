@@ -13,7 +13,6 @@ import type * as Errors from "@effect-codex/core/Errors"
 import * as Inputs from "@effect-codex/core/Inputs"
 import * as Sandbox from "@effect-codex/core/Sandbox"
 import type * as Thread from "@effect-codex/core/Thread"
-import * as Turn from "@effect-codex/core/Turn"
 import * as Version from "@effect-codex/core/Version"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeAppServer from "@effect-codex/testing/FakeAppServer"
@@ -23,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import { makeHandle } from "../../../core/src/internal/collect.ts"
 import { isDelta, startThread } from "./helpers.ts"
 
 // -----------------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ describe("options rejected locally (nothing sent)", () => {
         mention: "TextInput.text must be a string",
         method: "turn/start"
       })
-      const handle = Turn.makeHandle(codex.client, THREAD, TURN, undefined)
+      const handle = makeHandle(codex.client, THREAD, TURN, undefined)
       yield* rejects(handle.steer(bad(Inputs.externalMessage("ci", "green"))), {
         option: "input",
         mention: "turn/steer does not accept an ExternalMessage",

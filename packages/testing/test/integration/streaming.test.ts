@@ -4,7 +4,6 @@
  */
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
-import * as Turn from "@effect-codex/core/Turn"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
@@ -13,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import { threadIdOf, turnIdOf } from "../../../core/src/internal/turnRouter.ts"
+import { makeHandle } from "../../../core/src/internal/collect.ts"
 import {
   agentTexts,
   completedItems,
@@ -162,7 +162,7 @@ describe("TurnHandle.stream", () => {
       )
       yield* Deferred.await(seenDelta)
       // a second handle on the same turn, subscribing now
-      const second = Turn.makeHandle(codex.client, thread.id, handle.id, undefined)
+      const second = makeHandle(codex.client, thread.id, handle.id, undefined)
       const late = yield* Effect.forkChild(Stream.runCollect(second.stream), { startImmediately: true })
       yield* handle.steer("carry on")
       const [originalEvents, lateEvents] = yield* Fiber.joinAll([original, late])
