@@ -131,7 +131,6 @@ describe("exports", () => {
       "TurnFailedError",
       "StructuredOutputError",
       "TimeoutError",
-      "CodexBinaryNotFoundError",
       "InvalidOptionError"
     ] as const
     for (const tag of tags) {
