@@ -254,6 +254,7 @@ const attach = Effect.fnUntraced(function*(
   // stdout: one line per message, into the bounded incoming queue (backpressure on the child).
   // A line longer than maxLineLength closes the transport and stops the process.
   const stdoutLines = Lines.make(config.maxLineLength, "fail")
+  let overflowed = false
   const tooLong = Effect.gen(function*() {
     yield* close(
       new Errors.TransportClosedError({
@@ -265,10 +266,19 @@ const attach = Effect.fnUntraced(function*(
     yield* handle.kill({ forceKillAfter: config.forceKillAfter }).pipe(Effect.ignore)
   })
   yield* handle.stdout.pipe(
-    Stream.runForEachWhile((chunk) => {
-      const pushed = stdoutLines.push(chunk)
-      const offered = pushed.lines.length > 0 ? Queue.offerAll(incoming, pushed.lines) : Effect.void
-      return pushed.overflow ? Effect.as(Effect.andThen(offered, tooLong), false) : Effect.as(offered, true)
+    // After an overflow the splitter discards everything until the killed process's stdout ends.
+    Stream.runForEachArray((chunks) => {
+      let lines: Array<string> = []
+      let overflow = false
+      for (const chunk of chunks) {
+        const pushed = stdoutLines.push(chunk)
+        lines = lines.length === 0 ? pushed.lines : lines.concat(pushed.lines)
+        overflow = overflow || pushed.overflow
+      }
+      const offered = lines.length > 0 ? Queue.offerAll(incoming, lines) : Effect.void
+      if (!overflow || overflowed) return offered
+      overflowed = true
+      return Effect.andThen(offered, tooLong)
     }),
     Effect.andThen(Effect.suspend(() => Queue.offerAll(incoming, stdoutLines.end()))),
     Effect.matchEffect({

@@ -26,6 +26,11 @@ describe("line framing", () => {
 
   it("fail mode: a line at the cap passes, one byte more overflows (also across chunks)", () => {
     expect(feed("12345\nabc\n", 2, 5, "fail")).toEqual({ lines: ["12345", "abc"], overflow: false })
+    // A chunk longer than the cap whose lines all fit (the newline positions are scanned).
+    expect(feed("ab\ncd\r\nef\ngh\nijk", 64, 3, "fail")).toEqual({
+      lines: ["ab", "cd", "ef", "gh", "ijk"],
+      overflow: false
+    })
     expect(feed("ok\n123456\nnever\n", 64, 5, "fail")).toEqual({ lines: ["ok"], overflow: true })
     expect(feed("ok\n123456\nnever\n", 1, 5, "fail")).toEqual({ lines: ["ok"], overflow: true })
     // An unterminated line is capped too (it would otherwise grow forever).

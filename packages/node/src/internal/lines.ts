@@ -75,41 +75,81 @@ export const make = (maxLength: number, mode: Mode): Splitter => {
     return result
   }
 
-  const push = (chunk: Uint8Array): Pushed => {
-    const lines: Array<string> = []
-    if (failed) return { lines, overflow: true }
-    let start = 0
-    while (start <= chunk.length) {
-      const index = chunk.indexOf(newline, start)
-      const stop = index === -1 ? chunk.length : index
-      if (mode === "fail" && pending + (stop - start) > maxLength) {
-        failed = true
-        parts = []
-        pending = 0
-        return { lines, overflow: true }
+  const failOverflow = (lines: Array<string>): Pushed => {
+    failed = true
+    parts = []
+    pending = 0
+    return { lines, overflow: true }
+  }
+
+  /** The lines of a decoded text made of complete lines (without the last newline). */
+  const splitText = (text: string): Array<string> => {
+    const lines = text.split("\n")
+    if (text.includes("\r")) {
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!
+        if (line.endsWith("\r")) lines[i] = line.slice(0, -1)
       }
-      if (index === -1) {
-        keep(chunk.subarray(start))
-        break
-      }
-      if (pending === 0 && dropped === 0) {
-        // The common case: the whole line is inside this chunk.
-        let end = index
-        if (end > start && chunk[end - 1] === carriageReturn) end--
-        if (mode === "truncate" && end - start > maxLength) {
-          keep(chunk.subarray(start, index))
-          lines.push(finish())
-        } else {
-          lines.push(decoder.decode(chunk.subarray(start, end)))
-        }
-      } else {
-        keep(chunk.subarray(start, index))
-        lines.push(finish())
-      }
-      start = index + 1
     }
+    return lines
+  }
+
+  /** The newline ending the last complete line that fits in the cap (-1: the first does not). */
+  const lastFitting = (chunk: Uint8Array, first: number, last: number): number => {
+    if (pending + first > maxLength) return -1
+    // No line between the first and the last newline can be longer than the span between them.
+    if (last - first - 1 <= maxLength) return last
+    let fitting = first
+    for (let next = chunk.indexOf(newline, first + 1); next !== -1; next = chunk.indexOf(newline, next + 1)) {
+      if (next - fitting - 1 > maxLength) return fitting
+      fitting = next
+    }
+    return fitting
+  }
+
+  // "fail" mode, the hot path of stdout: all the complete lines of a chunk are decoded with one
+  // `decode` and split as text; newline positions are scanned only when a chunk is longer than the
+  // cap.
+  const pushFail = (chunk: Uint8Array): Pushed => {
+    if (failed) return { lines: [], overflow: true }
+    const first = chunk.indexOf(newline)
+    if (first === -1) {
+      if (pending + chunk.length > maxLength) return failOverflow([])
+      keep(chunk)
+      return { lines: [], overflow: false }
+    }
+    const last = chunk.lastIndexOf(newline)
+    const fitting = lastFitting(chunk, first, last)
+    if (fitting === -1) return failOverflow([])
+    let lines: Array<string>
+    if (parts.length === 0) {
+      lines = splitText(decoder.decode(chunk.subarray(0, fitting)))
+    } else {
+      keep(chunk.subarray(0, first))
+      const head = finish()
+      lines = fitting > first ? splitText(decoder.decode(chunk.subarray(first + 1, fitting))) : []
+      lines.unshift(head)
+    }
+    const rest = chunk.subarray(fitting + 1)
+    if (fitting !== last || rest.length > maxLength) return failOverflow(lines)
+    keep(rest)
     return { lines, overflow: false }
   }
+
+  // "truncate" mode (stderr): line by line, each cut at the cap.
+  const pushTruncate = (chunk: Uint8Array): Pushed => {
+    const lines: Array<string> = []
+    let start = 0
+    for (let index = chunk.indexOf(newline); index !== -1; index = chunk.indexOf(newline, start)) {
+      keep(chunk.subarray(start, index))
+      lines.push(finish())
+      start = index + 1
+    }
+    keep(chunk.subarray(start))
+    return { lines, overflow: false }
+  }
+
+  const push = mode === "fail" ? pushFail : pushTruncate
 
   const end = (): Array<string> => (failed || (pending === 0 && dropped === 0) ? [] : [finish()])
 
