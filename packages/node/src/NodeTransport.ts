@@ -32,14 +32,12 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import type * as PlatformError from "effect/PlatformError"
 import * as ChildProcess from "effect/process/ChildProcess"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as CodexBinary from "./CodexBinary.ts"
-import { CodexBinaryNotExecutableError, CodexBinaryNotFoundError } from "./CodexBinary.ts"
 import * as CodexConfig from "./CodexConfig.ts"
 import * as Launch from "./internal/launch.ts"
 import * as Lines from "./internal/lines.ts"
@@ -123,44 +121,10 @@ export const make: (
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe"
-  })).pipe(Effect.mapError((error) => spawnError(launch, error)))
+  })).pipe(Effect.mapError((error) => ProcessErrors.spawnError(launch.command, launch.cwd, error)))
   yield* Effect.annotateCurrentSpan({ "codex.pid": handle.pid, "codex.command": launch.command })
   return yield* attach(handle, argv, resolved)
 })
-
-const spawnError = (launch: Launch.LaunchCommand, error: PlatformError.PlatformError): SpawnError => {
-  const reason = error.reason
-  if (reason._tag === "NotFound" && reason.method === "spawn") {
-    return new CodexBinaryNotFoundError({ tried: [launch.command] })
-  }
-  if (reason._tag === "PermissionDenied" && reason.method === "spawn") {
-    return new CodexBinaryNotExecutableError({
-      path: launch.command,
-      reason: `the operating system refused to run it (${ProcessErrors.describe(error)})`
-    })
-  }
-  if (reason._tag !== "BadArgument" && reason.method === "access") {
-    return new Errors.InvalidOptionError({
-      option: "cwd",
-      message: `cwd ${JSON.stringify(launch.cwd)} is not accessible: ${ProcessErrors.describe(error)}`
-    })
-  }
-  return new Errors.TransportClosedError({
-    reason: `failed to start ${launch.command}: ${ProcessErrors.describe(error)}`
-  })
-}
-
-const makeTail = (size: number) => {
-  const lines: Array<string> = []
-  return {
-    push(line: string): void {
-      if (size === 0) return
-      lines.push(line)
-      if (lines.length > size) lines.shift()
-    },
-    snapshot: (): ReadonlyArray<string> => lines.slice()
-  }
-}
 
 /** Wires a spawned handle into a `Transport` (stdin writer, stdout reader, stderr drain, close detection). */
 const attach = Effect.fnUntraced(function*(
@@ -169,7 +133,7 @@ const attach = Effect.fnUntraced(function*(
   config: CodexConfig.ResolvedCodexConfig
 ) {
   const pid: number = handle.pid
-  const tail = makeTail(config.stderrTailLines)
+  const tail = ProcessErrors.makeTail(config.stderrTailLines)
   const annotate = Effect.annotateLogs({ "codex.pid": pid })
 
   const closed = yield* Deferred.make<Errors.TransportClosedError>()

@@ -1,14 +1,17 @@
 /**
- * Turns what the child-process layer reports (`PlatformError`, exit results, raw stderr) into text
- * a user can act on: no internal names such as `ChildProcess.fromWritable(stdin)`, no terminal
- * escape codes.
+ * Turns what the child-process layer reports (`PlatformError`, exit results, raw stderr) into
+ * errors and text a user can act on: no internal names such as `ChildProcess.fromWritable(stdin)`,
+ * no terminal escape codes; and the stderr tail those errors carry.
  *
  * @internal
  */
+import * as Errors from "@effect-codex/core/Errors"
 import * as Exit from "effect/Exit"
 import type * as PlatformError from "effect/PlatformError"
 import type * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Os from "node:os"
+import { CodexBinaryNotExecutableError, CodexBinaryNotFoundError } from "../CodexBinary.ts"
+import type { SpawnError } from "../NodeTransport.ts"
 
 /** How the child process ended: an exit code, or the signal that killed it. */
 export interface ProcessExit {
@@ -91,3 +94,41 @@ const ansi = new RegExp(
 /** Removes terminal escape sequences (colours, cursor moves, hyperlinks) from a line. */
 export const stripAnsi = (line: string): string =>
   line.includes(ESC) || line.includes(CSI) ? line.replace(ansi, "") : line
+
+/** Maps a failed spawn to the SDK's errors (the program is missing or cannot run, bad cwd, other). */
+export const spawnError = (
+  command: string,
+  cwd: string | undefined,
+  error: PlatformError.PlatformError
+): SpawnError => {
+  const reason = error.reason
+  if (reason._tag === "NotFound" && reason.method === "spawn") {
+    return new CodexBinaryNotFoundError({ tried: [command] })
+  }
+  if (reason._tag === "PermissionDenied" && reason.method === "spawn") {
+    return new CodexBinaryNotExecutableError({
+      path: command,
+      reason: `the operating system refused to run it (${describe(error)})`
+    })
+  }
+  if (reason._tag !== "BadArgument" && reason.method === "access") {
+    return new Errors.InvalidOptionError({
+      option: "cwd",
+      message: `cwd ${JSON.stringify(cwd)} is not accessible: ${describe(error)}`
+    })
+  }
+  return new Errors.TransportClosedError({ reason: `failed to start ${command}: ${describe(error)}` })
+}
+
+/** The last `size` stderr lines, for `TransportClosedError.stderrTail`. */
+export const makeTail = (size: number) => {
+  const lines: Array<string> = []
+  return {
+    push(line: string): void {
+      if (size === 0) return
+      lines.push(line)
+      if (lines.length > size) lines.shift()
+    },
+    snapshot: (): ReadonlyArray<string> => lines.slice()
+  }
+}
