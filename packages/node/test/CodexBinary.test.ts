@@ -75,6 +75,11 @@ describe("CodexBinary", () => {
   it.effect("without @openai/codex in reach, the error names the lookup", () =>
     Effect.gen(function*() {
       const dir = yield* tmpDir
+      // An @openai/codex whose `exports` hide package.json: the lookup stops here instead of
+      // walking up to some node_modules above the temporary directory.
+      const pkgDir = Path.join(dir, "node_modules", "@openai", "codex")
+      Fs.mkdirSync(pkgDir, { recursive: true })
+      Fs.writeFileSync(Path.join(pkgDir, "package.json"), JSON.stringify({ name: "@openai/codex", exports: "./x.js" }))
       const error = yield* Effect.flip(CodexBinary.resolveBundled({ from: Path.join(dir, "index.js") }))
       expect(error.tried).toEqual([`@openai/codex/package.json (not resolvable from ${Path.join(dir, "index.js")})`])
       expect(error.message).toContain("codex binary not found")
