@@ -48,7 +48,10 @@ import * as ProcessErrors from "./internal/processErrors.ts"
 // =============================================================================
 
 /** How the child process ended: an exit code, or the signal that killed it. */
-export type ProcessExit = ProcessErrors.ProcessExit
+export interface ProcessExit {
+  readonly exitCode: number | undefined
+  readonly signal: string | undefined
+}
 
 /**
  * Node-specific facts about the spawned app-server, provided next to `Transport` by

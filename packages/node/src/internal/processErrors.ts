@@ -11,13 +11,7 @@ import type * as PlatformError from "effect/PlatformError"
 import type * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Os from "node:os"
 import { CodexBinaryNotExecutableError, CodexBinaryNotFoundError } from "../CodexBinary.ts"
-import type { SpawnError } from "../NodeTransport.ts"
-
-/** How the child process ended: an exit code, or the signal that killed it. */
-export interface ProcessExit {
-  readonly exitCode: number | undefined
-  readonly signal: string | undefined
-}
+import type { ProcessExit, SpawnError } from "../NodeTransport.ts"
 
 const reasonText: Readonly<Record<PlatformError.SystemErrorTag, string>> = {
   AlreadyExists: "already exists",
