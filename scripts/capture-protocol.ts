@@ -31,7 +31,8 @@ import * as AppServerClient from "../packages/core/src/AppServerClient.ts"
 import * as Codex from "../packages/core/src/Codex.ts"
 import * as Sandbox from "../packages/core/src/Sandbox.ts"
 import { Transport } from "../packages/core/src/Transport.ts"
-import * as NodeCodex from "../packages/node/src/NodeCodex.ts"
+import * as ClientOptions from "../packages/node/src/internal/clientOptions.ts"
+import type * as NodeCodex from "../packages/node/src/NodeCodex.ts"
 import * as NodeTransport from "../packages/node/src/NodeTransport.ts"
 import * as CodexHome from "../packages/testing/src/CodexHome.ts"
 import * as CodexTest from "../packages/testing/src/CodexTest.ts"
@@ -79,7 +80,7 @@ const connection = (
 ) => {
   const options: NodeCodex.Options = { cwd, env }
   return Codex.layer.pipe(
-    Layer.provideMerge(AppServerClient.layer(NodeCodex.clientOptions(options))),
+    Layer.provideMerge(AppServerClient.layer(ClientOptions.clientOptions(options))),
     Layer.provide(recording(conn).pipe(Layer.provide(NodeTransport.layer(options)))),
     Layer.provide(ApprovalHandler.layer(handlers))
   )

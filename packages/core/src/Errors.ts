@@ -157,15 +157,6 @@ export class TimeoutError extends Schema.TaggedError<TimeoutError>("@effect-code
   }
 ) {}
 
-/** The `codex` binary could not be found; `tried` lists every place that was looked at. */
-export class CodexBinaryNotFoundError extends Schema.TaggedError<CodexBinaryNotFoundError>(
-  "@effect-codex/core/Errors/CodexBinaryNotFoundError"
-)("CodexBinaryNotFoundError", { tried: Schema.Array(Schema.String) }) {
-  override get message(): string {
-    return `codex binary not found; tried: ${this.tried.join(", ")}`
-  }
-}
-
 /** An option was rejected locally; nothing was sent. */
 export class InvalidOptionError extends Schema.TaggedError<InvalidOptionError>(
   "@effect-codex/core/Errors/InvalidOptionError"
@@ -200,7 +191,6 @@ export type CodexError =
   | TurnFailedError
   | StructuredOutputError
   | TimeoutError
-  | CodexBinaryNotFoundError
   | InvalidOptionError
   | MissingCredentialsError
 

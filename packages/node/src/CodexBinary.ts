@@ -20,11 +20,36 @@
  *
  * @since 0.1.0
  */
-import { CodexBinaryNotFoundError } from "@effect-codex/core/Errors"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as Effect from "effect/Effect"
-import * as Fs from "node:fs"
+import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
+import * as Files from "./internal/files.ts"
+
+/** The `codex` binary could not be found; `tried` lists every place that was looked at. */
+export class CodexBinaryNotFoundError extends Schema.TaggedError<CodexBinaryNotFoundError>(
+  "@effect-codex/node/CodexBinary/CodexBinaryNotFoundError"
+)("CodexBinaryNotFoundError", { tried: Schema.Array(Schema.String) }) {
+  override get message(): string {
+    return `codex binary not found; tried: ${this.tried.join(", ")}`
+  }
+}
+
+/**
+ * The `codex` binary exists but cannot be run: it is not a regular file (e.g. a directory), it has
+ * no execute permission, or the OS refused to execute it. `reason` says which.
+ */
+export class CodexBinaryNotExecutableError extends Schema.TaggedError<CodexBinaryNotExecutableError>(
+  "@effect-codex/node/CodexBinary/CodexBinaryNotExecutableError"
+)("CodexBinaryNotExecutableError", { path: Schema.String, reason: Schema.String }) {
+  override get message(): string {
+    return `codex binary ${this.path} is not executable: ${this.reason}`
+  }
+}
+
+/** Errors of resolving the binary. */
+export type ResolveError = CodexBinaryNotFoundError | CodexBinaryNotExecutableError
 
 /** Where a resolved binary came from. */
 export type BinarySource = "codexBin" | "bundled"
@@ -73,24 +98,15 @@ export const targetTriple = (platform: string, arch: string): string | undefined
 /** The npm package (an optional dependency of `@openai/codex`) that carries a triple's binary. */
 export const platformPackage = (triple: string): string | undefined => packages[triple]
 
-/** Whether `path` is an existing regular file the current user may execute. */
-export const isExecutable = (path: string): boolean => {
-  try {
-    if (!Fs.statSync(path).isFile()) return false
-    Fs.accessSync(path, Fs.constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const isDirectory = (path: string): boolean => {
-  try {
-    return Fs.statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
+/**
+ * Whether `path` is an existing regular file with execute permission (on Windows: an existing
+ * regular file). The OS has the last word when the file is spawned.
+ */
+export const isExecutable = (path: string): Effect.Effect<boolean> =>
+  Files.runnable(path, process.platform).pipe(
+    Effect.map((c) => c._tag === "Executable"),
+    Effect.provide(NodeFileSystem.layer)
+  )
 
 const requireResolve = (from: string | URL, request: string): string | undefined => {
   try {
@@ -104,26 +120,36 @@ const display = (from: string | URL): string => (typeof from === "string" ? from
 
 /**
  * Resolves the `codex` executable (see the module documentation for the order). Fails with
- * `CodexBinaryNotFoundError` listing every path (or package lookup) that was tried.
+ * `CodexBinaryNotFoundError` listing every path (or package lookup) that was tried, or with
+ * `CodexBinaryNotExecutableError` when an explicit `codexBin` exists but cannot be run.
  */
-export const resolve: (options?: ResolveOptions | undefined) => Effect.Effect<
-  ResolvedBinary,
-  CodexBinaryNotFoundError
-> = Effect.fn("CodexBinary.resolve")(function*(options: ResolveOptions | undefined) {
-  const codexBin = options?.codexBin
-  if (codexBin !== undefined) {
+export const resolve: (options?: ResolveOptions | undefined) => Effect.Effect<ResolvedBinary, ResolveError> = Effect
+  .fn("CodexBinary.resolve")(function*(options: ResolveOptions | undefined) {
+    const codexBin = options?.codexBin
+    if (codexBin === undefined) return yield* resolveBundled(options)
     const path = Path.resolve(codexBin)
-    if (isExecutable(path)) return { path, source: "codexBin", pathDirs: [] } satisfies ResolvedBinary
-    return yield* new CodexBinaryNotFoundError({ tried: [path] })
-  }
-  return yield* resolveBundled(options)
-})
+    const result = yield* Files.runnable(path, options?.platform ?? process.platform).pipe(
+      Effect.provide(NodeFileSystem.layer)
+    )
+    switch (result._tag) {
+      case "Executable":
+        return { path, source: "codexBin", pathDirs: [] } satisfies ResolvedBinary
+      case "Missing":
+        return yield* new CodexBinaryNotFoundError({ tried: [path] })
+      case "NotExecutable":
+        return yield* new CodexBinaryNotExecutableError({ path, reason: result.reason })
+    }
+  })
 
 /** Resolves the native binary of the pinned `@openai/codex` dependency only. */
 export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Effect<
   ResolvedBinary,
   CodexBinaryNotFoundError
 > = Effect.fn("CodexBinary.resolveBundled")(function*(options: ResolveOptions | undefined) {
+  return yield* bundled(options).pipe(Effect.provide(NodeFileSystem.layer))
+})
+
+const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined) {
   const platform = options?.platform ?? process.platform
   const arch = options?.arch ?? process.arch
   const from = options?.from ?? import.meta.url
@@ -151,8 +177,10 @@ export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Ef
   for (const root of vendorRoots) {
     const path = Path.join(root, "bin", exe)
     tried.push(path)
-    if (isExecutable(path)) {
-      const pathDirs = [Path.join(root, "codex-path")].filter(isDirectory)
+    const result = yield* Files.runnable(path, platform)
+    if (result._tag === "Executable") {
+      const helpers = Path.join(root, "codex-path")
+      const pathDirs = (yield* Files.isDirectory(helpers)) ? [helpers] : []
       return { path, source: "bundled", pathDirs } satisfies ResolvedBinary
     }
   }

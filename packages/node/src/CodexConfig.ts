@@ -11,6 +11,7 @@ import { InvalidOptionError } from "@effect-codex/core/Errors"
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
 /** The version of this package; the default `clientVersion`. Kept equal to package.json by a test. */
@@ -27,6 +28,13 @@ export const defaultForceKillAfter: Duration.Input = "2 seconds"
 
 /** Default number of stderr lines kept for `TransportClosedError.stderrTail`. */
 export const defaultStderrTailLines = 50
+
+/**
+ * Default longest line accepted from the app-server's stdout, in bytes (256 MiB). The server's own
+ * messages are far smaller (a whole thread read back is a few MiB); the cap only stops a broken or
+ * hostile server from growing the client's memory without bound.
+ */
+export const defaultMaxLineLength = 256 * 1024 * 1024
 
 /**
  * `--config key=value` overrides for the app-server. The value part is TOML, exactly as for the
@@ -57,10 +65,23 @@ export interface CodexConfig {
   /** Working directory of the child process (default: the current directory). */
   readonly cwd?: string | undefined
   /**
-   * Variables merged over a copy of the parent's environment. A variable set to `undefined` is
-   * removed from the child's environment.
+   * Variables set in the child's environment, over the allowlisted parent variables (or over the
+   * whole parent environment with `inheritEnv`). A variable set to `undefined` is removed.
    */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  /**
+   * `true` passes the parent's whole environment to the app-server (and so to every command the
+   * model runs). Default `false`: only an allowlist (PATH, HOME, locale, proxy and TLS settings,
+   * `CODEX_*` except credential-like names, …; see docs/security.md) plus `env` and `apiKey`.
+   */
+  readonly inheritEnv?: boolean | undefined
+  /**
+   * An API key given to the app-server as `OPENAI_API_KEY` (read by model providers declaring
+   * `env_key = "OPENAI_API_KEY"`). Never inherited from the parent by `layer`; `layerConfig` reads
+   * it from `OPENAI_API_KEY`. codex 0.169 does not log in from this variable by itself: for the
+   * built-in OpenAI provider use `Codex.loginApiKey` or `codex login`.
+   */
+  readonly apiKey?: Redacted.Redacted<string> | undefined
   /** `initialize.clientInfo.name` (default `"effect_codex"`). */
   readonly clientName?: string | undefined
   /** `initialize.clientInfo.title` (default `"Effect Codex SDK"`). */
@@ -73,6 +94,12 @@ export interface CodexConfig {
   readonly forceKillAfter?: Duration.Input | undefined
   /** How many of the last stderr lines `TransportClosedError.stderrTail` carries (default 50). */
   readonly stderrTailLines?: number | undefined
+  /**
+   * Longest stdout line accepted from the app-server, in bytes (default 256 MiB). A longer line
+   * closes the connection with `TransportClosedError` (every pending call fails at once) instead of
+   * growing memory without bound.
+   */
+  readonly maxLineLength?: number | undefined
 }
 
 /** A {@link CodexConfig} with its defaults applied and validated. */
@@ -82,12 +109,15 @@ export interface ResolvedCodexConfig {
   readonly configOverrides: ReadonlyArray<string>
   readonly cwd: string | undefined
   readonly env: Readonly<Record<string, string | undefined>>
+  readonly inheritEnv: boolean
+  readonly apiKey: Redacted.Redacted<string> | undefined
   readonly clientName: string
   readonly clientTitle: string
   readonly clientVersion: string
   readonly experimentalApi: boolean
   readonly forceKillAfter: Duration.Duration
   readonly stderrTailLines: number
+  readonly maxLineLength: number
 }
 
 /** Turns {@link ConfigOverrides} into `key=value` strings, in order. */
@@ -132,6 +162,13 @@ export const resolve: (config?: CodexConfig | undefined) => Effect.Effect<Resolv
     if (!Number.isInteger(stderrTailLines) || stderrTailLines < 0) {
       return yield* invalid("stderrTailLines", `stderrTailLines must be a non-negative integer, got ${stderrTailLines}`)
     }
+    const maxLineLength = c.maxLineLength ?? defaultMaxLineLength
+    if (!Number.isSafeInteger(maxLineLength) || maxLineLength < 1) {
+      return yield* invalid("maxLineLength", `maxLineLength must be a positive integer, got ${maxLineLength}`)
+    }
+    if (c.apiKey !== undefined && !Redacted.isRedacted(c.apiKey)) {
+      return yield* invalid("apiKey", "apiKey must be a Redacted value (Redacted.make(key))")
+    }
     const forceKillAfter = Duration.fromInput(c.forceKillAfter ?? defaultForceKillAfter)
     if (forceKillAfter._tag === "None" || !Duration.isFinite(forceKillAfter.value)) {
       return yield* invalid("forceKillAfter", "forceKillAfter must be a finite duration")
@@ -142,12 +179,15 @@ export const resolve: (config?: CodexConfig | undefined) => Effect.Effect<Resolv
       configOverrides,
       cwd: c.cwd,
       env: c.env ?? {},
+      inheritEnv: c.inheritEnv ?? false,
+      apiKey: c.apiKey,
       clientName: c.clientName ?? defaultClientName,
       clientTitle: c.clientTitle ?? defaultClientTitle,
       clientVersion: c.clientVersion ?? version,
       experimentalApi: c.experimentalApi ?? true,
       forceKillAfter: forceKillAfter.value,
-      stderrTailLines
+      stderrTailLines,
+      maxLineLength
     }
   })
 
@@ -166,9 +206,11 @@ const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> => 
  * | `CODEX_EXPERIMENTAL_API` | `experimentalApi` (`true`/`false`/`1`/`0`/…) |
  * | `CODEX_FORCE_KILL_AFTER` | `forceKillAfter` (e.g. `"5 seconds"`) |
  * | `CODEX_STDERR_TAIL_LINES` | `stderrTailLines` |
+ * | `CODEX_MAX_LINE_LENGTH` | `maxLineLength` (bytes) |
+ * | `CODEX_INHERIT_ENV` | `inheritEnv` (`true`/`false`) |
+ * | `OPENAI_API_KEY` | `apiKey` (as `Redacted`) |
  *
- * `env` and `launchArgsOverride` are not read from the environment (the child inherits the
- * parent's environment anyway).
+ * `env` and `launchArgsOverride` are not read from the environment.
  */
 export const config: Config.Config<CodexConfig> = Config.all({
   codexBin: optional(Config.NonEmptyString("CODEX_BIN")),
@@ -179,5 +221,8 @@ export const config: Config.Config<CodexConfig> = Config.all({
   clientVersion: optional(Config.String("CODEX_CLIENT_VERSION")),
   experimentalApi: optional(Config.Boolean("CODEX_EXPERIMENTAL_API")),
   forceKillAfter: optional(Config.Duration("CODEX_FORCE_KILL_AFTER")),
-  stderrTailLines: optional(Config.Int("CODEX_STDERR_TAIL_LINES"))
+  stderrTailLines: optional(Config.Int("CODEX_STDERR_TAIL_LINES")),
+  maxLineLength: optional(Config.Int("CODEX_MAX_LINE_LENGTH")),
+  inheritEnv: optional(Config.Boolean("CODEX_INHERIT_ENV")),
+  apiKey: optional(Config.Redacted("OPENAI_API_KEY"))
 })

@@ -29,6 +29,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as CodexConfig from "./CodexConfig.ts"
+import * as ClientOptions from "./internal/clientOptions.ts"
 import * as NodeTransport from "./NodeTransport.ts"
 
 /** Launch settings (`CodexConfig`) plus client options. */
@@ -45,24 +46,12 @@ export type Services = Codex.Codex | AppServerClient.AppServerClient | NodeTrans
 /** Errors of building the layer: spawning, or the handshake. */
 export type LayerError = NodeTransport.SpawnError | AppServerClient.RequestError
 
-/** The `AppServerClient` options derived from a config. */
-export const clientOptions = (options: Options = {}): AppServerClient.Options => ({
-  clientInfo: {
-    name: options.clientName ?? CodexConfig.defaultClientName,
-    title: options.clientTitle ?? CodexConfig.defaultClientTitle,
-    version: options.clientVersion ?? CodexConfig.version
-  },
-  experimentalApi: options.experimentalApi ?? true,
-  optOutNotificationMethods: options.optOutNotificationMethods,
-  requestTimeout: options.requestTimeout
-})
-
 /**
  * `Codex` (and `AppServerClient`, `Transport`, `ProcessInfo`) backed by a spawned `codex app-server`.
  */
 export const layer = (options: Options = {}): Layer.Layer<Services, LayerError> =>
   Codex.layer.pipe(
-    Layer.provideMerge(AppServerClient.layer(clientOptions(options))),
+    Layer.provideMerge(AppServerClient.layer(ClientOptions.clientOptions(options))),
     Layer.provideMerge(NodeTransport.layer(options))
   )
 

@@ -5,10 +5,13 @@
  *
  * - Exactly one writer fiber owns the child's stdin; `send` enqueues a line on a bounded queue
  *   (backpressure when the child stops reading), so writes are serialized and never interleave.
- * - stdout is decoded as UTF-8 and split into lines (partial lines across chunks and very long
- *   lines are fine); `incoming` is the stream of those lines.
- * - stderr is always drained: its last lines are kept for `TransportClosedError.stderrTail` and each
- *   line is logged at debug level.
+ * - stdout is split into lines and each is decoded as UTF-8 (partial lines across chunks are fine);
+ *   `incoming` is the stream of those lines. A line longer than `maxLineLength` bytes (default
+ *   256 MiB) closes the transport with `TransportClosedError` and stops the process.
+ * - stderr is always drained: its last lines (terminal escape codes removed, long lines cut) are
+ *   kept for `TransportClosedError.stderrTail` and each line is logged at debug level.
+ * - The child gets a minimal environment by default (see `CodexConfig.inheritEnv` and
+ *   docs/security.md).
  * - When the process exits or its stdout ends, `incoming` fails with `TransportClosedError`
  *   (exit code or signal, stderr tail) after the lines already read, and `send` fails with the
  *   same error.
@@ -27,19 +30,18 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as PlatformError from "effect/PlatformError"
 import * as ChildProcess from "effect/process/ChildProcess"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
-import * as CodexBinary from "./CodexBinary.ts"
+import type * as CodexBinary from "./CodexBinary.ts"
 import * as CodexConfig from "./CodexConfig.ts"
+import * as Launch from "./internal/launch.ts"
+import * as Lines from "./internal/lines.ts"
+import * as ProcessErrors from "./internal/processErrors.ts"
 
 // =============================================================================
 // Models
@@ -72,100 +74,12 @@ export interface NodeTransport {
   readonly process: ProcessInfo["Service"]
 }
 
-/** The command line and environment used to spawn the app-server (see {@link launchCommand}). */
-export interface LaunchCommand {
-  /** The program (an absolute path unless `launchArgsOverride` says otherwise). */
-  readonly command: string
-  readonly args: ReadonlyArray<string>
-  readonly cwd: string | undefined
-  /** Variables merged over the parent's environment (`undefined` removes a variable). */
-  readonly env: Readonly<Record<string, string | undefined>>
-  /** The resolved binary, unless `launchArgsOverride` was used. */
-  readonly binary: CodexBinary.ResolvedBinary | undefined
-}
-
 /** Errors of spawning the transport. */
-export type SpawnError = Errors.CodexBinaryNotFoundError | Errors.InvalidOptionError | Errors.TransportClosedError
-
-// =============================================================================
-// Command line
-// =============================================================================
-
-/** The arguments after the program: `--config k=v`…, then `app-server --listen stdio://`. */
-export const appServerArgs = (configOverrides: ReadonlyArray<string>): ReadonlyArray<string> => [
-  ...configOverrides.flatMap((kv) => ["--config", kv]),
-  "app-server",
-  "--listen",
-  "stdio://"
-]
-
-/**
- * Prepends `dirs` to the PATH of an environment (`base` overridden by `overrides`), dropping
- * existing entries equal to them and empty entries, as the Python SDK does. On Windows the key is
- * `Path` if present, otherwise the last key spelled `PATH` in any case; other PATH-like keys are
- * removed. Returns the variables to merge over the parent's environment.
- */
-export const prependPath = (
-  overrides: Readonly<Record<string, string | undefined>>,
-  dirs: ReadonlyArray<string>,
-  options?: {
-    readonly base?: Readonly<Record<string, string | undefined>> | undefined
-    readonly platform?: string | undefined
-  }
-): Readonly<Record<string, string | undefined>> => {
-  if (dirs.length === 0) return overrides
-  const platform = options?.platform ?? process.platform
-  const merged: Record<string, string | undefined> = { ...(options?.base ?? process.env), ...overrides }
-  const delimiter = platform === "win32" ? ";" : ":"
-  let key = "PATH"
-  const result: Record<string, string | undefined> = { ...overrides }
-  if (platform === "win32") {
-    const pathKeys = Object.keys(merged).filter((k) => k.toUpperCase() === "PATH" && merged[k] !== undefined)
-    key = pathKeys.includes("Path") ? "Path" : pathKeys.at(-1) ?? "PATH"
-    for (const k of pathKeys) if (k !== key) result[k] = undefined
-  }
-  const current = (merged[key] ?? "").split(delimiter).filter((entry) => entry.length > 0 && !dirs.includes(entry))
-  result[key] = [...dirs, ...current].join(delimiter)
-  return result
-}
-
-/**
- * Builds the command line of the app-server from a resolved config (python-sdk-behaviour §1.3):
- * `launchArgsOverride` verbatim, or `[codex, --config k=v…, app-server, --listen, stdio://]` with the
- * bundled helper directories prepended to PATH when the binary is the bundled one.
- */
-export const launchCommand: (
-  config: CodexConfig.ResolvedCodexConfig
-) => Effect.Effect<LaunchCommand, Errors.CodexBinaryNotFoundError | Errors.InvalidOptionError> = Effect
-  .fn("NodeTransport.launchCommand")(function*(config: CodexConfig.ResolvedCodexConfig) {
-    if (config.cwd !== undefined && !isDirectory(config.cwd)) {
-      return yield* new Errors.InvalidOptionError({
-        option: "cwd",
-        message: `cwd ${JSON.stringify(config.cwd)} is not an existing directory`
-      })
-    }
-    const cwd = config.cwd === undefined ? undefined : Path.resolve(config.cwd)
-    if (config.launchArgsOverride !== undefined) {
-      const [command, ...args] = config.launchArgsOverride
-      return { command: command!, args, cwd, env: config.env, binary: undefined } satisfies LaunchCommand
-    }
-    const binary = yield* CodexBinary.resolve({ codexBin: config.codexBin })
-    return {
-      command: binary.path,
-      args: appServerArgs(config.configOverrides),
-      cwd,
-      env: prependPath(config.env, binary.pathDirs),
-      binary
-    } satisfies LaunchCommand
-  })
-
-const isDirectory = (path: string): boolean => {
-  try {
-    return Fs.statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
+export type SpawnError =
+  | CodexBinary.CodexBinaryNotFoundError
+  | CodexBinary.CodexBinaryNotExecutableError
+  | Errors.InvalidOptionError
+  | Errors.TransportClosedError
 
 // =============================================================================
 // Constructors
@@ -175,8 +89,8 @@ const isDirectory = (path: string): boolean => {
 const incomingCapacity = 4096
 /** Messages `send` may enqueue before it waits for the writer. */
 const outboundCapacity = 4096
-/** Longest stderr line kept in the tail (longer ones are cut). */
-const maxTailLineLength = 8192
+/** Longest stderr line kept in the tail and logged, in bytes (longer ones are cut). */
+const maxStderrLineLength = 8192
 
 const encoder = new TextEncoder()
 
@@ -199,63 +113,21 @@ export const make: (
   "NodeTransport.make"
 )(function*(config: CodexConfig.CodexConfig | undefined) {
   const resolved = yield* CodexConfig.resolve(config)
-  const launch = yield* launchCommand(resolved)
+  const launch = yield* Launch.launchCommand(resolved).pipe(Effect.provide(NodeFileSystem.layer))
   const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const argv = [launch.command, ...launch.args]
   const handle = yield* spawner.spawn(ChildProcess.make(launch.command, launch.args, {
     cwd: launch.cwd,
     env: launch.env,
-    extendEnv: true,
+    extendEnv: false,
     forceKillAfter: resolved.forceKillAfter,
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe"
-  })).pipe(Effect.mapError((error) => spawnError(launch, error)))
+  })).pipe(Effect.mapError((error) => ProcessErrors.spawnError(launch.command, launch.cwd, error)))
   yield* Effect.annotateCurrentSpan({ "codex.pid": handle.pid, "codex.command": launch.command })
   return yield* attach(handle, argv, resolved)
 })
-
-const spawnError = (launch: LaunchCommand, error: PlatformError.PlatformError): SpawnError => {
-  const reason = error.reason
-  if (reason._tag === "NotFound" && reason.method === "spawn") {
-    return new Errors.CodexBinaryNotFoundError({ tried: [launch.command] })
-  }
-  if (reason._tag !== "BadArgument" && reason.method === "access") {
-    return new Errors.InvalidOptionError({ option: "cwd", message: error.message })
-  }
-  return new Errors.TransportClosedError({ reason: `failed to spawn ${launch.command}: ${error.message}` })
-}
-
-/** Parses Node's exit information out of the spawner's `exitCode` result. */
-const toProcessExit = (exit: Exit.Exit<ChildProcessSpawner.ExitCode, PlatformError.PlatformError>): ProcessExit => {
-  if (Exit.isSuccess(exit)) return { exitCode: exit.value, signal: undefined }
-  const error = Exit.findErrorOption(exit)
-  if (error._tag === "Some") {
-    // The Node spawner reports a signal death as "… receipt of signal: 'SIGKILL'" (no structured field).
-    const text = [error.value.message, causeMessage(error.value.reason.cause)].join(" ")
-    const match = /signal: '?([A-Z0-9]+)'?/.exec(text)
-    if (match !== null) return { exitCode: undefined, signal: match[1] }
-  }
-  return { exitCode: undefined, signal: undefined }
-}
-
-const causeMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
-
-const makeTail = (size: number) => {
-  const lines: Array<string> = []
-  return {
-    push(line: string): void {
-      if (size === 0) return
-      lines.push(
-        line.length > maxTailLineLength
-          ? `${line.slice(0, maxTailLineLength)}… (${line.length - maxTailLineLength} more characters)`
-          : line
-      )
-      if (lines.length > size) lines.shift()
-    },
-    snapshot: (): ReadonlyArray<string> => lines.slice()
-  }
-}
 
 /** Wires a spawned handle into a `Transport` (stdin writer, stdout reader, stderr drain, close detection). */
 const attach = Effect.fnUntraced(function*(
@@ -264,7 +136,7 @@ const attach = Effect.fnUntraced(function*(
   config: CodexConfig.ResolvedCodexConfig
 ) {
   const pid: number = handle.pid
-  const tail = makeTail(config.stderrTailLines)
+  const tail = ProcessErrors.makeTail(config.stderrTailLines)
   const annotate = Effect.annotateLogs({ "codex.pid": pid })
 
   const closed = yield* Deferred.make<Errors.TransportClosedError>()
@@ -282,7 +154,7 @@ const attach = Effect.fnUntraced(function*(
     writeError: string | undefined
   } = { exit: undefined, stdout: undefined, writeError: undefined }
 
-  const exitInfo = Effect.map(Effect.exit(handle.exitCode), toProcessExit)
+  const exitInfo = Effect.map(Effect.exit(handle.exitCode), ProcessErrors.toProcessExit)
 
   const close = (error: Errors.TransportClosedError) =>
     Effect.gen(function*() {
@@ -292,9 +164,13 @@ const attach = Effect.fnUntraced(function*(
       yield* Queue.fail(incoming, error)
     })
 
-  const closeError = (fallbackReason: string): Errors.TransportClosedError => {
+  const stderrFields = () => {
     const stderrTail = tail.snapshot()
-    const fields = stderrTail.length > 0 ? { stderrTail } : {}
+    return stderrTail.length > 0 ? { stderrTail } : {}
+  }
+
+  const closeError = (fallbackReason: string): Errors.TransportClosedError => {
+    const fields = stderrFields()
     const exit = state.exit
     if (exit !== undefined) {
       return new Errors.TransportClosedError({
@@ -325,14 +201,17 @@ const attach = Effect.fnUntraced(function*(
     return Deferred.succeed(exitDone, undefined)
   }))
 
-  // stderr: always drained, tail kept, every line logged at debug level.
-  yield* handle.stderr.pipe(
-    Stream.decodeText(),
-    Stream.splitLines,
-    Stream.runForEach((line) => {
+  // stderr: always drained, tail kept (escape codes removed, long lines cut), logged at debug level.
+  const stderrLines = Lines.make(maxStderrLineLength, "truncate")
+  const onStderr = (lines: ReadonlyArray<string>) =>
+    Effect.forEach(lines, (raw) => {
+      const line = ProcessErrors.stripAnsi(raw)
       tail.push(line)
       return Effect.logDebug(line)
-    }),
+    }, { discard: true })
+  yield* handle.stderr.pipe(
+    Stream.runForEach((chunk) => onStderr(stderrLines.push(chunk).lines)),
+    Effect.andThen(Effect.suspend(() => onStderr(stderrLines.end()))),
     Effect.catchCause((cause) => Effect.logDebug("reading app-server stderr failed", cause)),
     Effect.ensuring(Deferred.succeed(stderrDone, undefined)),
     Effect.annotateLogs({ "codex.pid": pid, "codex.stream": "stderr" }),
@@ -340,13 +219,38 @@ const attach = Effect.fnUntraced(function*(
   )
 
   // stdout: one line per message, into the bounded incoming queue (backpressure on the child).
+  // A line longer than maxLineLength closes the transport and stops the process.
+  const stdoutLines = Lines.make(config.maxLineLength, "fail")
+  let overflowed = false
+  const tooLong = Effect.gen(function*() {
+    yield* close(
+      new Errors.TransportClosedError({
+        reason: `the app-server wrote a line longer than maxLineLength (${config.maxLineLength} bytes); ` +
+          "the connection was closed",
+        ...stderrFields()
+      })
+    )
+    yield* handle.kill({ forceKillAfter: config.forceKillAfter }).pipe(Effect.ignore)
+  })
   yield* handle.stdout.pipe(
-    Stream.decodeText(),
-    Stream.splitLines,
-    Stream.runForEachArray((lines) => Queue.offerAll(incoming, lines)),
+    // After an overflow the splitter discards everything until the killed process's stdout ends.
+    Stream.runForEachArray((chunks) => {
+      let lines: Array<string> = []
+      let overflow = false
+      for (const chunk of chunks) {
+        const pushed = stdoutLines.push(chunk)
+        lines = lines.length === 0 ? pushed.lines : lines.concat(pushed.lines)
+        overflow = overflow || pushed.overflow
+      }
+      const offered = lines.length > 0 ? Queue.offerAll(incoming, lines) : Effect.void
+      if (!overflow || overflowed) return offered
+      overflowed = true
+      return Effect.andThen(offered, tooLong)
+    }),
+    Effect.andThen(Effect.suspend(() => Queue.offerAll(incoming, stdoutLines.end()))),
     Effect.matchEffect({
       onFailure: (error) => {
-        state.stdout = { error: error.message }
+        state.stdout = { error: ProcessErrors.describe(error) }
         return Deferred.succeed(stdoutDone, undefined)
       },
       onSuccess: () => {
@@ -362,7 +266,7 @@ const attach = Effect.fnUntraced(function*(
     Stream.mapArray((lines) => [encoder.encode(lines.join("\n") + "\n")] as const),
     Stream.run(handle.stdin),
     Effect.catch((error) => {
-      state.writeError = error.message
+      state.writeError = ProcessErrors.describe(error)
       return Deferred.succeed(writerFailed, undefined)
     }),
     annotate,

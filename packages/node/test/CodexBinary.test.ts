@@ -1,4 +1,3 @@
-import * as Errors from "@effect-codex/core/Errors"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
@@ -31,7 +30,7 @@ describe("CodexBinary", () => {
       const binary = yield* CodexBinary.resolve()
       expect(binary.source).toBe("bundled")
       expect(binary.path).toMatch(/vendor\/x86_64-unknown-linux-musl\/bin\/codex$/)
-      expect(CodexBinary.isExecutable(binary.path)).toBe(true)
+      expect(yield* CodexBinary.isExecutable(binary.path)).toBe(true)
       expect(binary.pathDirs).toEqual([Path.join(Path.dirname(Path.dirname(binary.path)), "codex-path")])
       // The pinned version is the one in this package's package.json.
       const pkg = JSON.parse(Fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -49,22 +48,39 @@ describe("CodexBinary", () => {
       expect(binary).toEqual({ path: process.execPath, source: "codexBin", pathDirs: [] })
     }))
 
-  it.effect("an explicit codexBin that is missing, a directory or not executable is not found (no fallback)", () =>
+  it.effect("an explicit codexBin that is missing is not found (no fallback)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tmpDir
+      const missing = Path.join(dir, "missing")
+      const error = yield* Effect.flip(CodexBinary.resolve({ codexBin: missing }))
+      expect(error).toBeInstanceOf(CodexBinary.CodexBinaryNotFoundError)
+      expect(error._tag === "CodexBinaryNotFoundError" && error.tried).toEqual([missing])
+    }))
+
+  it.effect("an explicit codexBin that exists but cannot run says why (not \"not found\")", () =>
     Effect.gen(function*() {
       const dir = yield* tmpDir
       const plain = Path.join(dir, "codex")
       Fs.writeFileSync(plain, "#!/bin/sh\n", { mode: 0o644 })
-      for (const candidate of [Path.join(dir, "missing"), dir, plain]) {
+      const cases = [[dir, "it is a directory"], [plain, "it has no execute permission (chmod +x)"]] as const
+      for (const [candidate, reason] of cases) {
         const error = yield* Effect.flip(CodexBinary.resolve({ codexBin: candidate }))
-        expect(error).toBeInstanceOf(Errors.CodexBinaryNotFoundError)
-        expect(error.tried).toEqual([candidate])
+        expect(error).toBeInstanceOf(CodexBinary.CodexBinaryNotExecutableError)
+        expect(error._tag === "CodexBinaryNotExecutableError" && error.reason).toBe(reason)
+        expect(error.message).toBe(`codex binary ${candidate} is not executable: ${reason}`)
       }
+      expect(yield* CodexBinary.isExecutable(plain)).toBe(false)
     }))
 
   it.effect("without @openai/codex in reach, the error names the lookup", () =>
     Effect.gen(function*() {
       const dir = yield* tmpDir
-      const error = yield* Effect.flip(CodexBinary.resolve({ from: Path.join(dir, "index.js") }))
+      // An @openai/codex whose `exports` hide package.json: the lookup stops here instead of
+      // walking up to some node_modules above the temporary directory.
+      const pkgDir = Path.join(dir, "node_modules", "@openai", "codex")
+      Fs.mkdirSync(pkgDir, { recursive: true })
+      Fs.writeFileSync(Path.join(pkgDir, "package.json"), JSON.stringify({ name: "@openai/codex", exports: "./x.js" }))
+      const error = yield* Effect.flip(CodexBinary.resolveBundled({ from: Path.join(dir, "index.js") }))
       expect(error.tried).toEqual([`@openai/codex/package.json (not resolvable from ${Path.join(dir, "index.js")})`])
       expect(error.message).toContain("codex binary not found")
     }))
@@ -77,7 +93,7 @@ describe("CodexBinary", () => {
       Fs.mkdirSync(pkgDir, { recursive: true })
       Fs.writeFileSync(Path.join(pkgDir, "package.json"), JSON.stringify({ name: "@openai/codex", version: "0.0.0" }))
       const from = Path.join(dir, "index.js")
-      const error = yield* Effect.flip(CodexBinary.resolve({ from, platform: "darwin", arch: "arm64" }))
+      const error = yield* Effect.flip(CodexBinary.resolveBundled({ from, platform: "darwin", arch: "arm64" }))
       expect(error.tried).toEqual([
         `@openai/codex-darwin-arm64/package.json (not resolvable from ${Fs.realpathSync(pkgDir)})`,
         Path.join(Fs.realpathSync(pkgDir), "vendor", "aarch64-apple-darwin", "bin", "codex")
@@ -93,7 +109,7 @@ describe("CodexBinary", () => {
 
   it.effect("an unsupported platform is reported", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(CodexBinary.resolve({ platform: "aix", arch: "ppc64" }))
+      const error = yield* Effect.flip(CodexBinary.resolveBundled({ platform: "aix", arch: "ppc64" }))
       expect(error.tried).toEqual(["@openai/codex has no native binary for aix ppc64"])
     }))
 })

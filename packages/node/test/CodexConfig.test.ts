@@ -3,9 +3,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import * as Fs from "node:fs"
 import * as CodexConfig from "../src/CodexConfig.ts"
-import * as NodeTransport from "../src/NodeTransport.ts"
 
 describe("CodexConfig", () => {
   it("version matches package.json", () => {
@@ -22,12 +22,15 @@ describe("CodexConfig", () => {
         configOverrides: [],
         cwd: undefined,
         env: {},
+        inheritEnv: false,
+        apiKey: undefined,
         clientName: "effect_codex",
         clientTitle: "Effect Codex SDK",
         clientVersion: CodexConfig.version,
         experimentalApi: true,
         forceKillAfter: Duration.seconds(2),
-        stderrTailLines: 50
+        stderrTailLines: 50,
+        maxLineLength: 256 * 1024 * 1024
       })
     }))
 
@@ -53,7 +56,11 @@ describe("CodexConfig", () => {
         [{ configOverrides: ["novalue"] }, "configOverrides"],
         [{ stderrTailLines: -1 }, "stderrTailLines"],
         [{ stderrTailLines: 1.5 }, "stderrTailLines"],
-        [{ forceKillAfter: "Infinity" }, "forceKillAfter"]
+        [{ forceKillAfter: "Infinity" }, "forceKillAfter"],
+        [{ maxLineLength: 0 }, "maxLineLength"],
+        [{ maxLineLength: 1.5 }, "maxLineLength"],
+        // untyped JS passing a plain string where a Redacted is required
+        [{ apiKey: "sk-plain" as unknown as Redacted.Redacted<string> }, "apiKey"]
       ]
       for (const [config, option] of cases) {
         const error = yield* Effect.flip(CodexConfig.resolve(config))
@@ -72,10 +79,15 @@ describe("CodexConfig", () => {
           CODEX_CLIENT_NAME: "svc",
           CODEX_EXPERIMENTAL_API: "false",
           CODEX_FORCE_KILL_AFTER: "5 seconds",
-          CODEX_STDERR_TAIL_LINES: "10"
+          CODEX_STDERR_TAIL_LINES: "10",
+          CODEX_MAX_LINE_LENGTH: "1024",
+          CODEX_INHERIT_ENV: "true",
+          OPENAI_API_KEY: "sk-from-env"
         }
       })
-      const config = yield* CodexConfig.config.parse(provider)
+      const { apiKey, ...config } = yield* CodexConfig.config.parse(provider)
+      expect(apiKey !== undefined && Redacted.value(apiKey)).toBe("sk-from-env")
+      expect(String(apiKey)).not.toContain("sk-from-env")
       expect(config).toEqual({
         codexBin: "/opt/codex",
         cwd: "/work",
@@ -85,7 +97,9 @@ describe("CodexConfig", () => {
         clientVersion: undefined,
         experimentalApi: false,
         forceKillAfter: Duration.seconds(5),
-        stderrTailLines: 10
+        stderrTailLines: 10,
+        maxLineLength: 1024,
+        inheritEnv: true
       })
       const empty = yield* CodexConfig.config.parse(ConfigProvider.fromEnv({ env: {} }))
       expect(Object.values(empty).every((v) => v === undefined)).toBe(true)
@@ -94,50 +108,4 @@ describe("CodexConfig", () => {
       )
       expect(bad._tag).toBe("ConfigError")
     }))
-})
-
-describe("NodeTransport command line", () => {
-  it.effect("bundled binary: --config overrides before app-server, codex-path first on PATH", () =>
-    Effect.gen(function*() {
-      const resolved = yield* CodexConfig.resolve({
-        configOverrides: ["a=1", "b=\"x y\""],
-        env: { PATH: "/usr/bin:/bin", X: "1" }
-      })
-      const launch = yield* NodeTransport.launchCommand(resolved)
-      expect(launch.binary?.source).toBe("bundled")
-      expect(launch.command).toBe(launch.binary?.path)
-      expect(launch.args).toEqual(["--config", "a=1", "--config", "b=\"x y\"", "app-server", "--listen", "stdio://"])
-      expect(launch.env).toEqual({ PATH: `${launch.binary?.pathDirs[0]}:/usr/bin:/bin`, X: "1" })
-    }))
-
-  it.effect("launchArgsOverride is used verbatim; codexBin adds no PATH entries", () =>
-    Effect.gen(function*() {
-      const override = yield* NodeTransport.launchCommand(
-        yield* CodexConfig.resolve({
-          launchArgsOverride: ["/x/codex", "app-server", "--foo"],
-          configOverrides: ["a=1"]
-        })
-      )
-      expect([override.command, ...override.args]).toEqual(["/x/codex", "app-server", "--foo"])
-      expect(override.env).toEqual({})
-      const explicit = yield* NodeTransport.launchCommand(yield* CodexConfig.resolve({ codexBin: process.execPath }))
-      expect(explicit.command).toBe(process.execPath)
-      expect(explicit.env).toEqual({})
-    }))
-
-  it("prependPath mirrors the Python SDK (dedupe, drop empty entries, Windows key)", () => {
-    expect(NodeTransport.prependPath({}, ["/d"], { base: { PATH: "/usr/bin:/d::/bin" }, platform: "linux" }))
-      .toEqual({ PATH: "/d:/usr/bin:/bin" })
-    expect(NodeTransport.prependPath({ PATH: "/mine" }, ["/d"], { base: { PATH: "/usr/bin" }, platform: "linux" }))
-      .toEqual({ PATH: "/d:/mine" })
-    expect(NodeTransport.prependPath({}, [], { base: { PATH: "/usr/bin" }, platform: "linux" })).toEqual({})
-    expect(
-      NodeTransport.prependPath({}, ["C:\\d"], {
-        base: { PATH: "/usr/bin", Path: "C:\\Windows;C:\\d" },
-        platform: "win32"
-      })
-    ).toEqual({ Path: "C:\\d;C:\\Windows", PATH: undefined })
-    expect(NodeTransport.prependPath({}, ["C:\\d"], { base: { PATH: "C:\\W" }, platform: "win32" }))
-      .toEqual({ PATH: "C:\\d;C:\\W" })
-  })
 })

@@ -12,6 +12,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Stream from "effect/Stream"
+import * as CodexBinary from "../src/CodexBinary.ts"
 import * as NodeTransport from "../src/NodeTransport.ts"
 import { awaitReady, fake, fixture, isGoneOrZombie, killZeroError, nextJson, nextLine } from "./helpers.ts"
 
@@ -389,8 +390,8 @@ describe("NodeTransport (fake app-server)", () => {
           Effect.provideService(ConfigProvider.ConfigProvider, provider)
         )
       )
-      expect(error).toBeInstanceOf(Errors.CodexBinaryNotFoundError)
-      expect((error as Errors.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/from-env/codex"])
+      expect(error).toBeInstanceOf(CodexBinary.CodexBinaryNotFoundError)
+      expect((error as CodexBinary.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/from-env/codex"])
       const badConfig = yield* Effect.flip(
         Effect.provide(Effect.void, NodeTransport.layerConfig()).pipe(
           Effect.provideService(
@@ -416,8 +417,8 @@ describe("NodeTransport (fake app-server)", () => {
   it.live("a missing program fails with CodexBinaryNotFoundError; a bad cwd with InvalidOptionError", () =>
     Effect.gen(function*() {
       const missing = yield* Effect.flip(spawn({ launchArgsOverride: ["/nonexistent/codex-xyz", "app-server"] }))
-      expect(missing).toBeInstanceOf(Errors.CodexBinaryNotFoundError)
-      expect((missing as Errors.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/codex-xyz"])
+      expect(missing).toBeInstanceOf(CodexBinary.CodexBinaryNotFoundError)
+      expect((missing as CodexBinary.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/codex-xyz"])
       const badCwd = yield* Effect.flip(spawn(fake([], { cwd: "/nonexistent/dir-xyz" })))
       expect(badCwd).toBeInstanceOf(Errors.InvalidOptionError)
       expect((badCwd as Errors.InvalidOptionError).option).toBe("cwd")

@@ -110,7 +110,7 @@ describe("NodeTransport (real codex app-server)", () => {
           Effect.scoped
         )
       )
-      expect(error).toBeInstanceOf(Errors.CodexBinaryNotFoundError)
-      expect((error as Errors.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/bin/codex"])
+      expect(error).toBeInstanceOf(CodexBinary.CodexBinaryNotFoundError)
+      expect((error as CodexBinary.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/bin/codex"])
     }))
 })

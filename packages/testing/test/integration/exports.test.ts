@@ -129,7 +129,6 @@ describe("exports", () => {
       "TurnFailedError",
       "StructuredOutputError",
       "TimeoutError",
-      "CodexBinaryNotFoundError",
       "InvalidOptionError"
     ] as const
     for (const tag of tags) {

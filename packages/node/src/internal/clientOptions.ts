@@ -1,0 +1,21 @@
+/**
+ * The `AppServerClient` options (handshake `clientInfo`, capabilities, request defaults) derived
+ * from `NodeCodex.Options`: the one place where the launch config's client defaults are applied.
+ *
+ * @internal
+ */
+import type * as AppServerClient from "@effect-codex/core/AppServerClient"
+import * as CodexConfig from "../CodexConfig.ts"
+import type * as NodeCodex from "../NodeCodex.ts"
+
+/** The `AppServerClient` options of a `NodeCodex` config. */
+export const clientOptions = (options: NodeCodex.Options = {}): AppServerClient.Options => ({
+  clientInfo: {
+    name: options.clientName ?? CodexConfig.defaultClientName,
+    title: options.clientTitle ?? CodexConfig.defaultClientTitle,
+    version: options.clientVersion ?? CodexConfig.version
+  },
+  experimentalApi: options.experimentalApi ?? true,
+  optOutNotificationMethods: options.optOutNotificationMethods,
+  requestTimeout: options.requestTimeout
+})
