@@ -352,7 +352,8 @@ for (const { $ref: name, code: c } of code.references.nonRecursives) {
   }
   schemasTs += `${jsdoc(docs[name])}export type ${name} = ${type}\n`
   schemasTs += `${jsdoc(docs[name])}export const ${name}: Schema.Codec<${name}> = Schema.suspend(C.${name})\n\n`
-  codecsTs += `export const ${name} = $lazy((): Schema.Codec<$T.${name}> => ${runtime}.annotate({ identifier: "${name}" }))\n`
+  codecsTs +=
+    `export const ${name} = $lazy((): Schema.Codec<$T.${name}> => ${runtime}.annotate({ identifier: "${name}" }))\n`
 }
 
 const q = JSON.stringify

@@ -5,7 +5,9 @@
  * `performance.now()` around a dynamic `import()`, and the process's CPU time), in order.
  *
  * Modes: `floor` (the floor only), `sdk` (then `@effect-codex/core` and `@effect-codex/node`, as a
- * user imports them), `barrel` (then the `effect` barrel), `graph` (then every module of core and
+ * user imports them, from the workspace's TypeScript sources, which Node strips of their types as it
+ * loads them), `sdk-dist` (the same from the JavaScript in dist/, as a published package runs;
+ * needs `pnpm check` first), `barrel` (then the `effect` barrel), `graph` (then every module of core and
  * node one by one in dependency order, so each step is what that module adds on top of the
  * previous ones).
  */
@@ -46,12 +48,27 @@ const graph = [
 const steps: Record<string, ReadonlyArray<string>> = {
   floor: [],
   sdk: [`${core}/index.ts`, `${node}/index.ts`],
+  // the JavaScript that `tsc -b` (`pnpm check`) emits to dist/, as a published package runs it
+  "sdk-dist": ["../../packages/core/dist/index.js", "../../packages/node/dist/index.js"],
   barrel: ["effect"],
   graph
 }
 
 const extra = steps[mode]
 if (extra === undefined) throw new Error(`unknown mode ${mode}`)
+
+if (mode === "sdk-dist") {
+  // node's dist imports `@effect-codex/core/X`, which the workspace maps to src/X.ts: map it to dist/X.js
+  const Module = await import("node:module")
+  const coreDist = new URL("../../packages/core/dist/", import.meta.url)
+  Module.registerHooks({
+    resolve: (specifier, context, nextResolve) => {
+      const m = /^@effect-codex\/core(?:\/(.+))?$/.exec(specifier)
+      if (m === null) return nextResolve(specifier, context)
+      return { url: new URL(`${m[1] ?? "index"}.js`, coreDist).href, shortCircuit: true }
+    }
+  })
+}
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const c = process.cpuUsage(since)
