@@ -11,7 +11,8 @@
  * `SchemaRepresentation.toCodeDocument` emit the Effect Schema source. The output is
  * deterministic: definitions are sorted and the binary's output is stable.
  */
-import { JsonSchema, SchemaRepresentation } from "effect"
+import * as JsonSchema from "effect/JsonSchema"
+import * as SchemaRepresentation from "effect/SchemaRepresentation"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
