@@ -11,7 +11,8 @@
  * `SchemaRepresentation.toCodeDocument` emit the Effect Schema source. The output is
  * deterministic: definitions are sorted and the binary's output is stable.
  */
-import { JsonSchema, SchemaRepresentation } from "effect"
+import * as JsonSchema from "effect/JsonSchema"
+import * as SchemaRepresentation from "effect/SchemaRepresentation"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -285,28 +286,84 @@ const header =
 /* eslint-disable */
 `
 
-let schemasTs = `${header}import * as Schema from "effect/Schema"\n\n`
+const nameSet = new Set(names)
+for (const reserved of ["Schema", "$T", "$lazy"]) {
+  if (nameSet.has(reserved)) throw new Error(`codegen: a definition is named ${reserved}; rename the helper`)
+}
+
+/**
+ * Rewrites the references to other definitions in a schema's runtime code (bare identifiers, as
+ * `toCodeDocument` emits them) into calls of their lazy builders: `Thread` → `Thread()`. String
+ * literals (field names, enum values) and member names (`Schema.String`) are left alone.
+ */
+const callReferences = (runtime: string): string => {
+  let out = ""
+  let i = 0
+  while (i < runtime.length) {
+    const ch = runtime[i]!
+    if (ch === "\"") {
+      let j = i + 1
+      while (runtime[j] !== "\"") j += runtime[j] === "\\" ? 2 : 1
+      out += runtime.slice(i, j + 1)
+      i = j + 1
+    } else if (/[A-Za-z_$]/.test(ch)) {
+      let j = i + 1
+      while (j < runtime.length && /[\w$]/.test(runtime[j]!)) j++
+      const word = runtime.slice(i, j)
+      const member = out.endsWith(".")
+      out += !member && nameSet.has(word) ? `${word}()` : word
+      i = j
+    } else {
+      out += ch
+      i++
+    }
+  }
+  return out
+}
+
+// Schemas.ts: the types, and for each a public codec that is built on first use (a `Schema.suspend`
+// of its builder). internal/codecs.ts: the builders, memoized, each calling the builders of the
+// definitions it references, so that a built schema has the same AST as an eagerly built one.
+let schemasTs = `${header}import * as Schema from "effect/Schema"
+import * as C from "./internal/codecs.ts"
+
+`
+let codecsTs = `${header}/**
+ * The builders of the protocol's schemas: each builds its schema on first call (and the schemas it
+ * references), then returns the same schema. \`Protocol\`'s method tables and the public codecs of
+ * \`Schemas\` (each a \`Schema.suspend\` of its builder) call them; importing builds nothing.
+ *
+ * @internal
+ */
+import * as Schema from "effect/Schema"
+import type * as $T from "../Schemas.ts"
+
+const $lazy = <A>(build: () => A): (() => A) => {
+  let built: A | undefined
+  return () => built ??= build()
+}
+
+`
 for (const { $ref: name, code: c } of code.references.nonRecursives) {
-  let runtime = stripIdentifier(c.runtime)
+  let runtime = callReferences(stripIdentifier(c.runtime))
   let type = c.Type
   if (openEnums.has(name)) {
     runtime = `Schema.Union([${runtime}, Schema.String])`
     type = `${type} | (string & {})`
   }
   schemasTs += `${jsdoc(docs[name])}export type ${name} = ${type}\n`
-  schemasTs += `${
-    jsdoc(docs[name])
-  }export const ${name}: Schema.Codec<${name}> = ${runtime}.annotate({ identifier: "${name}" })\n\n`
+  schemasTs += `${jsdoc(docs[name])}export const ${name}: Schema.Codec<${name}> = Schema.suspend(C.${name})\n\n`
+  codecsTs +=
+    `export const ${name} = $lazy((): Schema.Codec<$T.${name}> => ${runtime}.annotate({ identifier: "${name}" }))\n`
 }
 
 const q = JSON.stringify
 const requestTable = (entries: ReadonlyArray<MethodEntry>, withResult: boolean): string =>
   entries.map((m) => {
-    const params = m.params ? `S.${m.params}` : "Schema.Null"
     const fields = [
-      `params: ${params}`,
+      m.params ? `get params() { return C.${m.params}() }` : "params: Schema.Null",
       `optionalParams: ${m.optionalParams}`,
-      ...(withResult ? [`result: S.${m.result}`] : []),
+      ...(withResult ? [`get result() { return C.${m.result}() }`] : []),
       `experimental: ${!stableMethods.has(m.method)}`
     ]
     return `${jsdoc(m.description, "  ")}  ${q(m.method)}: { ${fields.join(", ")} }`
@@ -336,12 +393,15 @@ const notificationCopies = serverNotifications.flatMap((m) => {
 }).join(",\n")
 
 const protocolTs = `${header}import * as Schema from "effect/Schema"
-import * as S from "./Schemas.ts"
+import * as C from "./internal/codecs.ts"
 
 /** The codex-cli version these schemas were generated from. */
 export const generatedFromVersion = ${q(version)}
 
-/** Every client → server request: its params and result schemas, and whether it is experimental. */
+/**
+ * Every client → server request: its params and result schemas, and whether it is experimental.
+ * The schemas are built on first access (getters), so importing the tables builds none of them.
+ */
 export const ClientRequests = {
 ${requestTable(clientRequests, true)}
 } as const
@@ -402,6 +462,7 @@ export * as Schemas from "./Schemas.ts"
 
 const files: Record<string, string> = {
   "Schemas.ts": schemasTs,
+  "internal/codecs.ts": codecsTs,
   "Protocol.ts": protocolTs,
   "index.ts": indexTs
 }
@@ -417,7 +478,7 @@ if (check) {
   }
   console.log(`codegen: up to date (codex-cli ${version})`)
 } else {
-  fs.mkdirSync(outDir, { recursive: true })
+  fs.mkdirSync(path.join(outDir, "internal"), { recursive: true })
   for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(outDir, f), text)
   const bytes = Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0)
   console.log(

@@ -2,261 +2,264 @@
 // Do not edit by hand: run `pnpm codegen`.
 /* eslint-disable */
 import * as Schema from "effect/Schema"
-import * as S from "./Schemas.ts"
+import * as C from "./internal/codecs.ts"
 
 /** The codex-cli version these schemas were generated from. */
 export const generatedFromVersion = "0.169.0"
 
-/** Every client → server request: its params and result schemas, and whether it is experimental. */
+/**
+ * Every client → server request: its params and result schemas, and whether it is experimental.
+ * The schemas are built on first access (getters), so importing the tables builds none of them.
+ */
 export const ClientRequests = {
-  "initialize": { params: S.InitializeParams, optionalParams: false, result: S.InitializeResponse, experimental: false },
+  "initialize": { get params() { return C.InitializeParams() }, optionalParams: false, get result() { return C.InitializeResponse() }, experimental: false },
   /**
    * Read content-free, process-local diagnostics.
    */
-  "server/diagnostics": { params: S.ServerDiagnosticsParams, optionalParams: false, result: S.ServerDiagnosticsResponse, experimental: true },
-  "userVerification/status": { params: S.UserVerificationStatusParams, optionalParams: false, result: S.UserVerificationStatusResponse, experimental: true },
-  "userVerification/enroll": { params: S.UserVerificationEnrollParams, optionalParams: false, result: S.UserVerificationEnrollResponse, experimental: true },
-  "userVerification/delete": { params: S.UserVerificationDeleteParams, optionalParams: false, result: S.UserVerificationDeleteResponse, experimental: true },
-  "userVerification/verify": { params: S.UserVerificationVerifyParams, optionalParams: false, result: S.UserVerificationVerifyResponse, experimental: true },
-  "userVerification/cancel": { params: S.UserVerificationCancelParams, optionalParams: false, result: S.UserVerificationCancelResponse, experimental: true },
+  "server/diagnostics": { get params() { return C.ServerDiagnosticsParams() }, optionalParams: false, get result() { return C.ServerDiagnosticsResponse() }, experimental: true },
+  "userVerification/status": { get params() { return C.UserVerificationStatusParams() }, optionalParams: false, get result() { return C.UserVerificationStatusResponse() }, experimental: true },
+  "userVerification/enroll": { get params() { return C.UserVerificationEnrollParams() }, optionalParams: false, get result() { return C.UserVerificationEnrollResponse() }, experimental: true },
+  "userVerification/delete": { get params() { return C.UserVerificationDeleteParams() }, optionalParams: false, get result() { return C.UserVerificationDeleteResponse() }, experimental: true },
+  "userVerification/verify": { get params() { return C.UserVerificationVerifyParams() }, optionalParams: false, get result() { return C.UserVerificationVerifyResponse() }, experimental: true },
+  "userVerification/cancel": { get params() { return C.UserVerificationCancelParams() }, optionalParams: false, get result() { return C.UserVerificationCancelResponse() }, experimental: true },
   /**
    * NEW APIs
    */
-  "thread/start": { params: S.ThreadStartParams, optionalParams: false, result: S.ThreadStartResponse, experimental: false },
-  "thread/resume": { params: S.ThreadResumeParams, optionalParams: false, result: S.ThreadResumeResponse, experimental: false },
-  "thread/fork": { params: S.ThreadForkParams, optionalParams: false, result: S.ThreadForkResponse, experimental: false },
-  "thread/sample": { params: S.ThreadSampleParams, optionalParams: false, result: S.ThreadSampleResponse, experimental: true },
-  "thread/sample/cancel": { params: S.ThreadSampleCancelParams, optionalParams: false, result: S.ThreadSampleCancelResponse, experimental: true },
-  "thread/archive": { params: S.ThreadArchiveParams, optionalParams: false, result: S.ThreadArchiveResponse, experimental: false },
-  "thread/delete": { params: S.ThreadDeleteParams, optionalParams: false, result: S.ThreadDeleteResponse, experimental: false },
-  "thread/unsubscribe": { params: S.ThreadUnsubscribeParams, optionalParams: false, result: S.ThreadUnsubscribeResponse, experimental: false },
+  "thread/start": { get params() { return C.ThreadStartParams() }, optionalParams: false, get result() { return C.ThreadStartResponse() }, experimental: false },
+  "thread/resume": { get params() { return C.ThreadResumeParams() }, optionalParams: false, get result() { return C.ThreadResumeResponse() }, experimental: false },
+  "thread/fork": { get params() { return C.ThreadForkParams() }, optionalParams: false, get result() { return C.ThreadForkResponse() }, experimental: false },
+  "thread/sample": { get params() { return C.ThreadSampleParams() }, optionalParams: false, get result() { return C.ThreadSampleResponse() }, experimental: true },
+  "thread/sample/cancel": { get params() { return C.ThreadSampleCancelParams() }, optionalParams: false, get result() { return C.ThreadSampleCancelResponse() }, experimental: true },
+  "thread/archive": { get params() { return C.ThreadArchiveParams() }, optionalParams: false, get result() { return C.ThreadArchiveResponse() }, experimental: false },
+  "thread/delete": { get params() { return C.ThreadDeleteParams() }, optionalParams: false, get result() { return C.ThreadDeleteResponse() }, experimental: false },
+  "thread/unsubscribe": { get params() { return C.ThreadUnsubscribeParams() }, optionalParams: false, get result() { return C.ThreadUnsubscribeResponse() }, experimental: false },
   /**
    * Increment the thread-local out-of-band elicitation counter.
    *
    * This is used by external helpers to pause timeout accounting while a user approval or other elicitation is pending outside the app-server request flow.
    */
-  "thread/increment_elicitation": { params: S.ThreadIncrementElicitationParams, optionalParams: false, result: S.ThreadIncrementElicitationResponse, experimental: true },
+  "thread/increment_elicitation": { get params() { return C.ThreadIncrementElicitationParams() }, optionalParams: false, get result() { return C.ThreadIncrementElicitationResponse() }, experimental: true },
   /**
    * Decrement the thread-local out-of-band elicitation counter.
    *
    * When the count reaches zero, timeout accounting resumes for the thread.
    */
-  "thread/decrement_elicitation": { params: S.ThreadDecrementElicitationParams, optionalParams: false, result: S.ThreadDecrementElicitationResponse, experimental: true },
-  "thread/name/set": { params: S.ThreadSetNameParams, optionalParams: false, result: S.ThreadSetNameResponse, experimental: false },
-  "thread/prediction/request": { params: S.ThreadPredictionRequestParams, optionalParams: false, result: S.ThreadPredictionRequestResponse, experimental: true },
-  "thread/goal/set": { params: S.ThreadGoalSetParams, optionalParams: false, result: S.ThreadGoalSetResponse, experimental: false },
-  "thread/goal/get": { params: S.ThreadGoalGetParams, optionalParams: false, result: S.ThreadGoalGetResponse, experimental: false },
-  "thread/goal/clear": { params: S.ThreadGoalClearParams, optionalParams: false, result: S.ThreadGoalClearResponse, experimental: false },
-  "thread/queue/add": { params: S.ThreadQueueAddParams, optionalParams: false, result: S.ThreadQueueAddResponse, experimental: true },
-  "thread/queue/list": { params: S.ThreadQueueListParams, optionalParams: false, result: S.ThreadQueueListResponse, experimental: true },
-  "thread/queue/update": { params: S.ThreadQueueUpdateParams, optionalParams: false, result: S.ThreadQueueUpdateResponse, experimental: true },
-  "thread/queue/delete": { params: S.ThreadQueueDeleteParams, optionalParams: false, result: S.ThreadQueueDeleteResponse, experimental: true },
-  "thread/queue/reorder": { params: S.ThreadQueueReorderParams, optionalParams: false, result: S.ThreadQueueReorderResponse, experimental: true },
-  "thread/queue/start": { params: S.ThreadQueueStartParams, optionalParams: false, result: S.ThreadQueueStartResponse, experimental: true },
-  "thread/metadata/update": { params: S.ThreadMetadataUpdateParams, optionalParams: false, result: S.ThreadMetadataUpdateResponse, experimental: false },
-  "thread/attachment/add": { params: S.ThreadAttachmentAddParams, optionalParams: false, result: S.ThreadAttachmentAddResponse, experimental: false },
-  "thread/attachment/list": { params: S.ThreadAttachmentListParams, optionalParams: false, result: S.ThreadAttachmentListResponse, experimental: false },
-  "thread/attachmentOwner/list": { params: S.ThreadAttachmentOwnerListParams, optionalParams: false, result: S.ThreadAttachmentOwnerListResponse, experimental: false },
-  "thread/attachment/remove": { params: S.ThreadAttachmentRemoveParams, optionalParams: false, result: S.ThreadAttachmentRemoveResponse, experimental: false },
-  "thread/section/move": { params: S.ThreadSectionMoveParams, optionalParams: false, result: S.ThreadSectionMoveResponse, experimental: false },
-  "thread/settings/update": { params: S.ThreadSettingsUpdateParams, optionalParams: false, result: S.ThreadSettingsUpdateResponse, experimental: true },
-  "thread/memoryMode/set": { params: S.ThreadMemoryModeSetParams, optionalParams: false, result: S.ThreadMemoryModeSetResponse, experimental: true },
-  "thread/memory/read": { params: S.ThreadMemoryReadParams, optionalParams: false, result: S.ThreadMemoryReadResponse, experimental: true },
-  "memory/status": { params: S.MemoryStatusParams, optionalParams: false, result: S.MemoryStatusResponse, experimental: true },
-  "memory/reset": { params: Schema.Null, optionalParams: true, result: S.MemoryResetResponse, experimental: true },
+  "thread/decrement_elicitation": { get params() { return C.ThreadDecrementElicitationParams() }, optionalParams: false, get result() { return C.ThreadDecrementElicitationResponse() }, experimental: true },
+  "thread/name/set": { get params() { return C.ThreadSetNameParams() }, optionalParams: false, get result() { return C.ThreadSetNameResponse() }, experimental: false },
+  "thread/prediction/request": { get params() { return C.ThreadPredictionRequestParams() }, optionalParams: false, get result() { return C.ThreadPredictionRequestResponse() }, experimental: true },
+  "thread/goal/set": { get params() { return C.ThreadGoalSetParams() }, optionalParams: false, get result() { return C.ThreadGoalSetResponse() }, experimental: false },
+  "thread/goal/get": { get params() { return C.ThreadGoalGetParams() }, optionalParams: false, get result() { return C.ThreadGoalGetResponse() }, experimental: false },
+  "thread/goal/clear": { get params() { return C.ThreadGoalClearParams() }, optionalParams: false, get result() { return C.ThreadGoalClearResponse() }, experimental: false },
+  "thread/queue/add": { get params() { return C.ThreadQueueAddParams() }, optionalParams: false, get result() { return C.ThreadQueueAddResponse() }, experimental: true },
+  "thread/queue/list": { get params() { return C.ThreadQueueListParams() }, optionalParams: false, get result() { return C.ThreadQueueListResponse() }, experimental: true },
+  "thread/queue/update": { get params() { return C.ThreadQueueUpdateParams() }, optionalParams: false, get result() { return C.ThreadQueueUpdateResponse() }, experimental: true },
+  "thread/queue/delete": { get params() { return C.ThreadQueueDeleteParams() }, optionalParams: false, get result() { return C.ThreadQueueDeleteResponse() }, experimental: true },
+  "thread/queue/reorder": { get params() { return C.ThreadQueueReorderParams() }, optionalParams: false, get result() { return C.ThreadQueueReorderResponse() }, experimental: true },
+  "thread/queue/start": { get params() { return C.ThreadQueueStartParams() }, optionalParams: false, get result() { return C.ThreadQueueStartResponse() }, experimental: true },
+  "thread/metadata/update": { get params() { return C.ThreadMetadataUpdateParams() }, optionalParams: false, get result() { return C.ThreadMetadataUpdateResponse() }, experimental: false },
+  "thread/attachment/add": { get params() { return C.ThreadAttachmentAddParams() }, optionalParams: false, get result() { return C.ThreadAttachmentAddResponse() }, experimental: false },
+  "thread/attachment/list": { get params() { return C.ThreadAttachmentListParams() }, optionalParams: false, get result() { return C.ThreadAttachmentListResponse() }, experimental: false },
+  "thread/attachmentOwner/list": { get params() { return C.ThreadAttachmentOwnerListParams() }, optionalParams: false, get result() { return C.ThreadAttachmentOwnerListResponse() }, experimental: false },
+  "thread/attachment/remove": { get params() { return C.ThreadAttachmentRemoveParams() }, optionalParams: false, get result() { return C.ThreadAttachmentRemoveResponse() }, experimental: false },
+  "thread/section/move": { get params() { return C.ThreadSectionMoveParams() }, optionalParams: false, get result() { return C.ThreadSectionMoveResponse() }, experimental: false },
+  "thread/settings/update": { get params() { return C.ThreadSettingsUpdateParams() }, optionalParams: false, get result() { return C.ThreadSettingsUpdateResponse() }, experimental: true },
+  "thread/memoryMode/set": { get params() { return C.ThreadMemoryModeSetParams() }, optionalParams: false, get result() { return C.ThreadMemoryModeSetResponse() }, experimental: true },
+  "thread/memory/read": { get params() { return C.ThreadMemoryReadParams() }, optionalParams: false, get result() { return C.ThreadMemoryReadResponse() }, experimental: true },
+  "memory/status": { get params() { return C.MemoryStatusParams() }, optionalParams: false, get result() { return C.MemoryStatusResponse() }, experimental: true },
+  "memory/reset": { params: Schema.Null, optionalParams: true, get result() { return C.MemoryResetResponse() }, experimental: true },
   /**
    * Start a best-effort background compression pass for cold local rollouts.
    */
-  "rollout/compress": { params: Schema.Null, optionalParams: true, result: S.RolloutCompressResponse, experimental: true },
-  "thread/unarchive": { params: S.ThreadUnarchiveParams, optionalParams: false, result: S.ThreadUnarchiveResponse, experimental: false },
-  "thread/compact/start": { params: S.ThreadCompactStartParams, optionalParams: false, result: S.ThreadCompactStartResponse, experimental: false },
-  "thread/shellCommand": { params: S.ThreadShellCommandParams, optionalParams: false, result: S.ThreadShellCommandResponse, experimental: false },
-  "thread/approveGuardianDeniedAction": { params: S.ThreadApproveGuardianDeniedActionParams, optionalParams: false, result: S.ThreadApproveGuardianDeniedActionResponse, experimental: false },
-  "thread/backgroundTerminals/clean": { params: S.ThreadBackgroundTerminalsCleanParams, optionalParams: false, result: S.ThreadBackgroundTerminalsCleanResponse, experimental: true },
-  "thread/backgroundTerminals/list": { params: S.ThreadBackgroundTerminalsListParams, optionalParams: false, result: S.ThreadBackgroundTerminalsListResponse, experimental: true },
-  "thread/backgroundTerminals/terminate": { params: S.ThreadBackgroundTerminalsTerminateParams, optionalParams: false, result: S.ThreadBackgroundTerminalsTerminateResponse, experimental: true },
-  "thread/revert": { params: S.ThreadRevertParams, optionalParams: false, result: S.ThreadRevertResponse, experimental: false },
-  "thread/list": { params: S.ThreadListParams, optionalParams: false, result: S.ThreadListResponse, experimental: false },
-  "project/list": { params: S.ProjectListParams, optionalParams: false, result: S.ProjectListResponse, experimental: true },
-  "project/read": { params: S.ProjectReadParams, optionalParams: false, result: S.ProjectReadResponse, experimental: true },
-  "project/create": { params: S.ProjectCreateParams, optionalParams: false, result: S.ProjectCreateResponse, experimental: true },
-  "project/import": { params: S.ProjectImportParams, optionalParams: false, result: S.ProjectImportResponse, experimental: true },
-  "project/update": { params: S.ProjectUpdateParams, optionalParams: false, result: S.ProjectUpdateResponse, experimental: true },
-  "project/move": { params: S.ProjectMoveParams, optionalParams: false, result: S.ProjectMoveResponse, experimental: true },
-  "project/delete": { params: S.ProjectDeleteParams, optionalParams: false, result: S.ProjectDeleteResponse, experimental: true },
-  "threadSection/list": { params: S.ThreadSectionListParams, optionalParams: false, result: S.ThreadSectionListResponse, experimental: false },
-  "threadSection/create": { params: S.ThreadSectionCreateParams, optionalParams: false, result: S.ThreadSectionCreateResponse, experimental: false },
-  "threadSection/update": { params: S.ThreadSectionUpdateParams, optionalParams: false, result: S.ThreadSectionUpdateResponse, experimental: false },
-  "threadSection/delete": { params: S.ThreadSectionDeleteParams, optionalParams: false, result: S.ThreadSectionDeleteResponse, experimental: false },
-  "thread/search": { params: S.ThreadSearchParams, optionalParams: false, result: S.ThreadSearchResponse, experimental: true },
-  "thread/searchOccurrences": { params: S.ThreadSearchOccurrencesParams, optionalParams: false, result: S.ThreadSearchOccurrencesResponse, experimental: true },
-  "thread/loaded/list": { params: S.ThreadLoadedListParams, optionalParams: false, result: S.ThreadLoadedListResponse, experimental: false },
-  "thread/read": { params: S.ThreadReadParams, optionalParams: false, result: S.ThreadReadResponse, experimental: false },
-  "thread/readState/update": { params: S.ThreadReadStateUpdateParams, optionalParams: false, result: S.ThreadReadStateUpdateResponse, experimental: true },
-  "thread/turns/list": { params: S.ThreadTurnsListParams, optionalParams: false, result: S.ThreadTurnsListResponse, experimental: false },
-  "thread/items/list": { params: S.ThreadItemsListParams, optionalParams: false, result: S.ThreadItemsListResponse, experimental: false },
-  "thread/items/read": { params: S.ThreadItemsReadParams, optionalParams: false, result: S.ThreadItemsReadResponse, experimental: true },
+  "rollout/compress": { params: Schema.Null, optionalParams: true, get result() { return C.RolloutCompressResponse() }, experimental: true },
+  "thread/unarchive": { get params() { return C.ThreadUnarchiveParams() }, optionalParams: false, get result() { return C.ThreadUnarchiveResponse() }, experimental: false },
+  "thread/compact/start": { get params() { return C.ThreadCompactStartParams() }, optionalParams: false, get result() { return C.ThreadCompactStartResponse() }, experimental: false },
+  "thread/shellCommand": { get params() { return C.ThreadShellCommandParams() }, optionalParams: false, get result() { return C.ThreadShellCommandResponse() }, experimental: false },
+  "thread/approveGuardianDeniedAction": { get params() { return C.ThreadApproveGuardianDeniedActionParams() }, optionalParams: false, get result() { return C.ThreadApproveGuardianDeniedActionResponse() }, experimental: false },
+  "thread/backgroundTerminals/clean": { get params() { return C.ThreadBackgroundTerminalsCleanParams() }, optionalParams: false, get result() { return C.ThreadBackgroundTerminalsCleanResponse() }, experimental: true },
+  "thread/backgroundTerminals/list": { get params() { return C.ThreadBackgroundTerminalsListParams() }, optionalParams: false, get result() { return C.ThreadBackgroundTerminalsListResponse() }, experimental: true },
+  "thread/backgroundTerminals/terminate": { get params() { return C.ThreadBackgroundTerminalsTerminateParams() }, optionalParams: false, get result() { return C.ThreadBackgroundTerminalsTerminateResponse() }, experimental: true },
+  "thread/revert": { get params() { return C.ThreadRevertParams() }, optionalParams: false, get result() { return C.ThreadRevertResponse() }, experimental: false },
+  "thread/list": { get params() { return C.ThreadListParams() }, optionalParams: false, get result() { return C.ThreadListResponse() }, experimental: false },
+  "project/list": { get params() { return C.ProjectListParams() }, optionalParams: false, get result() { return C.ProjectListResponse() }, experimental: true },
+  "project/read": { get params() { return C.ProjectReadParams() }, optionalParams: false, get result() { return C.ProjectReadResponse() }, experimental: true },
+  "project/create": { get params() { return C.ProjectCreateParams() }, optionalParams: false, get result() { return C.ProjectCreateResponse() }, experimental: true },
+  "project/import": { get params() { return C.ProjectImportParams() }, optionalParams: false, get result() { return C.ProjectImportResponse() }, experimental: true },
+  "project/update": { get params() { return C.ProjectUpdateParams() }, optionalParams: false, get result() { return C.ProjectUpdateResponse() }, experimental: true },
+  "project/move": { get params() { return C.ProjectMoveParams() }, optionalParams: false, get result() { return C.ProjectMoveResponse() }, experimental: true },
+  "project/delete": { get params() { return C.ProjectDeleteParams() }, optionalParams: false, get result() { return C.ProjectDeleteResponse() }, experimental: true },
+  "threadSection/list": { get params() { return C.ThreadSectionListParams() }, optionalParams: false, get result() { return C.ThreadSectionListResponse() }, experimental: false },
+  "threadSection/create": { get params() { return C.ThreadSectionCreateParams() }, optionalParams: false, get result() { return C.ThreadSectionCreateResponse() }, experimental: false },
+  "threadSection/update": { get params() { return C.ThreadSectionUpdateParams() }, optionalParams: false, get result() { return C.ThreadSectionUpdateResponse() }, experimental: false },
+  "threadSection/delete": { get params() { return C.ThreadSectionDeleteParams() }, optionalParams: false, get result() { return C.ThreadSectionDeleteResponse() }, experimental: false },
+  "thread/search": { get params() { return C.ThreadSearchParams() }, optionalParams: false, get result() { return C.ThreadSearchResponse() }, experimental: true },
+  "thread/searchOccurrences": { get params() { return C.ThreadSearchOccurrencesParams() }, optionalParams: false, get result() { return C.ThreadSearchOccurrencesResponse() }, experimental: true },
+  "thread/loaded/list": { get params() { return C.ThreadLoadedListParams() }, optionalParams: false, get result() { return C.ThreadLoadedListResponse() }, experimental: false },
+  "thread/read": { get params() { return C.ThreadReadParams() }, optionalParams: false, get result() { return C.ThreadReadResponse() }, experimental: false },
+  "thread/readState/update": { get params() { return C.ThreadReadStateUpdateParams() }, optionalParams: false, get result() { return C.ThreadReadStateUpdateResponse() }, experimental: true },
+  "thread/turns/list": { get params() { return C.ThreadTurnsListParams() }, optionalParams: false, get result() { return C.ThreadTurnsListResponse() }, experimental: false },
+  "thread/items/list": { get params() { return C.ThreadItemsListParams() }, optionalParams: false, get result() { return C.ThreadItemsListResponse() }, experimental: false },
+  "thread/items/read": { get params() { return C.ThreadItemsReadParams() }, optionalParams: false, get result() { return C.ThreadItemsReadResponse() }, experimental: true },
   /**
    * Review the idle thread's final injected exec_command without executing it.
    */
-  "thread/guardianReview": { params: S.ThreadGuardianReviewParams, optionalParams: false, result: S.ThreadGuardianReviewResponse, experimental: true },
+  "thread/guardianReview": { get params() { return C.ThreadGuardianReviewParams() }, optionalParams: false, get result() { return C.ThreadGuardianReviewResponse() }, experimental: true },
   /**
    * Append raw Responses API items to the thread history without starting a user turn.
    */
-  "thread/inject_items": { params: S.ThreadInjectItemsParams, optionalParams: false, result: S.ThreadInjectItemsResponse, experimental: false },
-  "thread/prepareApprovedPlan": { params: S.ThreadPrepareApprovedPlanParams, optionalParams: false, result: S.ThreadPrepareApprovedPlanResponse, experimental: true },
-  "skills/list": { params: S.SkillsListParams, optionalParams: false, result: S.SkillsListResponse, experimental: false },
-  "skills/extraRoots/set": { params: S.SkillsExtraRootsSetParams, optionalParams: false, result: S.SkillsExtraRootsSetResponse, experimental: false },
-  "hooks/list": { params: S.HooksListParams, optionalParams: false, result: S.HooksListResponse, experimental: false },
-  "marketplace/add": { params: S.MarketplaceAddParams, optionalParams: false, result: S.MarketplaceAddResponse, experimental: false },
-  "marketplace/remove": { params: S.MarketplaceRemoveParams, optionalParams: false, result: S.MarketplaceRemoveResponse, experimental: false },
-  "marketplace/upgrade": { params: S.MarketplaceUpgradeParams, optionalParams: false, result: S.MarketplaceUpgradeResponse, experimental: false },
-  "plugin/list": { params: S.PluginListParams, optionalParams: false, result: S.PluginListResponse, experimental: false },
-  "plugin/search": { params: S.PluginSearchParams, optionalParams: false, result: S.PluginSearchResponse, experimental: true },
-  "plugin/installed": { params: S.PluginInstalledParams, optionalParams: false, result: S.PluginInstalledResponse, experimental: false },
-  "plugin/reconcile": { params: S.PluginReconcileParams, optionalParams: false, result: S.PluginReconcileResponse, experimental: false },
-  "plugin/read": { params: S.PluginReadParams, optionalParams: false, result: S.PluginReadResponse, experimental: false },
-  "plugin/skill/read": { params: S.PluginSkillReadParams, optionalParams: false, result: S.PluginSkillReadResponse, experimental: false },
-  "plugin/share/save": { params: S.PluginShareSaveParams, optionalParams: false, result: S.PluginShareSaveResponse, experimental: false },
-  "plugin/share/updateTargets": { params: S.PluginShareUpdateTargetsParams, optionalParams: false, result: S.PluginShareUpdateTargetsResponse, experimental: false },
-  "plugin/share/list": { params: S.PluginShareListParams, optionalParams: false, result: S.PluginShareListResponse, experimental: false },
-  "plugin/share/checkout": { params: S.PluginShareCheckoutParams, optionalParams: false, result: S.PluginShareCheckoutResponse, experimental: false },
-  "plugin/share/delete": { params: S.PluginShareDeleteParams, optionalParams: false, result: S.PluginShareDeleteResponse, experimental: false },
-  "app/read": { params: S.AppsReadParams, optionalParams: false, result: S.AppsReadResponse, experimental: false },
-  "app/list": { params: S.AppsListParams, optionalParams: false, result: S.AppsListResponse, experimental: false },
-  "app/installed": { params: S.AppsInstalledParams, optionalParams: false, result: S.AppsInstalledResponse, experimental: false },
-  "fs/readFile": { params: S.FsReadFileParams, optionalParams: false, result: S.FsReadFileResponse, experimental: false },
-  "fs/writeFile": { params: S.FsWriteFileParams, optionalParams: false, result: S.FsWriteFileResponse, experimental: false },
-  "fs/createDirectory": { params: S.FsCreateDirectoryParams, optionalParams: false, result: S.FsCreateDirectoryResponse, experimental: false },
-  "fs/getMetadata": { params: S.FsGetMetadataParams, optionalParams: false, result: S.FsGetMetadataResponse, experimental: false },
-  "fs/readDirectory": { params: S.FsReadDirectoryParams, optionalParams: false, result: S.FsReadDirectoryResponse, experimental: false },
-  "fs/remove": { params: S.FsRemoveParams, optionalParams: false, result: S.FsRemoveResponse, experimental: false },
-  "fs/copy": { params: S.FsCopyParams, optionalParams: false, result: S.FsCopyResponse, experimental: false },
-  "fs/watch": { params: S.FsWatchParams, optionalParams: false, result: S.FsWatchResponse, experimental: false },
-  "fs/unwatch": { params: S.FsUnwatchParams, optionalParams: false, result: S.FsUnwatchResponse, experimental: false },
-  "skills/config/write": { params: S.SkillsConfigWriteParams, optionalParams: false, result: S.SkillsConfigWriteResponse, experimental: false },
-  "plugin/install": { params: S.PluginInstallParams, optionalParams: false, result: S.PluginInstallResponse, experimental: false },
-  "plugin/uninstall": { params: S.PluginUninstallParams, optionalParams: false, result: S.PluginUninstallResponse, experimental: false },
-  "turn/start": { params: S.TurnStartParams, optionalParams: false, result: S.TurnStartResponse, experimental: false },
-  "turn/settings/update": { params: S.TurnSettingsUpdateParams, optionalParams: false, result: S.TurnSettingsUpdateResponse, experimental: true },
-  "turn/steer": { params: S.TurnSteerParams, optionalParams: false, result: S.TurnSteerResponse, experimental: false },
-  "turn/interrupt": { params: S.TurnInterruptParams, optionalParams: false, result: S.TurnInterruptResponse, experimental: false },
-  "thread/realtime/start": { params: S.ThreadRealtimeStartParams, optionalParams: false, result: S.ThreadRealtimeStartResponse, experimental: true },
-  "thread/realtime/appendAudio": { params: S.ThreadRealtimeAppendAudioParams, optionalParams: false, result: S.ThreadRealtimeAppendAudioResponse, experimental: true },
-  "thread/realtime/appendText": { params: S.ThreadRealtimeAppendTextParams, optionalParams: false, result: S.ThreadRealtimeAppendTextResponse, experimental: true },
-  "thread/realtime/appendSpeech": { params: S.ThreadRealtimeAppendSpeechParams, optionalParams: false, result: S.ThreadRealtimeAppendSpeechResponse, experimental: true },
-  "thread/realtime/stop": { params: S.ThreadRealtimeStopParams, optionalParams: false, result: S.ThreadRealtimeStopResponse, experimental: true },
-  "thread/timeline/list": { params: S.ThreadTimelineListParams, optionalParams: false, result: S.ThreadTimelineListResponse, experimental: true },
-  "thread/realtime/listVoices": { params: S.ThreadRealtimeListVoicesParams, optionalParams: false, result: S.ThreadRealtimeListVoicesResponse, experimental: true },
-  "review/start": { params: S.ReviewStartParams, optionalParams: false, result: S.ReviewStartResponse, experimental: false },
-  "model/list": { params: S.ModelListParams, optionalParams: false, result: S.ModelListResponse, experimental: false },
-  "account/gatewayOAuth/read": { params: S.GatewayOAuthReadParams, optionalParams: true, result: S.GatewayOAuthReadResponse, experimental: false },
-  "account/gatewayOAuth/login": { params: S.GatewayOAuthLoginParams, optionalParams: true, result: S.GatewayOAuthLoginResponse, experimental: false },
-  "account/gatewayOAuth/cancel": { params: Schema.Null, optionalParams: true, result: S.GatewayOAuthCancelResponse, experimental: false },
-  "modelProvider/list": { params: S.ModelProviderListParams, optionalParams: false, result: S.ModelProviderListResponse, experimental: false },
-  "modelProvider/config/write": { params: S.ModelProviderConfigWriteParams, optionalParams: false, result: S.ModelProviderConfigWriteResponse, experimental: false },
-  "modelProvider/capabilities/read": { params: S.ModelProviderCapabilitiesReadParams, optionalParams: false, result: S.ModelProviderCapabilitiesReadResponse, experimental: false },
-  "experimentalFeature/list": { params: S.ExperimentalFeatureListParams, optionalParams: false, result: S.ExperimentalFeatureListResponse, experimental: false },
-  "permissionProfile/list": { params: S.PermissionProfileListParams, optionalParams: false, result: S.PermissionProfileListResponse, experimental: false },
-  "experimentalFeature/enablement/set": { params: S.ExperimentalFeatureEnablementSetParams, optionalParams: false, result: S.ExperimentalFeatureEnablementSetResponse, experimental: false },
-  "remoteControl/enable": { params: S.RemoteControlEnableParams, optionalParams: true, result: S.RemoteControlEnableResponse, experimental: true },
-  "remoteControl/disable": { params: S.RemoteControlDisableParams, optionalParams: true, result: S.RemoteControlDisableResponse, experimental: true },
-  "remoteControl/status/read": { params: Schema.Null, optionalParams: true, result: S.RemoteControlStatusReadResponse, experimental: true },
-  "remoteControl/pairing/start": { params: S.RemoteControlPairingStartParams, optionalParams: false, result: S.RemoteControlPairingStartResponse, experimental: true },
-  "remoteControl/pairing/status": { params: S.RemoteControlPairingStatusParams, optionalParams: false, result: S.RemoteControlPairingStatusResponse, experimental: true },
-  "remoteControl/client/list": { params: S.RemoteControlClientsListParams, optionalParams: false, result: S.RemoteControlClientsListResponse, experimental: true },
-  "remoteControl/client/revoke": { params: S.RemoteControlClientsRevokeParams, optionalParams: false, result: S.RemoteControlClientsRevokeResponse, experimental: true },
+  "thread/inject_items": { get params() { return C.ThreadInjectItemsParams() }, optionalParams: false, get result() { return C.ThreadInjectItemsResponse() }, experimental: false },
+  "thread/prepareApprovedPlan": { get params() { return C.ThreadPrepareApprovedPlanParams() }, optionalParams: false, get result() { return C.ThreadPrepareApprovedPlanResponse() }, experimental: true },
+  "skills/list": { get params() { return C.SkillsListParams() }, optionalParams: false, get result() { return C.SkillsListResponse() }, experimental: false },
+  "skills/extraRoots/set": { get params() { return C.SkillsExtraRootsSetParams() }, optionalParams: false, get result() { return C.SkillsExtraRootsSetResponse() }, experimental: false },
+  "hooks/list": { get params() { return C.HooksListParams() }, optionalParams: false, get result() { return C.HooksListResponse() }, experimental: false },
+  "marketplace/add": { get params() { return C.MarketplaceAddParams() }, optionalParams: false, get result() { return C.MarketplaceAddResponse() }, experimental: false },
+  "marketplace/remove": { get params() { return C.MarketplaceRemoveParams() }, optionalParams: false, get result() { return C.MarketplaceRemoveResponse() }, experimental: false },
+  "marketplace/upgrade": { get params() { return C.MarketplaceUpgradeParams() }, optionalParams: false, get result() { return C.MarketplaceUpgradeResponse() }, experimental: false },
+  "plugin/list": { get params() { return C.PluginListParams() }, optionalParams: false, get result() { return C.PluginListResponse() }, experimental: false },
+  "plugin/search": { get params() { return C.PluginSearchParams() }, optionalParams: false, get result() { return C.PluginSearchResponse() }, experimental: true },
+  "plugin/installed": { get params() { return C.PluginInstalledParams() }, optionalParams: false, get result() { return C.PluginInstalledResponse() }, experimental: false },
+  "plugin/reconcile": { get params() { return C.PluginReconcileParams() }, optionalParams: false, get result() { return C.PluginReconcileResponse() }, experimental: false },
+  "plugin/read": { get params() { return C.PluginReadParams() }, optionalParams: false, get result() { return C.PluginReadResponse() }, experimental: false },
+  "plugin/skill/read": { get params() { return C.PluginSkillReadParams() }, optionalParams: false, get result() { return C.PluginSkillReadResponse() }, experimental: false },
+  "plugin/share/save": { get params() { return C.PluginShareSaveParams() }, optionalParams: false, get result() { return C.PluginShareSaveResponse() }, experimental: false },
+  "plugin/share/updateTargets": { get params() { return C.PluginShareUpdateTargetsParams() }, optionalParams: false, get result() { return C.PluginShareUpdateTargetsResponse() }, experimental: false },
+  "plugin/share/list": { get params() { return C.PluginShareListParams() }, optionalParams: false, get result() { return C.PluginShareListResponse() }, experimental: false },
+  "plugin/share/checkout": { get params() { return C.PluginShareCheckoutParams() }, optionalParams: false, get result() { return C.PluginShareCheckoutResponse() }, experimental: false },
+  "plugin/share/delete": { get params() { return C.PluginShareDeleteParams() }, optionalParams: false, get result() { return C.PluginShareDeleteResponse() }, experimental: false },
+  "app/read": { get params() { return C.AppsReadParams() }, optionalParams: false, get result() { return C.AppsReadResponse() }, experimental: false },
+  "app/list": { get params() { return C.AppsListParams() }, optionalParams: false, get result() { return C.AppsListResponse() }, experimental: false },
+  "app/installed": { get params() { return C.AppsInstalledParams() }, optionalParams: false, get result() { return C.AppsInstalledResponse() }, experimental: false },
+  "fs/readFile": { get params() { return C.FsReadFileParams() }, optionalParams: false, get result() { return C.FsReadFileResponse() }, experimental: false },
+  "fs/writeFile": { get params() { return C.FsWriteFileParams() }, optionalParams: false, get result() { return C.FsWriteFileResponse() }, experimental: false },
+  "fs/createDirectory": { get params() { return C.FsCreateDirectoryParams() }, optionalParams: false, get result() { return C.FsCreateDirectoryResponse() }, experimental: false },
+  "fs/getMetadata": { get params() { return C.FsGetMetadataParams() }, optionalParams: false, get result() { return C.FsGetMetadataResponse() }, experimental: false },
+  "fs/readDirectory": { get params() { return C.FsReadDirectoryParams() }, optionalParams: false, get result() { return C.FsReadDirectoryResponse() }, experimental: false },
+  "fs/remove": { get params() { return C.FsRemoveParams() }, optionalParams: false, get result() { return C.FsRemoveResponse() }, experimental: false },
+  "fs/copy": { get params() { return C.FsCopyParams() }, optionalParams: false, get result() { return C.FsCopyResponse() }, experimental: false },
+  "fs/watch": { get params() { return C.FsWatchParams() }, optionalParams: false, get result() { return C.FsWatchResponse() }, experimental: false },
+  "fs/unwatch": { get params() { return C.FsUnwatchParams() }, optionalParams: false, get result() { return C.FsUnwatchResponse() }, experimental: false },
+  "skills/config/write": { get params() { return C.SkillsConfigWriteParams() }, optionalParams: false, get result() { return C.SkillsConfigWriteResponse() }, experimental: false },
+  "plugin/install": { get params() { return C.PluginInstallParams() }, optionalParams: false, get result() { return C.PluginInstallResponse() }, experimental: false },
+  "plugin/uninstall": { get params() { return C.PluginUninstallParams() }, optionalParams: false, get result() { return C.PluginUninstallResponse() }, experimental: false },
+  "turn/start": { get params() { return C.TurnStartParams() }, optionalParams: false, get result() { return C.TurnStartResponse() }, experimental: false },
+  "turn/settings/update": { get params() { return C.TurnSettingsUpdateParams() }, optionalParams: false, get result() { return C.TurnSettingsUpdateResponse() }, experimental: true },
+  "turn/steer": { get params() { return C.TurnSteerParams() }, optionalParams: false, get result() { return C.TurnSteerResponse() }, experimental: false },
+  "turn/interrupt": { get params() { return C.TurnInterruptParams() }, optionalParams: false, get result() { return C.TurnInterruptResponse() }, experimental: false },
+  "thread/realtime/start": { get params() { return C.ThreadRealtimeStartParams() }, optionalParams: false, get result() { return C.ThreadRealtimeStartResponse() }, experimental: true },
+  "thread/realtime/appendAudio": { get params() { return C.ThreadRealtimeAppendAudioParams() }, optionalParams: false, get result() { return C.ThreadRealtimeAppendAudioResponse() }, experimental: true },
+  "thread/realtime/appendText": { get params() { return C.ThreadRealtimeAppendTextParams() }, optionalParams: false, get result() { return C.ThreadRealtimeAppendTextResponse() }, experimental: true },
+  "thread/realtime/appendSpeech": { get params() { return C.ThreadRealtimeAppendSpeechParams() }, optionalParams: false, get result() { return C.ThreadRealtimeAppendSpeechResponse() }, experimental: true },
+  "thread/realtime/stop": { get params() { return C.ThreadRealtimeStopParams() }, optionalParams: false, get result() { return C.ThreadRealtimeStopResponse() }, experimental: true },
+  "thread/timeline/list": { get params() { return C.ThreadTimelineListParams() }, optionalParams: false, get result() { return C.ThreadTimelineListResponse() }, experimental: true },
+  "thread/realtime/listVoices": { get params() { return C.ThreadRealtimeListVoicesParams() }, optionalParams: false, get result() { return C.ThreadRealtimeListVoicesResponse() }, experimental: true },
+  "review/start": { get params() { return C.ReviewStartParams() }, optionalParams: false, get result() { return C.ReviewStartResponse() }, experimental: false },
+  "model/list": { get params() { return C.ModelListParams() }, optionalParams: false, get result() { return C.ModelListResponse() }, experimental: false },
+  "account/gatewayOAuth/read": { get params() { return C.GatewayOAuthReadParams() }, optionalParams: true, get result() { return C.GatewayOAuthReadResponse() }, experimental: false },
+  "account/gatewayOAuth/login": { get params() { return C.GatewayOAuthLoginParams() }, optionalParams: true, get result() { return C.GatewayOAuthLoginResponse() }, experimental: false },
+  "account/gatewayOAuth/cancel": { params: Schema.Null, optionalParams: true, get result() { return C.GatewayOAuthCancelResponse() }, experimental: false },
+  "modelProvider/list": { get params() { return C.ModelProviderListParams() }, optionalParams: false, get result() { return C.ModelProviderListResponse() }, experimental: false },
+  "modelProvider/config/write": { get params() { return C.ModelProviderConfigWriteParams() }, optionalParams: false, get result() { return C.ModelProviderConfigWriteResponse() }, experimental: false },
+  "modelProvider/capabilities/read": { get params() { return C.ModelProviderCapabilitiesReadParams() }, optionalParams: false, get result() { return C.ModelProviderCapabilitiesReadResponse() }, experimental: false },
+  "experimentalFeature/list": { get params() { return C.ExperimentalFeatureListParams() }, optionalParams: false, get result() { return C.ExperimentalFeatureListResponse() }, experimental: false },
+  "permissionProfile/list": { get params() { return C.PermissionProfileListParams() }, optionalParams: false, get result() { return C.PermissionProfileListResponse() }, experimental: false },
+  "experimentalFeature/enablement/set": { get params() { return C.ExperimentalFeatureEnablementSetParams() }, optionalParams: false, get result() { return C.ExperimentalFeatureEnablementSetResponse() }, experimental: false },
+  "remoteControl/enable": { get params() { return C.RemoteControlEnableParams() }, optionalParams: true, get result() { return C.RemoteControlEnableResponse() }, experimental: true },
+  "remoteControl/disable": { get params() { return C.RemoteControlDisableParams() }, optionalParams: true, get result() { return C.RemoteControlDisableResponse() }, experimental: true },
+  "remoteControl/status/read": { params: Schema.Null, optionalParams: true, get result() { return C.RemoteControlStatusReadResponse() }, experimental: true },
+  "remoteControl/pairing/start": { get params() { return C.RemoteControlPairingStartParams() }, optionalParams: false, get result() { return C.RemoteControlPairingStartResponse() }, experimental: true },
+  "remoteControl/pairing/status": { get params() { return C.RemoteControlPairingStatusParams() }, optionalParams: false, get result() { return C.RemoteControlPairingStatusResponse() }, experimental: true },
+  "remoteControl/client/list": { get params() { return C.RemoteControlClientsListParams() }, optionalParams: false, get result() { return C.RemoteControlClientsListResponse() }, experimental: true },
+  "remoteControl/client/revoke": { get params() { return C.RemoteControlClientsRevokeParams() }, optionalParams: false, get result() { return C.RemoteControlClientsRevokeResponse() }, experimental: true },
   /**
    * Lists collaboration mode presets.
    */
-  "collaborationMode/list": { params: S.CollaborationModeListParams, optionalParams: false, result: S.CollaborationModeListResponse, experimental: true },
+  "collaborationMode/list": { get params() { return C.CollaborationModeListParams() }, optionalParams: false, get result() { return C.CollaborationModeListResponse() }, experimental: true },
   /**
    * Test-only method used to validate experimental gating.
    */
-  "mock/experimentalMethod": { params: S.MockExperimentalMethodParams, optionalParams: false, result: S.MockExperimentalMethodResponse, experimental: true },
+  "mock/experimentalMethod": { get params() { return C.MockExperimentalMethodParams() }, optionalParams: false, get result() { return C.MockExperimentalMethodResponse() }, experimental: true },
   /**
    * Adds or replaces a remote environment by id for later selection.
    */
-  "environment/add": { params: S.EnvironmentAddParams, optionalParams: false, result: S.EnvironmentAddResponse, experimental: true },
+  "environment/add": { get params() { return C.EnvironmentAddParams() }, optionalParams: false, get result() { return C.EnvironmentAddResponse() }, experimental: true },
   /**
    * Reads information from a configured execution environment.
    */
-  "environment/info": { params: S.EnvironmentInfoParams, optionalParams: false, result: S.EnvironmentInfoResponse, experimental: true },
+  "environment/info": { get params() { return C.EnvironmentInfoParams() }, optionalParams: false, get result() { return C.EnvironmentInfoResponse() }, experimental: true },
   /**
    * Reads the current status of a configured execution environment.
    */
-  "environment/status": { params: S.EnvironmentStatusParams, optionalParams: false, result: S.EnvironmentStatusResponse, experimental: true },
-  "mcpServer/oauth/login": { params: S.McpServerOauthLoginParams, optionalParams: false, result: S.McpServerOauthLoginResponse, experimental: false },
-  "config/mcpServer/reload": { params: Schema.Null, optionalParams: true, result: S.McpServerRefreshResponse, experimental: false },
-  "mcpServerStatus/list": { params: S.ListMcpServerStatusParams, optionalParams: false, result: S.ListMcpServerStatusResponse, experimental: false },
-  "mcpServer/resource/read": { params: S.McpResourceReadParams, optionalParams: false, result: S.McpResourceReadResponse, experimental: false },
-  "mcpServer/event/stream/start": { params: S.McpServerEventStreamStartParams, optionalParams: false, result: S.McpServerEventStreamStartResponse, experimental: true },
-  "mcpServer/event/stream/stop": { params: S.McpServerEventStreamStopParams, optionalParams: false, result: S.McpServerEventStreamStopResponse, experimental: true },
-  "mcpServer/tool/call": { params: S.McpServerToolCallParams, optionalParams: false, result: S.McpServerToolCallResponse, experimental: false },
-  "windowsSandbox/setupStart": { params: S.WindowsSandboxSetupStartParams, optionalParams: false, result: S.WindowsSandboxSetupStartResponse, experimental: false },
-  "windowsSandbox/readiness": { params: Schema.Null, optionalParams: true, result: S.WindowsSandboxReadinessResponse, experimental: false },
-  "account/login/start": { params: S.LoginAccountParams, optionalParams: false, result: S.LoginAccountResponse, experimental: false },
-  "account/bedrock/discover": { params: S.BedrockDiscoverParams, optionalParams: false, result: S.BedrockDiscoverResponse, experimental: true },
-  "account/bedrock/setup": { params: S.BedrockSetupParams, optionalParams: false, result: S.BedrockSetupResponse, experimental: true },
-  "account/gcp/setup": { params: S.GcpSetupParams, optionalParams: false, result: S.GcpSetupResponse, experimental: true },
-  "account/bedrock/checkGovCloudRequirements": { params: S.BedrockCheckGovCloudRequirementsParams, optionalParams: false, result: S.BedrockCheckGovCloudRequirementsResponse, experimental: true },
-  "account/login/cancel": { params: S.CancelLoginAccountParams, optionalParams: false, result: S.CancelLoginAccountResponse, experimental: false },
-  "accountSession/list": { params: S.AccountSessionsListParams, optionalParams: false, result: S.AccountSessionsResponse, experimental: true },
-  "accountSession/switch": { params: S.AccountSessionsSwitchParams, optionalParams: false, result: S.AccountSessionsSwitchResponse, experimental: true },
-  "account/logout": { params: Schema.Null, optionalParams: true, result: S.LogoutAccountResponse, experimental: false },
-  "account/securitySetup/read": { params: Schema.Null, optionalParams: true, result: S.GetAccountSecuritySetupResponse, experimental: false },
-  "account/rateLimits/read": { params: S.GetAccountRateLimitsParams, optionalParams: true, result: S.GetAccountRateLimitsResponse, experimental: false },
-  "account/rateLimitResetCredit/consume": { params: S.ConsumeAccountRateLimitResetCreditParams, optionalParams: false, result: S.ConsumeAccountRateLimitResetCreditResponse, experimental: false },
-  "account/usage/read": { params: S.GetAccountTokenUsageParams, optionalParams: true, result: S.GetAccountTokenUsageResponse, experimental: false },
-  "account/workspaceMessages/read": { params: Schema.Null, optionalParams: true, result: S.GetWorkspaceMessagesResponse, experimental: false },
-  "account/sendAddCreditsNudgeEmail": { params: S.SendAddCreditsNudgeEmailParams, optionalParams: false, result: S.SendAddCreditsNudgeEmailResponse, experimental: false },
-  "feedback/upload": { params: S.FeedbackUploadParams, optionalParams: false, result: S.FeedbackUploadResponse, experimental: false },
-  "feedback/save": { params: S.FeedbackSaveParams, optionalParams: false, result: S.FeedbackSaveResponse, experimental: false },
+  "environment/status": { get params() { return C.EnvironmentStatusParams() }, optionalParams: false, get result() { return C.EnvironmentStatusResponse() }, experimental: true },
+  "mcpServer/oauth/login": { get params() { return C.McpServerOauthLoginParams() }, optionalParams: false, get result() { return C.McpServerOauthLoginResponse() }, experimental: false },
+  "config/mcpServer/reload": { params: Schema.Null, optionalParams: true, get result() { return C.McpServerRefreshResponse() }, experimental: false },
+  "mcpServerStatus/list": { get params() { return C.ListMcpServerStatusParams() }, optionalParams: false, get result() { return C.ListMcpServerStatusResponse() }, experimental: false },
+  "mcpServer/resource/read": { get params() { return C.McpResourceReadParams() }, optionalParams: false, get result() { return C.McpResourceReadResponse() }, experimental: false },
+  "mcpServer/event/stream/start": { get params() { return C.McpServerEventStreamStartParams() }, optionalParams: false, get result() { return C.McpServerEventStreamStartResponse() }, experimental: true },
+  "mcpServer/event/stream/stop": { get params() { return C.McpServerEventStreamStopParams() }, optionalParams: false, get result() { return C.McpServerEventStreamStopResponse() }, experimental: true },
+  "mcpServer/tool/call": { get params() { return C.McpServerToolCallParams() }, optionalParams: false, get result() { return C.McpServerToolCallResponse() }, experimental: false },
+  "windowsSandbox/setupStart": { get params() { return C.WindowsSandboxSetupStartParams() }, optionalParams: false, get result() { return C.WindowsSandboxSetupStartResponse() }, experimental: false },
+  "windowsSandbox/readiness": { params: Schema.Null, optionalParams: true, get result() { return C.WindowsSandboxReadinessResponse() }, experimental: false },
+  "account/login/start": { get params() { return C.LoginAccountParams() }, optionalParams: false, get result() { return C.LoginAccountResponse() }, experimental: false },
+  "account/bedrock/discover": { get params() { return C.BedrockDiscoverParams() }, optionalParams: false, get result() { return C.BedrockDiscoverResponse() }, experimental: true },
+  "account/bedrock/setup": { get params() { return C.BedrockSetupParams() }, optionalParams: false, get result() { return C.BedrockSetupResponse() }, experimental: true },
+  "account/gcp/setup": { get params() { return C.GcpSetupParams() }, optionalParams: false, get result() { return C.GcpSetupResponse() }, experimental: true },
+  "account/bedrock/checkGovCloudRequirements": { get params() { return C.BedrockCheckGovCloudRequirementsParams() }, optionalParams: false, get result() { return C.BedrockCheckGovCloudRequirementsResponse() }, experimental: true },
+  "account/login/cancel": { get params() { return C.CancelLoginAccountParams() }, optionalParams: false, get result() { return C.CancelLoginAccountResponse() }, experimental: false },
+  "accountSession/list": { get params() { return C.AccountSessionsListParams() }, optionalParams: false, get result() { return C.AccountSessionsResponse() }, experimental: true },
+  "accountSession/switch": { get params() { return C.AccountSessionsSwitchParams() }, optionalParams: false, get result() { return C.AccountSessionsSwitchResponse() }, experimental: true },
+  "account/logout": { params: Schema.Null, optionalParams: true, get result() { return C.LogoutAccountResponse() }, experimental: false },
+  "account/securitySetup/read": { params: Schema.Null, optionalParams: true, get result() { return C.GetAccountSecuritySetupResponse() }, experimental: false },
+  "account/rateLimits/read": { get params() { return C.GetAccountRateLimitsParams() }, optionalParams: true, get result() { return C.GetAccountRateLimitsResponse() }, experimental: false },
+  "account/rateLimitResetCredit/consume": { get params() { return C.ConsumeAccountRateLimitResetCreditParams() }, optionalParams: false, get result() { return C.ConsumeAccountRateLimitResetCreditResponse() }, experimental: false },
+  "account/usage/read": { get params() { return C.GetAccountTokenUsageParams() }, optionalParams: true, get result() { return C.GetAccountTokenUsageResponse() }, experimental: false },
+  "account/workspaceMessages/read": { params: Schema.Null, optionalParams: true, get result() { return C.GetWorkspaceMessagesResponse() }, experimental: false },
+  "account/sendAddCreditsNudgeEmail": { get params() { return C.SendAddCreditsNudgeEmailParams() }, optionalParams: false, get result() { return C.SendAddCreditsNudgeEmailResponse() }, experimental: false },
+  "feedback/upload": { get params() { return C.FeedbackUploadParams() }, optionalParams: false, get result() { return C.FeedbackUploadResponse() }, experimental: false },
+  "feedback/save": { get params() { return C.FeedbackSaveParams() }, optionalParams: false, get result() { return C.FeedbackSaveResponse() }, experimental: false },
   /**
    * Execute a standalone command (argv vector) under the server's sandbox.
    */
-  "command/exec": { params: S.CommandExecParams, optionalParams: false, result: S.CommandExecResponse, experimental: false },
+  "command/exec": { get params() { return C.CommandExecParams() }, optionalParams: false, get result() { return C.CommandExecResponse() }, experimental: false },
   /**
    * Write stdin bytes to a running `command/exec` session or close stdin.
    */
-  "command/exec/write": { params: S.CommandExecWriteParams, optionalParams: false, result: S.CommandExecWriteResponse, experimental: false },
+  "command/exec/write": { get params() { return C.CommandExecWriteParams() }, optionalParams: false, get result() { return C.CommandExecWriteResponse() }, experimental: false },
   /**
    * Terminate a running `command/exec` session by client-supplied `processId`.
    */
-  "command/exec/terminate": { params: S.CommandExecTerminateParams, optionalParams: false, result: S.CommandExecTerminateResponse, experimental: false },
+  "command/exec/terminate": { get params() { return C.CommandExecTerminateParams() }, optionalParams: false, get result() { return C.CommandExecTerminateResponse() }, experimental: false },
   /**
    * Resize a running PTY-backed `command/exec` session by client-supplied `processId`.
    */
-  "command/exec/resize": { params: S.CommandExecResizeParams, optionalParams: false, result: S.CommandExecResizeResponse, experimental: false },
+  "command/exec/resize": { get params() { return C.CommandExecResizeParams() }, optionalParams: false, get result() { return C.CommandExecResizeResponse() }, experimental: false },
   /**
    * Spawn a standalone process (argv vector) without a Codex sandbox.
    */
-  "process/spawn": { params: S.ProcessSpawnParams, optionalParams: false, result: S.ProcessSpawnResponse, experimental: true },
+  "process/spawn": { get params() { return C.ProcessSpawnParams() }, optionalParams: false, get result() { return C.ProcessSpawnResponse() }, experimental: true },
   /**
    * Write stdin bytes to a running `process/spawn` session or close stdin.
    */
-  "process/writeStdin": { params: S.ProcessWriteStdinParams, optionalParams: false, result: S.ProcessWriteStdinResponse, experimental: true },
+  "process/writeStdin": { get params() { return C.ProcessWriteStdinParams() }, optionalParams: false, get result() { return C.ProcessWriteStdinResponse() }, experimental: true },
   /**
    * Terminate a running `process/spawn` session by client-supplied `processHandle`.
    */
-  "process/kill": { params: S.ProcessKillParams, optionalParams: false, result: S.ProcessKillResponse, experimental: true },
+  "process/kill": { get params() { return C.ProcessKillParams() }, optionalParams: false, get result() { return C.ProcessKillResponse() }, experimental: true },
   /**
    * Resize a running PTY-backed `process/spawn` session by client-supplied `processHandle`.
    */
-  "process/resizePty": { params: S.ProcessResizePtyParams, optionalParams: false, result: S.ProcessResizePtyResponse, experimental: true },
-  "config/read": { params: S.ConfigReadParams, optionalParams: false, result: S.ConfigReadResponse, experimental: false },
-  "externalAgentConfig/detect": { params: S.ExternalAgentConfigDetectParams, optionalParams: false, result: S.ExternalAgentConfigDetectResponse, experimental: false },
-  "externalAgentConfig/import": { params: S.ExternalAgentConfigImportParams, optionalParams: false, result: S.ExternalAgentConfigImportResponse, experimental: false },
-  "externalAgentConfig/import/recordHistory": { params: S.ExternalAgentConfigImportHistoryRecordParams, optionalParams: false, result: S.ExternalAgentConfigImportHistoryRecordResponse, experimental: false },
-  "externalAgentConfig/import/readHistories": { params: Schema.Null, optionalParams: true, result: S.ExternalAgentConfigImportHistoriesReadResponse, experimental: false },
-  "config/value/write": { params: S.ConfigValueWriteParams, optionalParams: false, result: S.ConfigWriteResponse, experimental: false },
-  "config/batchWrite": { params: S.ConfigBatchWriteParams, optionalParams: false, result: S.ConfigWriteResponse, experimental: false },
-  "configRequirements/read": { params: Schema.Null, optionalParams: true, result: S.ConfigRequirementsReadResponse, experimental: false },
-  "account/read": { params: S.GetAccountParams, optionalParams: false, result: S.GetAccountResponse, experimental: false },
-  "fuzzyFileSearch": { params: S.FuzzyFileSearchParams, optionalParams: false, result: S.FuzzyFileSearchResponse, experimental: false },
-  "fuzzyFileSearch/sessionStart": { params: S.FuzzyFileSearchSessionStartParams, optionalParams: false, result: S.FuzzyFileSearchSessionStartResponse, experimental: true },
-  "fuzzyFileSearch/sessionUpdate": { params: S.FuzzyFileSearchSessionUpdateParams, optionalParams: false, result: S.FuzzyFileSearchSessionUpdateResponse, experimental: true },
-  "fuzzyFileSearch/sessionStop": { params: S.FuzzyFileSearchSessionStopParams, optionalParams: false, result: S.FuzzyFileSearchSessionStopResponse, experimental: true }
+  "process/resizePty": { get params() { return C.ProcessResizePtyParams() }, optionalParams: false, get result() { return C.ProcessResizePtyResponse() }, experimental: true },
+  "config/read": { get params() { return C.ConfigReadParams() }, optionalParams: false, get result() { return C.ConfigReadResponse() }, experimental: false },
+  "externalAgentConfig/detect": { get params() { return C.ExternalAgentConfigDetectParams() }, optionalParams: false, get result() { return C.ExternalAgentConfigDetectResponse() }, experimental: false },
+  "externalAgentConfig/import": { get params() { return C.ExternalAgentConfigImportParams() }, optionalParams: false, get result() { return C.ExternalAgentConfigImportResponse() }, experimental: false },
+  "externalAgentConfig/import/recordHistory": { get params() { return C.ExternalAgentConfigImportHistoryRecordParams() }, optionalParams: false, get result() { return C.ExternalAgentConfigImportHistoryRecordResponse() }, experimental: false },
+  "externalAgentConfig/import/readHistories": { params: Schema.Null, optionalParams: true, get result() { return C.ExternalAgentConfigImportHistoriesReadResponse() }, experimental: false },
+  "config/value/write": { get params() { return C.ConfigValueWriteParams() }, optionalParams: false, get result() { return C.ConfigWriteResponse() }, experimental: false },
+  "config/batchWrite": { get params() { return C.ConfigBatchWriteParams() }, optionalParams: false, get result() { return C.ConfigWriteResponse() }, experimental: false },
+  "configRequirements/read": { params: Schema.Null, optionalParams: true, get result() { return C.ConfigRequirementsReadResponse() }, experimental: false },
+  "account/read": { get params() { return C.GetAccountParams() }, optionalParams: false, get result() { return C.GetAccountResponse() }, experimental: false },
+  "fuzzyFileSearch": { get params() { return C.FuzzyFileSearchParams() }, optionalParams: false, get result() { return C.FuzzyFileSearchResponse() }, experimental: false },
+  "fuzzyFileSearch/sessionStart": { get params() { return C.FuzzyFileSearchSessionStartParams() }, optionalParams: false, get result() { return C.FuzzyFileSearchSessionStartResponse() }, experimental: true },
+  "fuzzyFileSearch/sessionUpdate": { get params() { return C.FuzzyFileSearchSessionUpdateParams() }, optionalParams: false, get result() { return C.FuzzyFileSearchSessionUpdateResponse() }, experimental: true },
+  "fuzzyFileSearch/sessionStop": { get params() { return C.FuzzyFileSearchSessionStopParams() }, optionalParams: false, get result() { return C.FuzzyFileSearchSessionStopResponse() }, experimental: true }
 } as const
 
 /** Every server → client request (approvals, user input, …): its params and the result schema of the reply. */
@@ -264,44 +267,44 @@ export const ServerRequests = {
   /**
    * NEW APIs Sent when approval is requested for a specific command execution. This request is used for Turns started via turn/start.
    */
-  "item/commandExecution/requestApproval": { params: S.CommandExecutionRequestApprovalParams, optionalParams: false, result: S.CommandExecutionRequestApprovalResponse, experimental: false },
+  "item/commandExecution/requestApproval": { get params() { return C.CommandExecutionRequestApprovalParams() }, optionalParams: false, get result() { return C.CommandExecutionRequestApprovalResponse() }, experimental: false },
   /**
    * Sent when approval is requested for a specific file change. This request is used for Turns started via turn/start.
    */
-  "item/fileChange/requestApproval": { params: S.FileChangeRequestApprovalParams, optionalParams: false, result: S.FileChangeRequestApprovalResponse, experimental: false },
+  "item/fileChange/requestApproval": { get params() { return C.FileChangeRequestApprovalParams() }, optionalParams: false, get result() { return C.FileChangeRequestApprovalResponse() }, experimental: false },
   /**
    * EXPERIMENTAL - Request input from the user for a tool call.
    */
-  "item/tool/requestUserInput": { params: S.ToolRequestUserInputParams, optionalParams: false, result: S.ToolRequestUserInputResponse, experimental: false },
+  "item/tool/requestUserInput": { get params() { return C.ToolRequestUserInputParams() }, optionalParams: false, get result() { return C.ToolRequestUserInputResponse() }, experimental: false },
   /**
    * Request input for an MCP server elicitation.
    */
-  "mcpServer/elicitation/request": { params: S.McpServerElicitationRequestParams, optionalParams: false, result: S.McpServerElicitationRequestResponse, experimental: false },
+  "mcpServer/elicitation/request": { get params() { return C.McpServerElicitationRequestParams() }, optionalParams: false, get result() { return C.McpServerElicitationRequestResponse() }, experimental: false },
   /**
    * Request approval for additional permissions from the user.
    */
-  "item/permissions/requestApproval": { params: S.PermissionsRequestApprovalParams, optionalParams: false, result: S.PermissionsRequestApprovalResponse, experimental: false },
+  "item/permissions/requestApproval": { get params() { return C.PermissionsRequestApprovalParams() }, optionalParams: false, get result() { return C.PermissionsRequestApprovalResponse() }, experimental: false },
   /**
    * Execute a dynamic tool call on the client.
    */
-  "item/tool/call": { params: S.DynamicToolCallParams, optionalParams: false, result: S.DynamicToolCallResponse, experimental: false },
-  "account/chatgptAuthTokens/refresh": { params: S.ChatgptAuthTokensRefreshParams, optionalParams: false, result: S.ChatgptAuthTokensRefreshResponse, experimental: false },
+  "item/tool/call": { get params() { return C.DynamicToolCallParams() }, optionalParams: false, get result() { return C.DynamicToolCallResponse() }, experimental: false },
+  "account/chatgptAuthTokens/refresh": { get params() { return C.ChatgptAuthTokensRefreshParams() }, optionalParams: false, get result() { return C.ChatgptAuthTokensRefreshResponse() }, experimental: false },
   /**
    * Generate a fresh upstream attestation result on demand.
    */
-  "attestation/generate": { params: S.AttestationGenerateParams, optionalParams: false, result: S.AttestationGenerateResponse, experimental: false },
+  "attestation/generate": { get params() { return C.AttestationGenerateParams() }, optionalParams: false, get result() { return C.AttestationGenerateResponse() }, experimental: false },
   /**
    * Read the current time from an external clock owned by the client.
    */
-  "currentTime/read": { params: S.CurrentTimeReadParams, optionalParams: false, result: S.CurrentTimeReadResponse, experimental: true },
+  "currentTime/read": { get params() { return C.CurrentTimeReadParams() }, optionalParams: false, get result() { return C.CurrentTimeReadResponse() }, experimental: true },
   /**
    * DEPRECATED APIs below Request to approve a patch. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage).
    */
-  "applyPatchApproval": { params: S.ApplyPatchApprovalParams, optionalParams: false, result: S.ApplyPatchApprovalResponse, experimental: false },
+  "applyPatchApproval": { get params() { return C.ApplyPatchApprovalParams() }, optionalParams: false, get result() { return C.ApplyPatchApprovalResponse() }, experimental: false },
   /**
    * Request to exec a command. This request is used for Turns started via the legacy APIs (i.e. SendUserTurn, SendUserMessage).
    */
-  "execCommandApproval": { params: S.ExecCommandApprovalParams, optionalParams: false, result: S.ExecCommandApprovalResponse, experimental: false }
+  "execCommandApproval": { get params() { return C.ExecCommandApprovalParams() }, optionalParams: false, get result() { return C.ExecCommandApprovalResponse() }, experimental: false }
 } as const
 
 /** Every server → client notification and its params schema. */
@@ -309,113 +312,113 @@ export const ServerNotifications = {
   /**
    * NEW NOTIFICATIONS
    */
-  "error": { params: S.ErrorNotification, optionalParams: false, experimental: false },
-  "thread/started": { params: S.ThreadStartedNotification, optionalParams: false, experimental: false },
-  "thread/status/changed": { params: S.ThreadStatusChangedNotification, optionalParams: false, experimental: false },
-  "thread/readState/changed": { params: S.ThreadReadStateChangedNotification, optionalParams: false, experimental: false },
-  "thread/archived": { params: S.ThreadArchivedNotification, optionalParams: false, experimental: false },
-  "thread/deleted": { params: S.ThreadDeletedNotification, optionalParams: false, experimental: false },
-  "thread/unarchived": { params: S.ThreadUnarchivedNotification, optionalParams: false, experimental: false },
-  "thread/closed": { params: S.ThreadClosedNotification, optionalParams: false, experimental: false },
-  "thread/reverted": { params: S.ThreadRevertedNotification, optionalParams: false, experimental: false },
-  "skills/changed": { params: S.SkillsChangedNotification, optionalParams: false, experimental: false },
-  "thread/name/updated": { params: S.ThreadNameUpdatedNotification, optionalParams: false, experimental: false },
-  "thread/section/changed": { params: S.ThreadSectionChangedNotification, optionalParams: false, experimental: false },
-  "thread/attachment/updated": { params: S.ThreadAttachmentUpdatedNotification, optionalParams: false, experimental: false },
-  "thread/goal/updated": { params: S.ThreadGoalUpdatedNotification, optionalParams: false, experimental: false },
-  "thread/prediction/updated": { params: S.ThreadPredictionUpdatedNotification, optionalParams: false, experimental: false },
-  "thread/goal/cleared": { params: S.ThreadGoalClearedNotification, optionalParams: false, experimental: false },
-  "thread/queue/changed": { params: S.ThreadQueueChangedNotification, optionalParams: false, experimental: false },
-  "project/changed": { params: S.ProjectChangedNotification, optionalParams: false, experimental: false },
-  "thread/project/updated": { params: S.ThreadProjectUpdatedNotification, optionalParams: false, experimental: false },
-  "thread/environment/connected": { params: S.EnvironmentConnectionNotification, optionalParams: false, experimental: false },
-  "thread/environment/disconnected": { params: S.EnvironmentConnectionNotification, optionalParams: false, experimental: false },
-  "thread/settings/updated": { params: S.ThreadSettingsUpdatedNotification, optionalParams: false, experimental: false },
-  "thread/tokenUsage/updated": { params: S.ThreadTokenUsageUpdatedNotification, optionalParams: false, experimental: false },
-  "turn/started": { params: S.TurnStartedNotification, optionalParams: false, experimental: false },
-  "hook/started": { params: S.HookStartedNotification, optionalParams: false, experimental: false },
-  "turn/completed": { params: S.TurnCompletedNotification, optionalParams: false, experimental: false },
-  "hook/completed": { params: S.HookCompletedNotification, optionalParams: false, experimental: false },
-  "turn/diff/updated": { params: S.TurnDiffUpdatedNotification, optionalParams: false, experimental: false },
-  "turn/plan/updated": { params: S.TurnPlanUpdatedNotification, optionalParams: false, experimental: false },
-  "item/started": { params: S.ItemStartedNotification, optionalParams: false, experimental: false },
-  "item/autoApprovalReview/started": { params: S.ItemGuardianApprovalReviewStartedNotification, optionalParams: false, experimental: false },
-  "item/autoApprovalReview/completed": { params: S.ItemGuardianApprovalReviewCompletedNotification, optionalParams: false, experimental: false },
-  "autoApprovalReview/strictReviewRequired": { params: S.StrictReviewRequiredNotification, optionalParams: false, experimental: false },
-  "item/completed": { params: S.ItemCompletedNotification, optionalParams: false, experimental: false },
-  "item/agentMessage/delta": { params: S.AgentMessageDeltaNotification, optionalParams: false, experimental: false },
+  "error": { get params() { return C.ErrorNotification() }, optionalParams: false, experimental: false },
+  "thread/started": { get params() { return C.ThreadStartedNotification() }, optionalParams: false, experimental: false },
+  "thread/status/changed": { get params() { return C.ThreadStatusChangedNotification() }, optionalParams: false, experimental: false },
+  "thread/readState/changed": { get params() { return C.ThreadReadStateChangedNotification() }, optionalParams: false, experimental: false },
+  "thread/archived": { get params() { return C.ThreadArchivedNotification() }, optionalParams: false, experimental: false },
+  "thread/deleted": { get params() { return C.ThreadDeletedNotification() }, optionalParams: false, experimental: false },
+  "thread/unarchived": { get params() { return C.ThreadUnarchivedNotification() }, optionalParams: false, experimental: false },
+  "thread/closed": { get params() { return C.ThreadClosedNotification() }, optionalParams: false, experimental: false },
+  "thread/reverted": { get params() { return C.ThreadRevertedNotification() }, optionalParams: false, experimental: false },
+  "skills/changed": { get params() { return C.SkillsChangedNotification() }, optionalParams: false, experimental: false },
+  "thread/name/updated": { get params() { return C.ThreadNameUpdatedNotification() }, optionalParams: false, experimental: false },
+  "thread/section/changed": { get params() { return C.ThreadSectionChangedNotification() }, optionalParams: false, experimental: false },
+  "thread/attachment/updated": { get params() { return C.ThreadAttachmentUpdatedNotification() }, optionalParams: false, experimental: false },
+  "thread/goal/updated": { get params() { return C.ThreadGoalUpdatedNotification() }, optionalParams: false, experimental: false },
+  "thread/prediction/updated": { get params() { return C.ThreadPredictionUpdatedNotification() }, optionalParams: false, experimental: false },
+  "thread/goal/cleared": { get params() { return C.ThreadGoalClearedNotification() }, optionalParams: false, experimental: false },
+  "thread/queue/changed": { get params() { return C.ThreadQueueChangedNotification() }, optionalParams: false, experimental: false },
+  "project/changed": { get params() { return C.ProjectChangedNotification() }, optionalParams: false, experimental: false },
+  "thread/project/updated": { get params() { return C.ThreadProjectUpdatedNotification() }, optionalParams: false, experimental: false },
+  "thread/environment/connected": { get params() { return C.EnvironmentConnectionNotification() }, optionalParams: false, experimental: false },
+  "thread/environment/disconnected": { get params() { return C.EnvironmentConnectionNotification() }, optionalParams: false, experimental: false },
+  "thread/settings/updated": { get params() { return C.ThreadSettingsUpdatedNotification() }, optionalParams: false, experimental: false },
+  "thread/tokenUsage/updated": { get params() { return C.ThreadTokenUsageUpdatedNotification() }, optionalParams: false, experimental: false },
+  "turn/started": { get params() { return C.TurnStartedNotification() }, optionalParams: false, experimental: false },
+  "hook/started": { get params() { return C.HookStartedNotification() }, optionalParams: false, experimental: false },
+  "turn/completed": { get params() { return C.TurnCompletedNotification() }, optionalParams: false, experimental: false },
+  "hook/completed": { get params() { return C.HookCompletedNotification() }, optionalParams: false, experimental: false },
+  "turn/diff/updated": { get params() { return C.TurnDiffUpdatedNotification() }, optionalParams: false, experimental: false },
+  "turn/plan/updated": { get params() { return C.TurnPlanUpdatedNotification() }, optionalParams: false, experimental: false },
+  "item/started": { get params() { return C.ItemStartedNotification() }, optionalParams: false, experimental: false },
+  "item/autoApprovalReview/started": { get params() { return C.ItemGuardianApprovalReviewStartedNotification() }, optionalParams: false, experimental: false },
+  "item/autoApprovalReview/completed": { get params() { return C.ItemGuardianApprovalReviewCompletedNotification() }, optionalParams: false, experimental: false },
+  "autoApprovalReview/strictReviewRequired": { get params() { return C.StrictReviewRequiredNotification() }, optionalParams: false, experimental: false },
+  "item/completed": { get params() { return C.ItemCompletedNotification() }, optionalParams: false, experimental: false },
+  "item/agentMessage/delta": { get params() { return C.AgentMessageDeltaNotification() }, optionalParams: false, experimental: false },
   /**
    * EXPERIMENTAL - proposed plan streaming deltas for plan items.
    */
-  "item/plan/delta": { params: S.PlanDeltaNotification, optionalParams: false, experimental: false },
+  "item/plan/delta": { get params() { return C.PlanDeltaNotification() }, optionalParams: false, experimental: false },
   /**
    * Stream base64-encoded stdout/stderr chunks for a running `command/exec` session.
    */
-  "command/exec/outputDelta": { params: S.CommandExecOutputDeltaNotification, optionalParams: false, experimental: false },
+  "command/exec/outputDelta": { get params() { return C.CommandExecOutputDeltaNotification() }, optionalParams: false, experimental: false },
   /**
    * Stream base64-encoded stdout/stderr chunks for a running `process/spawn` session.
    */
-  "process/outputDelta": { params: S.ProcessOutputDeltaNotification, optionalParams: false, experimental: false },
+  "process/outputDelta": { get params() { return C.ProcessOutputDeltaNotification() }, optionalParams: false, experimental: false },
   /**
    * Final exit notification for a `process/spawn` session.
    */
-  "process/exited": { params: S.ProcessExitedNotification, optionalParams: false, experimental: false },
-  "item/commandExecution/outputDelta": { params: S.CommandExecutionOutputDeltaNotification, optionalParams: false, experimental: false },
-  "item/commandExecution/terminalInteraction": { params: S.TerminalInteractionNotification, optionalParams: false, experimental: false },
+  "process/exited": { get params() { return C.ProcessExitedNotification() }, optionalParams: false, experimental: false },
+  "item/commandExecution/outputDelta": { get params() { return C.CommandExecutionOutputDeltaNotification() }, optionalParams: false, experimental: false },
+  "item/commandExecution/terminalInteraction": { get params() { return C.TerminalInteractionNotification() }, optionalParams: false, experimental: false },
   /**
    * Deprecated legacy apply_patch output stream notification.
    */
-  "item/fileChange/outputDelta": { params: S.FileChangeOutputDeltaNotification, optionalParams: false, experimental: false },
-  "item/fileChange/patchUpdated": { params: S.FileChangePatchUpdatedNotification, optionalParams: false, experimental: false },
-  "serverRequest/resolved": { params: S.ServerRequestResolvedNotification, optionalParams: false, experimental: false },
-  "item/mcpToolCall/progress": { params: S.McpToolCallProgressNotification, optionalParams: false, experimental: false },
-  "mcpServer/oauthLogin/completed": { params: S.McpServerOauthLoginCompletedNotification, optionalParams: false, experimental: false },
-  "mcpServer/startupStatus/updated": { params: S.McpServerStatusUpdatedNotification, optionalParams: false, experimental: false },
-  "mcpServer/event/stream/notification": { params: S.McpServerEventStreamNotification, optionalParams: false, experimental: false },
-  "account/updated": { params: S.AccountUpdatedNotification, optionalParams: false, experimental: false },
-  "account/gatewayOAuth/changed": { params: S.GatewayOAuthChangedNotification, optionalParams: false, experimental: false },
-  "account/rateLimits/updated": { params: S.AccountRateLimitsUpdatedNotification, optionalParams: false, experimental: false },
-  "app/list/updated": { params: S.AppListUpdatedNotification, optionalParams: false, experimental: false },
-  "remoteControl/status/changed": { params: S.RemoteControlStatusChangedNotification, optionalParams: false, experimental: false },
-  "externalAgentConfig/import/progress": { params: S.ExternalAgentConfigImportProgressNotification, optionalParams: false, experimental: false },
-  "externalAgentConfig/import/completed": { params: S.ExternalAgentConfigImportCompletedNotification, optionalParams: false, experimental: false },
-  "fs/changed": { params: S.FsChangedNotification, optionalParams: false, experimental: false },
-  "item/reasoning/summaryTextDelta": { params: S.ReasoningSummaryTextDeltaNotification, optionalParams: false, experimental: false },
-  "item/reasoning/summaryPartAdded": { params: S.ReasoningSummaryPartAddedNotification, optionalParams: false, experimental: false },
-  "item/reasoning/textDelta": { params: S.ReasoningTextDeltaNotification, optionalParams: false, experimental: false },
+  "item/fileChange/outputDelta": { get params() { return C.FileChangeOutputDeltaNotification() }, optionalParams: false, experimental: false },
+  "item/fileChange/patchUpdated": { get params() { return C.FileChangePatchUpdatedNotification() }, optionalParams: false, experimental: false },
+  "serverRequest/resolved": { get params() { return C.ServerRequestResolvedNotification() }, optionalParams: false, experimental: false },
+  "item/mcpToolCall/progress": { get params() { return C.McpToolCallProgressNotification() }, optionalParams: false, experimental: false },
+  "mcpServer/oauthLogin/completed": { get params() { return C.McpServerOauthLoginCompletedNotification() }, optionalParams: false, experimental: false },
+  "mcpServer/startupStatus/updated": { get params() { return C.McpServerStatusUpdatedNotification() }, optionalParams: false, experimental: false },
+  "mcpServer/event/stream/notification": { get params() { return C.McpServerEventStreamNotification() }, optionalParams: false, experimental: false },
+  "account/updated": { get params() { return C.AccountUpdatedNotification() }, optionalParams: false, experimental: false },
+  "account/gatewayOAuth/changed": { get params() { return C.GatewayOAuthChangedNotification() }, optionalParams: false, experimental: false },
+  "account/rateLimits/updated": { get params() { return C.AccountRateLimitsUpdatedNotification() }, optionalParams: false, experimental: false },
+  "app/list/updated": { get params() { return C.AppListUpdatedNotification() }, optionalParams: false, experimental: false },
+  "remoteControl/status/changed": { get params() { return C.RemoteControlStatusChangedNotification() }, optionalParams: false, experimental: false },
+  "externalAgentConfig/import/progress": { get params() { return C.ExternalAgentConfigImportProgressNotification() }, optionalParams: false, experimental: false },
+  "externalAgentConfig/import/completed": { get params() { return C.ExternalAgentConfigImportCompletedNotification() }, optionalParams: false, experimental: false },
+  "fs/changed": { get params() { return C.FsChangedNotification() }, optionalParams: false, experimental: false },
+  "item/reasoning/summaryTextDelta": { get params() { return C.ReasoningSummaryTextDeltaNotification() }, optionalParams: false, experimental: false },
+  "item/reasoning/summaryPartAdded": { get params() { return C.ReasoningSummaryPartAddedNotification() }, optionalParams: false, experimental: false },
+  "item/reasoning/textDelta": { get params() { return C.ReasoningTextDeltaNotification() }, optionalParams: false, experimental: false },
   /**
    * Deprecated: Use `ContextCompaction` item type instead.
    */
-  "thread/compacted": { params: S.ContextCompactedNotification, optionalParams: false, experimental: false },
-  "model/rerouted": { params: S.ModelReroutedNotification, optionalParams: false, experimental: false },
-  "model/verification": { params: S.ModelVerificationNotification, optionalParams: false, experimental: false },
-  "modelProvider/authRecoveryStarted": { params: S.AuthRecoveryNotification, optionalParams: false, experimental: false },
-  "modelProvider/authRecoveryCompleted": { params: S.AuthRecoveryNotification, optionalParams: false, experimental: false },
-  "turn/moderationMetadata": { params: S.TurnModerationMetadataNotification, optionalParams: false, experimental: false },
-  "model/safetyBuffering/updated": { params: S.ModelSafetyBufferingUpdatedNotification, optionalParams: false, experimental: false },
-  "warning": { params: S.WarningNotification, optionalParams: false, experimental: false },
-  "guardianWarning": { params: S.GuardianWarningNotification, optionalParams: false, experimental: false },
-  "deprecationNotice": { params: S.DeprecationNoticeNotification, optionalParams: false, experimental: false },
-  "configWarning": { params: S.ConfigWarningNotification, optionalParams: false, experimental: false },
-  "fuzzyFileSearch/sessionUpdated": { params: S.FuzzyFileSearchSessionUpdatedNotification, optionalParams: false, experimental: false },
-  "fuzzyFileSearch/sessionCompleted": { params: S.FuzzyFileSearchSessionCompletedNotification, optionalParams: false, experimental: false },
-  "thread/realtime/started": { params: S.ThreadRealtimeStartedNotification, optionalParams: false, experimental: false },
-  "thread/realtime/itemAdded": { params: S.ThreadRealtimeItemAddedNotification, optionalParams: false, experimental: false },
-  "thread/realtime/item/started": { params: S.ThreadRealtimeItemStartedNotification, optionalParams: false, experimental: false },
-  "thread/realtime/item/transcript/delta": { params: S.ThreadRealtimeItemTranscriptDeltaNotification, optionalParams: false, experimental: false },
-  "thread/realtime/item/completed": { params: S.ThreadRealtimeItemCompletedNotification, optionalParams: false, experimental: false },
-  "thread/realtime/transcript/delta": { params: S.ThreadRealtimeTranscriptDeltaNotification, optionalParams: false, experimental: false },
-  "thread/realtime/transcript/done": { params: S.ThreadRealtimeTranscriptDoneNotification, optionalParams: false, experimental: false },
-  "thread/realtime/outputAudio/delta": { params: S.ThreadRealtimeOutputAudioDeltaNotification, optionalParams: false, experimental: false },
-  "thread/realtime/sdp": { params: S.ThreadRealtimeSdpNotification, optionalParams: false, experimental: false },
-  "thread/realtime/error": { params: S.ThreadRealtimeErrorNotification, optionalParams: false, experimental: false },
-  "thread/realtime/closed": { params: S.ThreadRealtimeClosedNotification, optionalParams: false, experimental: false },
+  "thread/compacted": { get params() { return C.ContextCompactedNotification() }, optionalParams: false, experimental: false },
+  "model/rerouted": { get params() { return C.ModelReroutedNotification() }, optionalParams: false, experimental: false },
+  "model/verification": { get params() { return C.ModelVerificationNotification() }, optionalParams: false, experimental: false },
+  "modelProvider/authRecoveryStarted": { get params() { return C.AuthRecoveryNotification() }, optionalParams: false, experimental: false },
+  "modelProvider/authRecoveryCompleted": { get params() { return C.AuthRecoveryNotification() }, optionalParams: false, experimental: false },
+  "turn/moderationMetadata": { get params() { return C.TurnModerationMetadataNotification() }, optionalParams: false, experimental: false },
+  "model/safetyBuffering/updated": { get params() { return C.ModelSafetyBufferingUpdatedNotification() }, optionalParams: false, experimental: false },
+  "warning": { get params() { return C.WarningNotification() }, optionalParams: false, experimental: false },
+  "guardianWarning": { get params() { return C.GuardianWarningNotification() }, optionalParams: false, experimental: false },
+  "deprecationNotice": { get params() { return C.DeprecationNoticeNotification() }, optionalParams: false, experimental: false },
+  "configWarning": { get params() { return C.ConfigWarningNotification() }, optionalParams: false, experimental: false },
+  "fuzzyFileSearch/sessionUpdated": { get params() { return C.FuzzyFileSearchSessionUpdatedNotification() }, optionalParams: false, experimental: false },
+  "fuzzyFileSearch/sessionCompleted": { get params() { return C.FuzzyFileSearchSessionCompletedNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/started": { get params() { return C.ThreadRealtimeStartedNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/itemAdded": { get params() { return C.ThreadRealtimeItemAddedNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/item/started": { get params() { return C.ThreadRealtimeItemStartedNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/item/transcript/delta": { get params() { return C.ThreadRealtimeItemTranscriptDeltaNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/item/completed": { get params() { return C.ThreadRealtimeItemCompletedNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/transcript/delta": { get params() { return C.ThreadRealtimeTranscriptDeltaNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/transcript/done": { get params() { return C.ThreadRealtimeTranscriptDoneNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/outputAudio/delta": { get params() { return C.ThreadRealtimeOutputAudioDeltaNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/sdp": { get params() { return C.ThreadRealtimeSdpNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/error": { get params() { return C.ThreadRealtimeErrorNotification() }, optionalParams: false, experimental: false },
+  "thread/realtime/closed": { get params() { return C.ThreadRealtimeClosedNotification() }, optionalParams: false, experimental: false },
   /**
    * Notifies the user of world-writable directories on Windows, which cannot be protected by the sandbox.
    */
-  "windows/worldWritableWarning": { params: S.WindowsWorldWritableWarningNotification, optionalParams: false, experimental: false },
-  "windowsSandbox/setupCompleted": { params: S.WindowsSandboxSetupCompletedNotification, optionalParams: false, experimental: false },
-  "account/login/completed": { params: S.AccountLoginCompletedNotification, optionalParams: false, experimental: false }
+  "windows/worldWritableWarning": { get params() { return C.WindowsWorldWritableWarningNotification() }, optionalParams: false, experimental: false },
+  "windowsSandbox/setupCompleted": { get params() { return C.WindowsSandboxSetupCompletedNotification() }, optionalParams: false, experimental: false },
+  "account/login/completed": { get params() { return C.AccountLoginCompletedNotification() }, optionalParams: false, experimental: false }
 } as const
 
 /**

@@ -2,6 +2,7 @@
 // Do not edit by hand: run `pnpm codegen`.
 /* eslint-disable */
 import * as Schema from "effect/Schema"
+import * as C from "./internal/codecs.ts"
 
 /**
  * A path that is guaranteed to be absolute and normalized (though it is not guaranteed to be canonicalized or exist on the filesystem).
@@ -14,25 +15,25 @@ export type AbsolutePathBuf = string
  *
  * IMPORTANT: When deserializing an `AbsolutePathBuf`, a base path must be set using [AbsolutePathBufGuard::new]. If no base path is set, the deserialization will fail unless the path being deserialized is already absolute.
  */
-export const AbsolutePathBuf: Schema.Codec<AbsolutePathBuf> = Schema.String.annotate({ identifier: "AbsolutePathBuf" })
+export const AbsolutePathBuf: Schema.Codec<AbsolutePathBuf> = Schema.suspend(C.AbsolutePathBuf)
 
 export type PlanType = "free" | "go" | "plus" | "pro" | "prolite" | "promax" | "team" | "self_serve_business_prolite" | "self_serve_business_usage_based" | "business" | "ent26" | "enterprise_cbp_automation" | "enterprise_cbp_usage_based" | "enterprise" | "edu" | "edu_plus" | "edu_pro" | "sci" | "sci_plus" | "unknown" | (string & {})
-export const PlanType: Schema.Codec<PlanType> = Schema.Union([Schema.Literals(["free", "go", "plus", "pro", "prolite", "promax", "team", "self_serve_business_prolite", "self_serve_business_usage_based", "business", "ent26", "enterprise_cbp_automation", "enterprise_cbp_usage_based", "enterprise", "edu", "edu_plus", "edu_pro", "sci", "sci_plus", "unknown"]), Schema.String]).annotate({ identifier: "PlanType" })
+export const PlanType: Schema.Codec<PlanType> = Schema.suspend(C.PlanType)
 
 export type DesktopOnboardingEntrypoint = "life_sciences"
-export const DesktopOnboardingEntrypoint: Schema.Codec<DesktopOnboardingEntrypoint> = Schema.Literal("life_sciences").annotate({ identifier: "DesktopOnboardingEntrypoint" })
+export const DesktopOnboardingEntrypoint: Schema.Codec<DesktopOnboardingEntrypoint> = Schema.suspend(C.DesktopOnboardingEntrypoint)
 
 export type CreditsSnapshot = { readonly "balance"?: string | null, readonly "hasCredits": boolean, readonly "unlimited": boolean }
-export const CreditsSnapshot: Schema.Codec<CreditsSnapshot> = Schema.Struct({ "balance": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "hasCredits": Schema.Boolean, "unlimited": Schema.Boolean }).annotate({ identifier: "CreditsSnapshot" })
+export const CreditsSnapshot: Schema.Codec<CreditsSnapshot> = Schema.suspend(C.CreditsSnapshot)
 
 export type SpendControlLimitSnapshot = { readonly "limit": string, readonly "remainingPercent": number, readonly "resetsAt": number, readonly "used": string }
-export const SpendControlLimitSnapshot: Schema.Codec<SpendControlLimitSnapshot> = Schema.Struct({ "limit": Schema.String, "remainingPercent": Schema.Int, "resetsAt": Schema.Int, "used": Schema.String }).annotate({ identifier: "SpendControlLimitSnapshot" })
+export const SpendControlLimitSnapshot: Schema.Codec<SpendControlLimitSnapshot> = Schema.suspend(C.SpendControlLimitSnapshot)
 
 export type RateLimitWindow = { readonly "resetsAt"?: number | null, readonly "usedPercent": number, readonly "windowDurationMins"?: number | null }
-export const RateLimitWindow: Schema.Codec<RateLimitWindow> = Schema.Struct({ "resetsAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "usedPercent": Schema.Int, "windowDurationMins": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])) }).annotate({ identifier: "RateLimitWindow" })
+export const RateLimitWindow: Schema.Codec<RateLimitWindow> = Schema.suspend(C.RateLimitWindow)
 
 export type RateLimitReachedType = "rate_limit_reached" | "workspace_owner_credits_depleted" | "workspace_member_credits_depleted" | "workspace_owner_usage_limit_reached" | "workspace_member_usage_limit_reached" | (string & {})
-export const RateLimitReachedType: Schema.Codec<RateLimitReachedType> = Schema.Union([Schema.Literals(["rate_limit_reached", "workspace_owner_credits_depleted", "workspace_member_credits_depleted", "workspace_owner_usage_limit_reached", "workspace_member_usage_limit_reached"]), Schema.String]).annotate({ identifier: "RateLimitReachedType" })
+export const RateLimitReachedType: Schema.Codec<RateLimitReachedType> = Schema.suspend(C.RateLimitReachedType)
 
 /**
  * Backend routing policy. Wire values match the accounts/check contract.
@@ -41,25 +42,25 @@ export type AccountRoutingOverride = "NO_CONSTRAINT" | "us" | "us_cr" | (string 
 /**
  * Backend routing policy. Wire values match the accounts/check contract.
  */
-export const AccountRoutingOverride: Schema.Codec<AccountRoutingOverride> = Schema.Union([Schema.Literals(["NO_CONSTRAINT", "us", "us_cr"]), Schema.String]).annotate({ identifier: "AccountRoutingOverride" })
+export const AccountRoutingOverride: Schema.Codec<AccountRoutingOverride> = Schema.suspend(C.AccountRoutingOverride)
 
 export type AccountSecuritySetupAction = { readonly "label": string, readonly "url": string }
-export const AccountSecuritySetupAction: Schema.Codec<AccountSecuritySetupAction> = Schema.Struct({ "label": Schema.String, "url": Schema.String }).annotate({ identifier: "AccountSecuritySetupAction" })
+export const AccountSecuritySetupAction: Schema.Codec<AccountSecuritySetupAction> = Schema.suspend(C.AccountSecuritySetupAction)
 
 export type AccountSessionWorkspaceKind = "personal" | "workspace" | (string & {})
-export const AccountSessionWorkspaceKind: Schema.Codec<AccountSessionWorkspaceKind> = Schema.Union([Schema.Literals(["personal", "workspace"]), Schema.String]).annotate({ identifier: "AccountSessionWorkspaceKind" })
+export const AccountSessionWorkspaceKind: Schema.Codec<AccountSessionWorkspaceKind> = Schema.suspend(C.AccountSessionWorkspaceKind)
 
 export type AccountSessionsListParams = { readonly "refreshWorkspaceMetadata"?: boolean }
-export const AccountSessionsListParams: Schema.Codec<AccountSessionsListParams> = Schema.Struct({ "refreshWorkspaceMetadata": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "AccountSessionsListParams" })
+export const AccountSessionsListParams: Schema.Codec<AccountSessionsListParams> = Schema.suspend(C.AccountSessionsListParams)
 
 export type AccountSessionsSwitchParams = { readonly "accountId": string, readonly "allowBrowserLogin"?: boolean, readonly "sessionId": string }
-export const AccountSessionsSwitchParams: Schema.Codec<AccountSessionsSwitchParams> = Schema.Struct({ "accountId": Schema.String, "allowBrowserLogin": Schema.optionalKey(Schema.Boolean), "sessionId": Schema.String }).annotate({ identifier: "AccountSessionsSwitchParams" })
+export const AccountSessionsSwitchParams: Schema.Codec<AccountSessionsSwitchParams> = Schema.suspend(C.AccountSessionsSwitchParams)
 
 export type AccountTokenUsageDailyBucket = { readonly "startDate": string, readonly "tokens": number }
-export const AccountTokenUsageDailyBucket: Schema.Codec<AccountTokenUsageDailyBucket> = Schema.Struct({ "startDate": Schema.String, "tokens": Schema.Int }).annotate({ identifier: "AccountTokenUsageDailyBucket" })
+export const AccountTokenUsageDailyBucket: Schema.Codec<AccountTokenUsageDailyBucket> = Schema.suspend(C.AccountTokenUsageDailyBucket)
 
 export type AccountTokenUsageSummary = { readonly "currentStreakDays"?: number | null, readonly "lifetimeTokens"?: number | null, readonly "longestRunningTurnSec"?: number | null, readonly "longestStreakDays"?: number | null, readonly "peakDailyTokens"?: number | null }
-export const AccountTokenUsageSummary: Schema.Codec<AccountTokenUsageSummary> = Schema.Struct({ "currentStreakDays": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "lifetimeTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "longestRunningTurnSec": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "longestStreakDays": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "peakDailyTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])) }).annotate({ identifier: "AccountTokenUsageSummary" })
+export const AccountTokenUsageSummary: Schema.Codec<AccountTokenUsageSummary> = Schema.suspend(C.AccountTokenUsageSummary)
 
 /**
  * Authentication mode for OpenAI-backed providers.
@@ -68,34 +69,34 @@ export type AuthMode = "apikey" | "chatgpt" | "chatgptAuthTokens" | "headers" | 
 /**
  * Authentication mode for OpenAI-backed providers.
  */
-export const AuthMode: Schema.Codec<AuthMode> = Schema.Union([Schema.Literals(["apikey", "chatgpt", "chatgptAuthTokens", "headers", "agentIdentity", "personalAccessToken", "bedrockApiKey", "bedrockAccessKeys"]), Schema.String]).annotate({ identifier: "AuthMode" })
+export const AuthMode: Schema.Codec<AuthMode> = Schema.suspend(C.AuthMode)
 
 export type ActivePermissionProfile = { readonly "extends"?: string | null, readonly "id": string }
-export const ActivePermissionProfile: Schema.Codec<ActivePermissionProfile> = Schema.Struct({ "extends": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.String }).annotate({ identifier: "ActivePermissionProfile" })
+export const ActivePermissionProfile: Schema.Codec<ActivePermissionProfile> = Schema.suspend(C.ActivePermissionProfile)
 
 export type AddCreditsNudgeCreditType = "credits" | "usage_limit"
-export const AddCreditsNudgeCreditType: Schema.Codec<AddCreditsNudgeCreditType> = Schema.Literals(["credits", "usage_limit"]).annotate({ identifier: "AddCreditsNudgeCreditType" })
+export const AddCreditsNudgeCreditType: Schema.Codec<AddCreditsNudgeCreditType> = Schema.suspend(C.AddCreditsNudgeCreditType)
 
 export type AddCreditsNudgeEmailStatus = "sent" | "cooldown_active" | (string & {})
-export const AddCreditsNudgeEmailStatus: Schema.Codec<AddCreditsNudgeEmailStatus> = Schema.Union([Schema.Literals(["sent", "cooldown_active"]), Schema.String]).annotate({ identifier: "AddCreditsNudgeEmailStatus" })
+export const AddCreditsNudgeEmailStatus: Schema.Codec<AddCreditsNudgeEmailStatus> = Schema.suspend(C.AddCreditsNudgeEmailStatus)
 
 export type AdditionalContextKind = "untrusted" | "application"
-export const AdditionalContextKind: Schema.Codec<AdditionalContextKind> = Schema.Literals(["untrusted", "application"]).annotate({ identifier: "AdditionalContextKind" })
+export const AdditionalContextKind: Schema.Codec<AdditionalContextKind> = Schema.suspend(C.AdditionalContextKind)
 
 export type FileSystemAccessMode = "read" | "write" | "deny"
-export const FileSystemAccessMode: Schema.Codec<FileSystemAccessMode> = Schema.Literals(["read", "write", "deny"]).annotate({ identifier: "FileSystemAccessMode" })
+export const FileSystemAccessMode: Schema.Codec<FileSystemAccessMode> = Schema.suspend(C.FileSystemAccessMode)
 
 export type LegacyAppPathString = string
-export const LegacyAppPathString: Schema.Codec<LegacyAppPathString> = Schema.String.annotate({ identifier: "LegacyAppPathString" })
+export const LegacyAppPathString: Schema.Codec<LegacyAppPathString> = Schema.suspend(C.LegacyAppPathString)
 
 export type AdditionalNetworkPermissions = { readonly "enabled"?: boolean | null }
-export const AdditionalNetworkPermissions: Schema.Codec<AdditionalNetworkPermissions> = Schema.Struct({ "enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "AdditionalNetworkPermissions" })
+export const AdditionalNetworkPermissions: Schema.Codec<AdditionalNetworkPermissions> = Schema.suspend(C.AdditionalNetworkPermissions)
 
 export type AgentMessageDelivery = "async"
-export const AgentMessageDelivery: Schema.Codec<AgentMessageDelivery> = Schema.Literal("async").annotate({ identifier: "AgentMessageDelivery" })
+export const AgentMessageDelivery: Schema.Codec<AgentMessageDelivery> = Schema.suspend(C.AgentMessageDelivery)
 
 export type AgentMessageDeltaNotification = { readonly "delta": string, readonly "itemId": string, readonly "threadId": string, readonly "turnId": string }
-export const AgentMessageDeltaNotification: Schema.Codec<AgentMessageDeltaNotification> = Schema.Struct({ "delta": Schema.String, "itemId": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "AgentMessageDeltaNotification" })
+export const AgentMessageDeltaNotification: Schema.Codec<AgentMessageDeltaNotification> = Schema.suspend(C.AgentMessageDeltaNotification)
 
 /**
  * A presentation instruction for Chat to apply to this answer when recovering history.
@@ -104,19 +105,19 @@ export type AgentMessageDisplay = { readonly "action": string, readonly "blockTy
 /**
  * A presentation instruction for Chat to apply to this answer when recovering history.
  */
-export const AgentMessageDisplay: Schema.Codec<AgentMessageDisplay> = Schema.Struct({ "action": Schema.String, "blockType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "checkTrustedContacts": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "cyberTrustedAccess": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "AgentMessageDisplay" })
+export const AgentMessageDisplay: Schema.Codec<AgentMessageDisplay> = Schema.suspend(C.AgentMessageDisplay)
 
 export type AgentMessageInputContent = { readonly "text": string, readonly "type": "input_text" } | { readonly "encrypted_content": string, readonly "type": "encrypted_content" }
-export const AgentMessageInputContent: Schema.Codec<AgentMessageInputContent> = Schema.Union([Schema.Struct({ "text": Schema.String, "type": Schema.Literal("input_text") }), Schema.Struct({ "encrypted_content": Schema.String, "type": Schema.Literal("encrypted_content") })], { mode: "oneOf" }).annotate({ identifier: "AgentMessageInputContent" })
+export const AgentMessageInputContent: Schema.Codec<AgentMessageInputContent> = Schema.suspend(C.AgentMessageInputContent)
 
 export type AgentPath = string
-export const AgentPath: Schema.Codec<AgentPath> = Schema.String.annotate({ identifier: "AgentPath" })
+export const AgentPath: Schema.Codec<AgentPath> = Schema.suspend(C.AgentPath)
 
 export type AllowDenyRequirement = "allow" | "deny" | (string & {})
-export const AllowDenyRequirement: Schema.Codec<AllowDenyRequirement> = Schema.Union([Schema.Literals(["allow", "deny"]), Schema.String]).annotate({ identifier: "AllowDenyRequirement" })
+export const AllowDenyRequirement: Schema.Codec<AllowDenyRequirement> = Schema.suspend(C.AllowDenyRequirement)
 
 export type AnalyticsConfig = { readonly "enabled"?: boolean | null } & { readonly [x: string]: Schema.Json }
-export const AnalyticsConfig: Schema.Codec<AnalyticsConfig> = Schema.StructWithRest(Schema.Struct({ "enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }), [Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" }))]).annotate({ identifier: "AnalyticsConfig" })
+export const AnalyticsConfig: Schema.Codec<AnalyticsConfig> = Schema.suspend(C.AnalyticsConfig)
 
 /**
  * EXPERIMENTAL - app metadata returned by app-list APIs.
@@ -125,7 +126,7 @@ export type AppBranding = { readonly "category"?: string | null, readonly "devel
 /**
  * EXPERIMENTAL - app metadata returned by app-list APIs.
  */
-export const AppBranding: Schema.Codec<AppBranding> = Schema.Struct({ "category": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "developer": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "isDiscoverableApp": Schema.Boolean, "privacyPolicy": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "termsOfService": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "website": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AppBranding" })
+export const AppBranding: Schema.Codec<AppBranding> = Schema.suspend(C.AppBranding)
 
 /**
  * Configures who approval requests are routed to for review. Examples include sandbox escapes, blocked network access, MCP approval prompts, and ARC escalations. Defaults to `user`. `auto_review` uses a carefully prompted subagent to gather relevant context and apply a risk-based decision framework before approving or denying the request. The legacy value `guardian_subagent` is accepted for compatibility.
@@ -134,10 +135,10 @@ export type ApprovalsReviewer = "user" | "auto_review" | "guardian_subagent"
 /**
  * Configures who approval requests are routed to for review. Examples include sandbox escapes, blocked network access, MCP approval prompts, and ARC escalations. Defaults to `user`. `auto_review` uses a carefully prompted subagent to gather relevant context and apply a risk-based decision framework before approving or denying the request. The legacy value `guardian_subagent` is accepted for compatibility.
  */
-export const ApprovalsReviewer: Schema.Codec<ApprovalsReviewer> = Schema.Literals(["user", "auto_review", "guardian_subagent"]).annotate({ identifier: "ApprovalsReviewer" })
+export const ApprovalsReviewer: Schema.Codec<ApprovalsReviewer> = Schema.suspend(C.ApprovalsReviewer)
 
 export type AppToolApproval = "auto" | "prompt" | "writes" | "approve" | (string & {})
-export const AppToolApproval: Schema.Codec<AppToolApproval> = Schema.Union([Schema.Literals(["auto", "prompt", "writes", "approve"]), Schema.String]).annotate({ identifier: "AppToolApproval" })
+export const AppToolApproval: Schema.Codec<AppToolApproval> = Schema.suspend(C.AppToolApproval)
 
 /**
  * Account settings for a single app.
@@ -146,7 +147,7 @@ export type AppLinksConfig = { readonly [x: string]: Schema.Json }
 /**
  * Account settings for a single app.
  */
-export const AppLinksConfig: Schema.Codec<AppLinksConfig> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "AppLinksConfig" })
+export const AppLinksConfig: Schema.Codec<AppLinksConfig> = Schema.suspend(C.AppLinksConfig)
 
 /**
  * A model-facing surface on which a tool can be exposed.
@@ -155,16 +156,16 @@ export type ToolExposureSurface = "code_mode" | "deferred" | "direct" | (string 
 /**
  * A model-facing surface on which a tool can be exposed.
  */
-export const ToolExposureSurface: Schema.Codec<ToolExposureSurface> = Schema.Union([Schema.Literals(["code_mode", "deferred", "direct"]), Schema.String]).annotate({ identifier: "ToolExposureSurface" })
+export const ToolExposureSurface: Schema.Codec<ToolExposureSurface> = Schema.suspend(C.ToolExposureSurface)
 
 export type AppToolsConfig = { readonly [x: string]: Schema.Json }
-export const AppToolsConfig: Schema.Codec<AppToolsConfig> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "AppToolsConfig" })
+export const AppToolsConfig: Schema.Codec<AppToolsConfig> = Schema.suspend(C.AppToolsConfig)
 
 export type AppReview = { readonly "status": string }
-export const AppReview: Schema.Codec<AppReview> = Schema.Struct({ "status": Schema.String }).annotate({ identifier: "AppReview" })
+export const AppReview: Schema.Codec<AppReview> = Schema.suspend(C.AppReview)
 
 export type AppScreenshot = { readonly "fileId"?: string | null, readonly "url"?: string | null, readonly "userPrompt": string }
-export const AppScreenshot: Schema.Codec<AppScreenshot> = Schema.Struct({ "fileId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "url": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "userPrompt": Schema.String }).annotate({ identifier: "AppScreenshot" })
+export const AppScreenshot: Schema.Codec<AppScreenshot> = Schema.suspend(C.AppScreenshot)
 
 /**
  * EXPERIMENTAL - app metadata summary for plugin responses.
@@ -173,10 +174,10 @@ export type AppSummary = { readonly "category"?: string | null, readonly "descri
 /**
  * EXPERIMENTAL - app metadata summary for plugin responses.
  */
-export const AppSummary: Schema.Codec<AppSummary> = Schema.Struct({ "category": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.String, "installUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String }).annotate({ identifier: "AppSummary" })
+export const AppSummary: Schema.Codec<AppSummary> = Schema.suspend(C.AppSummary)
 
 export type AppTemplateUnavailableReason = "NOT_CONFIGURED_FOR_WORKSPACE" | "NO_ACTIVE_WORKSPACE" | (string & {})
-export const AppTemplateUnavailableReason: Schema.Codec<AppTemplateUnavailableReason> = Schema.Union([Schema.Literals(["NOT_CONFIGURED_FOR_WORKSPACE", "NO_ACTIVE_WORKSPACE"]), Schema.String]).annotate({ identifier: "AppTemplateUnavailableReason" })
+export const AppTemplateUnavailableReason: Schema.Codec<AppTemplateUnavailableReason> = Schema.suspend(C.AppTemplateUnavailableReason)
 
 /**
  * EXPERIMENTAL - metadata returned by app/read.
@@ -185,19 +186,19 @@ export type AppToolSummary = { readonly "description": string, readonly "disable
 /**
  * EXPERIMENTAL - metadata returned by app/read.
  */
-export const AppToolSummary: Schema.Codec<AppToolSummary> = Schema.Struct({ "description": Schema.String, "disabledReason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "isEnabled": Schema.optionalKey(Schema.Boolean), "isReadOnly": Schema.optionalKey(Schema.Boolean), "name": Schema.String, "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AppToolSummary" })
+export const AppToolSummary: Schema.Codec<AppToolSummary> = Schema.suspend(C.AppToolSummary)
 
 export type NetworkDomainPermission = "allow" | "deny" | (string & {})
-export const NetworkDomainPermission: Schema.Codec<NetworkDomainPermission> = Schema.Union([Schema.Literals(["allow", "deny"]), Schema.String]).annotate({ identifier: "NetworkDomainPermission" })
+export const NetworkDomainPermission: Schema.Codec<NetworkDomainPermission> = Schema.suspend(C.NetworkDomainPermission)
 
 export type ThreadId = string
-export const ThreadId: Schema.Codec<ThreadId> = Schema.String.annotate({ identifier: "ThreadId" })
+export const ThreadId: Schema.Codec<ThreadId> = Schema.suspend(C.ThreadId)
 
 export type FileChange = { readonly "content": string, readonly "type": "add" } | { readonly "content": string, readonly "type": "delete" } | { readonly "move_path"?: string | null, readonly "type": "update", readonly "unified_diff": string }
-export const FileChange: Schema.Codec<FileChange> = Schema.Union([Schema.Struct({ "content": Schema.String, "type": Schema.Literal("add") }), Schema.Struct({ "content": Schema.String, "type": Schema.Literal("delete") }), Schema.Struct({ "move_path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("update"), "unified_diff": Schema.String })], { mode: "oneOf" }).annotate({ identifier: "FileChange" })
+export const FileChange: Schema.Codec<FileChange> = Schema.suspend(C.FileChange)
 
 export type NetworkPolicyRuleAction = "allow" | "deny"
-export const NetworkPolicyRuleAction: Schema.Codec<NetworkPolicyRuleAction> = Schema.Literals(["allow", "deny"]).annotate({ identifier: "NetworkPolicyRuleAction" })
+export const NetworkPolicyRuleAction: Schema.Codec<NetworkPolicyRuleAction> = Schema.suspend(C.NetworkPolicyRuleAction)
 
 /**
  * Read the committed installed connector runtime snapshot.
@@ -206,7 +207,7 @@ export type AppsInstalledParams = { readonly "forceRefresh"?: boolean, readonly 
 /**
  * Read the committed installed connector runtime snapshot.
  */
-export const AppsInstalledParams: Schema.Codec<AppsInstalledParams> = Schema.Struct({ "forceRefresh": Schema.optionalKey(Schema.Boolean), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AppsInstalledParams" })
+export const AppsInstalledParams: Schema.Codec<AppsInstalledParams> = Schema.suspend(C.AppsInstalledParams)
 
 /**
  * Installed connector runtime state.
@@ -215,7 +216,7 @@ export type InstalledApp = { readonly "callable": boolean, readonly "enabled": b
 /**
  * Installed connector runtime state.
  */
-export const InstalledApp: Schema.Codec<InstalledApp> = Schema.Struct({ "callable": Schema.Boolean, "enabled": Schema.Boolean, "id": Schema.String, "runtimeName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "InstalledApp" })
+export const InstalledApp: Schema.Codec<InstalledApp> = Schema.suspend(C.InstalledApp)
 
 /**
  * EXPERIMENTAL - list available apps/connectors.
@@ -224,7 +225,7 @@ export type AppsListParams = { readonly "cursor"?: string | null, readonly "forc
 /**
  * EXPERIMENTAL - list available apps/connectors.
  */
-export const AppsListParams: Schema.Codec<AppsListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "forceRefetch": Schema.optionalKey(Schema.Boolean), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AppsListParams" })
+export const AppsListParams: Schema.Codec<AppsListParams> = Schema.suspend(C.AppsListParams)
 
 /**
  * EXPERIMENTAL - read metadata for specific apps/connectors.
@@ -233,22 +234,22 @@ export type AppsReadParams = { readonly "appIds": ReadonlyArray<string>, readonl
 /**
  * EXPERIMENTAL - read metadata for specific apps/connectors.
  */
-export const AppsReadParams: Schema.Codec<AppsReadParams> = Schema.Struct({ "appIds": Schema.Array(Schema.String), "includeTools": Schema.optionalKey(Schema.Boolean), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AppsReadParams" })
+export const AppsReadParams: Schema.Codec<AppsReadParams> = Schema.suspend(C.AppsReadParams)
 
 export type AskForApproval = "untrusted" | "on-request" | "never" | { readonly "granular": { readonly "mcp_elicitations": boolean, readonly "request_permissions"?: boolean, readonly "rules": boolean, readonly "sandbox_approval": boolean, readonly "skill_approval"?: boolean } }
-export const AskForApproval: Schema.Codec<AskForApproval> = Schema.Union([Schema.Literals(["untrusted", "on-request", "never"]), Schema.Struct({ "granular": Schema.Struct({ "mcp_elicitations": Schema.Boolean, "request_permissions": Schema.optionalKey(Schema.Boolean), "rules": Schema.Boolean, "sandbox_approval": Schema.Boolean, "skill_approval": Schema.optionalKey(Schema.Boolean) }) })], { mode: "oneOf" }).annotate({ identifier: "AskForApproval" })
+export const AskForApproval: Schema.Codec<AskForApproval> = Schema.suspend(C.AskForApproval)
 
 export type AsyncUserInputQuestion = { readonly "options"?: ReadonlyArray<string> | null, readonly "title": string }
-export const AsyncUserInputQuestion: Schema.Codec<AsyncUserInputQuestion> = Schema.Struct({ "options": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "title": Schema.String }).annotate({ identifier: "AsyncUserInputQuestion" })
+export const AsyncUserInputQuestion: Schema.Codec<AsyncUserInputQuestion> = Schema.suspend(C.AsyncUserInputQuestion)
 
 export type AttestationGenerateParams = { readonly [x: string]: Schema.Json }
-export const AttestationGenerateParams: Schema.Codec<AttestationGenerateParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "AttestationGenerateParams" })
+export const AttestationGenerateParams: Schema.Codec<AttestationGenerateParams> = Schema.suspend(C.AttestationGenerateParams)
 
 export type AttestationGenerateResponse = { readonly "token": string }
-export const AttestationGenerateResponse: Schema.Codec<AttestationGenerateResponse> = Schema.Struct({ "token": Schema.String }).annotate({ identifier: "AttestationGenerateResponse" })
+export const AttestationGenerateResponse: Schema.Codec<AttestationGenerateResponse> = Schema.suspend(C.AttestationGenerateResponse)
 
 export type AuthRecoveryNotification = { readonly "message": string, readonly "provider": string, readonly "threadId": string, readonly "turnId": string }
-export const AuthRecoveryNotification: Schema.Codec<AuthRecoveryNotification> = Schema.Struct({ "message": Schema.String, "provider": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "AuthRecoveryNotification" })
+export const AuthRecoveryNotification: Schema.Codec<AuthRecoveryNotification> = Schema.suspend(C.AuthRecoveryNotification)
 
 /**
  * Selects which part of the active context is charged against `model_auto_compact_token_limit`.
@@ -257,7 +258,7 @@ export type AutoCompactTokenLimitScope = "total" | "body_after_prefix" | (string
 /**
  * Selects which part of the active context is charged against `model_auto_compact_token_limit`.
  */
-export const AutoCompactTokenLimitScope: Schema.Codec<AutoCompactTokenLimitScope> = Schema.Union([Schema.Literals(["total", "body_after_prefix"]), Schema.String]).annotate({ identifier: "AutoCompactTokenLimitScope" })
+export const AutoCompactTokenLimitScope: Schema.Codec<AutoCompactTokenLimitScope> = Schema.suspend(C.AutoCompactTokenLimitScope)
 
 /**
  * [UNSTABLE] Source that produced a terminal approval auto-review decision.
@@ -266,19 +267,19 @@ export type AutoReviewDecisionSource = "agent"
 /**
  * [UNSTABLE] Source that produced a terminal approval auto-review decision.
  */
-export const AutoReviewDecisionSource: Schema.Codec<AutoReviewDecisionSource> = Schema.Literal("agent").annotate({ identifier: "AutoReviewDecisionSource" })
+export const AutoReviewDecisionSource: Schema.Codec<AutoReviewDecisionSource> = Schema.suspend(C.AutoReviewDecisionSource)
 
 export type AutoReviewRequirements = { readonly "ignoreRules"?: ReadonlyArray<string> | null, readonly "requiredOnModels"?: ReadonlyArray<string> | null }
-export const AutoReviewRequirements: Schema.Codec<AutoReviewRequirements> = Schema.Struct({ "ignoreRules": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "requiredOnModels": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])) }).annotate({ identifier: "AutoReviewRequirements" })
+export const AutoReviewRequirements: Schema.Codec<AutoReviewRequirements> = Schema.suspend(C.AutoReviewRequirements)
 
 export type AwsCredentialType = "accessKeys" | "bedrockApiKey" | (string & {})
-export const AwsCredentialType: Schema.Codec<AwsCredentialType> = Schema.Union([Schema.Literals(["accessKeys", "bedrockApiKey"]), Schema.String]).annotate({ identifier: "AwsCredentialType" })
+export const AwsCredentialType: Schema.Codec<AwsCredentialType> = Schema.suspend(C.AwsCredentialType)
 
 export type BedrockAwsProfile = { readonly "name": string, readonly "region"?: string | null }
-export const BedrockAwsProfile: Schema.Codec<BedrockAwsProfile> = Schema.Struct({ "name": Schema.String, "region": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "BedrockAwsProfile" })
+export const BedrockAwsProfile: Schema.Codec<BedrockAwsProfile> = Schema.suspend(C.BedrockAwsProfile)
 
 export type BedrockCheckGovCloudRequirementsParams = { readonly [x: string]: Schema.Json }
-export const BedrockCheckGovCloudRequirementsParams: Schema.Codec<BedrockCheckGovCloudRequirementsParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "BedrockCheckGovCloudRequirementsParams" })
+export const BedrockCheckGovCloudRequirementsParams: Schema.Codec<BedrockCheckGovCloudRequirementsParams> = Schema.suspend(C.BedrockCheckGovCloudRequirementsParams)
 
 /**
  * Advisory check of the current Bedrock configuration after login or setup.
@@ -287,34 +288,34 @@ export type BedrockCheckGovCloudRequirementsResponse = { readonly "isGovCloud": 
 /**
  * Advisory check of the current Bedrock configuration after login or setup.
  */
-export const BedrockCheckGovCloudRequirementsResponse: Schema.Codec<BedrockCheckGovCloudRequirementsResponse> = Schema.Struct({ "isGovCloud": Schema.Boolean, "shouldWarn": Schema.Boolean }).annotate({ identifier: "BedrockCheckGovCloudRequirementsResponse" })
+export const BedrockCheckGovCloudRequirementsResponse: Schema.Codec<BedrockCheckGovCloudRequirementsResponse> = Schema.suspend(C.BedrockCheckGovCloudRequirementsResponse)
 
 export type BedrockDiscoverParams = { readonly [x: string]: Schema.Json }
-export const BedrockDiscoverParams: Schema.Codec<BedrockDiscoverParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "BedrockDiscoverParams" })
+export const BedrockDiscoverParams: Schema.Codec<BedrockDiscoverParams> = Schema.suspend(C.BedrockDiscoverParams)
 
 export type BedrockProviderId = "amazon-bedrock" | "amazon-bedrock-runtime"
-export const BedrockProviderId: Schema.Codec<BedrockProviderId> = Schema.Literals(["amazon-bedrock", "amazon-bedrock-runtime"]).annotate({ identifier: "BedrockProviderId" })
+export const BedrockProviderId: Schema.Codec<BedrockProviderId> = Schema.suspend(C.BedrockProviderId)
 
 export type BedrockSetupParams = { readonly "profile": string, readonly "region": string, readonly "type": "profile" } | { readonly "region": string, readonly "type": "environment" }
-export const BedrockSetupParams: Schema.Codec<BedrockSetupParams> = Schema.Union([Schema.Struct({ "profile": Schema.String, "region": Schema.String, "type": Schema.Literal("profile") }), Schema.Struct({ "region": Schema.String, "type": Schema.Literal("environment") })], { mode: "oneOf" }).annotate({ identifier: "BedrockSetupParams" })
+export const BedrockSetupParams: Schema.Codec<BedrockSetupParams> = Schema.suspend(C.BedrockSetupParams)
 
 export type BedrockSetupResponse = { readonly [x: string]: Schema.Json }
-export const BedrockSetupResponse: Schema.Codec<BedrockSetupResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "BedrockSetupResponse" })
+export const BedrockSetupResponse: Schema.Codec<BedrockSetupResponse> = Schema.suspend(C.BedrockSetupResponse)
 
 export type BrowserUseAccessApprovalLifetime = "turn" | "thread" | (string & {})
-export const BrowserUseAccessApprovalLifetime: Schema.Codec<BrowserUseAccessApprovalLifetime> = Schema.Union([Schema.Literals(["turn", "thread"]), Schema.String]).annotate({ identifier: "BrowserUseAccessApprovalLifetime" })
+export const BrowserUseAccessApprovalLifetime: Schema.Codec<BrowserUseAccessApprovalLifetime> = Schema.suspend(C.BrowserUseAccessApprovalLifetime)
 
 export type RequestHeader = { readonly "name": string, readonly "value": string }
-export const RequestHeader: Schema.Codec<RequestHeader> = Schema.Struct({ "name": Schema.String, "value": Schema.String }).annotate({ identifier: "RequestHeader" })
+export const RequestHeader: Schema.Codec<RequestHeader> = Schema.suspend(C.RequestHeader)
 
 export type ByteRange = { readonly "end": number, readonly "start": number }
-export const ByteRange: Schema.Codec<ByteRange> = Schema.Struct({ "end": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "start": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "ByteRange" })
+export const ByteRange: Schema.Codec<ByteRange> = Schema.suspend(C.ByteRange)
 
 export type CancelLoginAccountParams = { readonly "loginId": string }
-export const CancelLoginAccountParams: Schema.Codec<CancelLoginAccountParams> = Schema.Struct({ "loginId": Schema.String }).annotate({ identifier: "CancelLoginAccountParams" })
+export const CancelLoginAccountParams: Schema.Codec<CancelLoginAccountParams> = Schema.suspend(C.CancelLoginAccountParams)
 
 export type CancelLoginAccountStatus = "canceled" | "notFound" | (string & {})
-export const CancelLoginAccountStatus: Schema.Codec<CancelLoginAccountStatus> = Schema.Union([Schema.Literals(["canceled", "notFound"]), Schema.String]).annotate({ identifier: "CancelLoginAccountStatus" })
+export const CancelLoginAccountStatus: Schema.Codec<CancelLoginAccountStatus> = Schema.suspend(C.CancelLoginAccountStatus)
 
 /**
  * Location used to resolve a selected capability root.
@@ -323,34 +324,34 @@ export type CapabilityRootLocation = { readonly "environmentId": string, readonl
 /**
  * Location used to resolve a selected capability root.
  */
-export const CapabilityRootLocation: Schema.Codec<CapabilityRootLocation> = Schema.Union([Schema.Struct({ "environmentId": Schema.String, "path": Schema.String, "type": Schema.Literal("environment") })], { mode: "oneOf" }).annotate({ identifier: "CapabilityRootLocation" })
+export const CapabilityRootLocation: Schema.Codec<CapabilityRootLocation> = Schema.suspend(C.CapabilityRootLocation)
 
 export type ChatgptAuthTokensRefreshReason = "unauthorized"
-export const ChatgptAuthTokensRefreshReason: Schema.Codec<ChatgptAuthTokensRefreshReason> = Schema.Literal("unauthorized").annotate({ identifier: "ChatgptAuthTokensRefreshReason" })
+export const ChatgptAuthTokensRefreshReason: Schema.Codec<ChatgptAuthTokensRefreshReason> = Schema.suspend(C.ChatgptAuthTokensRefreshReason)
 
 export type ChatgptAuthTokensRefreshResponse = { readonly "accessToken": string, readonly "chatgptAccountId": string, readonly "chatgptPlanType"?: string | null }
-export const ChatgptAuthTokensRefreshResponse: Schema.Codec<ChatgptAuthTokensRefreshResponse> = Schema.Struct({ "accessToken": Schema.String, "chatgptAccountId": Schema.String, "chatgptPlanType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ChatgptAuthTokensRefreshResponse" })
+export const ChatgptAuthTokensRefreshResponse: Schema.Codec<ChatgptAuthTokensRefreshResponse> = Schema.suspend(C.ChatgptAuthTokensRefreshResponse)
 
 export type CliAuthCredentialsStoreMode = "file" | "keyring" | "auto" | "ephemeral" | (string & {})
-export const CliAuthCredentialsStoreMode: Schema.Codec<CliAuthCredentialsStoreMode> = Schema.Union([Schema.Literals(["file", "keyring", "auto", "ephemeral"]), Schema.String]).annotate({ identifier: "CliAuthCredentialsStoreMode" })
+export const CliAuthCredentialsStoreMode: Schema.Codec<CliAuthCredentialsStoreMode> = Schema.suspend(C.CliAuthCredentialsStoreMode)
 
 export type ClientInfo = { readonly "name": string, readonly "title"?: string | null, readonly "version": string }
-export const ClientInfo: Schema.Codec<ClientInfo> = Schema.Struct({ "name": Schema.String, "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "version": Schema.String }).annotate({ identifier: "ClientInfo" })
+export const ClientInfo: Schema.Codec<ClientInfo> = Schema.suspend(C.ClientInfo)
 
 export type NonSteerableTurnKind = "review" | "compact" | (string & {})
-export const NonSteerableTurnKind: Schema.Codec<NonSteerableTurnKind> = Schema.Union([Schema.Literals(["review", "compact"]), Schema.String]).annotate({ identifier: "NonSteerableTurnKind" })
+export const NonSteerableTurnKind: Schema.Codec<NonSteerableTurnKind> = Schema.suspend(C.NonSteerableTurnKind)
 
 export type CodexResponseHandoffMode = "thinking" | "commentary" | "bemTags"
-export const CodexResponseHandoffMode: Schema.Codec<CodexResponseHandoffMode> = Schema.Literals(["thinking", "commentary", "bemTags"]).annotate({ identifier: "CodexResponseHandoffMode" })
+export const CodexResponseHandoffMode: Schema.Codec<CodexResponseHandoffMode> = Schema.suspend(C.CodexResponseHandoffMode)
 
 export type CollabAgentStatus = "pendingInit" | "running" | "interrupted" | "completed" | "errored" | "shutdown" | "notFound" | (string & {})
-export const CollabAgentStatus: Schema.Codec<CollabAgentStatus> = Schema.Union([Schema.Literals(["pendingInit", "running", "interrupted", "completed", "errored", "shutdown", "notFound"]), Schema.String]).annotate({ identifier: "CollabAgentStatus" })
+export const CollabAgentStatus: Schema.Codec<CollabAgentStatus> = Schema.suspend(C.CollabAgentStatus)
 
 export type CollabAgentTool = "spawnAgent" | "sendInput" | "resumeAgent" | "wait" | "closeAgent" | "sendMessage" | "followupTask" | "interruptAgent" | "listAgents" | (string & {})
-export const CollabAgentTool: Schema.Codec<CollabAgentTool> = Schema.Union([Schema.Literals(["spawnAgent", "sendInput", "resumeAgent", "wait", "closeAgent", "sendMessage", "followupTask", "interruptAgent", "listAgents"]), Schema.String]).annotate({ identifier: "CollabAgentTool" })
+export const CollabAgentTool: Schema.Codec<CollabAgentTool> = Schema.suspend(C.CollabAgentTool)
 
 export type CollabAgentToolCallStatus = "inProgress" | "completed" | "failed" | "interrupted" | (string & {})
-export const CollabAgentToolCallStatus: Schema.Codec<CollabAgentToolCallStatus> = Schema.Union([Schema.Literals(["inProgress", "completed", "failed", "interrupted"]), Schema.String]).annotate({ identifier: "CollabAgentToolCallStatus" })
+export const CollabAgentToolCallStatus: Schema.Codec<CollabAgentToolCallStatus> = Schema.suspend(C.CollabAgentToolCallStatus)
 
 /**
  * Initial collaboration mode to use when the TUI starts.
@@ -359,7 +360,7 @@ export type ModeKind = "plan" | "default"
 /**
  * Initial collaboration mode to use when the TUI starts.
  */
-export const ModeKind: Schema.Codec<ModeKind> = Schema.Literals(["plan", "default"]).annotate({ identifier: "ModeKind" })
+export const ModeKind: Schema.Codec<ModeKind> = Schema.suspend(C.ModeKind)
 
 /**
  * A non-empty reasoning effort value advertised by the model.
@@ -368,7 +369,7 @@ export type ReasoningEffort = string
 /**
  * A non-empty reasoning effort value advertised by the model.
  */
-export const ReasoningEffort: Schema.Codec<ReasoningEffort> = Schema.String.check(Schema.isMinLength(1).annotate({ "expected": "a value with a length of at least 1", "identifier": "ReasoningEffort" })).annotate({ identifier: "ReasoningEffort" })
+export const ReasoningEffort: Schema.Codec<ReasoningEffort> = Schema.suspend(C.ReasoningEffort)
 
 /**
  * EXPERIMENTAL - list collaboration mode presets.
@@ -377,7 +378,7 @@ export type CollaborationModeListParams = { readonly [x: string]: Schema.Json }
 /**
  * EXPERIMENTAL - list collaboration mode presets.
  */
-export const CollaborationModeListParams: Schema.Codec<CollaborationModeListParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "CollaborationModeListParams" })
+export const CollaborationModeListParams: Schema.Codec<CollaborationModeListParams> = Schema.suspend(C.CollaborationModeListParams)
 
 /**
  * Stream label for `command/exec/outputDelta` notifications.
@@ -386,10 +387,10 @@ export type CommandExecOutputStream = "stdout" | "stderr" | (string & {})
 /**
  * Stream label for `command/exec/outputDelta` notifications.
  */
-export const CommandExecOutputStream: Schema.Codec<CommandExecOutputStream> = Schema.Union([Schema.Literals(["stdout", "stderr"]), Schema.String]).annotate({ identifier: "CommandExecOutputStream" })
+export const CommandExecOutputStream: Schema.Codec<CommandExecOutputStream> = Schema.suspend(C.CommandExecOutputStream)
 
 export type NetworkAccess = "restricted" | "enabled"
-export const NetworkAccess: Schema.Codec<NetworkAccess> = Schema.Literals(["restricted", "enabled"]).annotate({ identifier: "NetworkAccess" })
+export const NetworkAccess: Schema.Codec<NetworkAccess> = Schema.suspend(C.NetworkAccess)
 
 /**
  * PTY size in character cells for `command/exec` PTY sessions.
@@ -398,7 +399,7 @@ export type CommandExecTerminalSize = { readonly "cols": number, readonly "rows"
 /**
  * PTY size in character cells for `command/exec` PTY sessions.
  */
-export const CommandExecTerminalSize: Schema.Codec<CommandExecTerminalSize> = Schema.Struct({ "cols": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "rows": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "CommandExecTerminalSize" })
+export const CommandExecTerminalSize: Schema.Codec<CommandExecTerminalSize> = Schema.suspend(C.CommandExecTerminalSize)
 
 /**
  * Empty success response for `command/exec/resize`.
@@ -407,7 +408,7 @@ export type CommandExecResizeResponse = { readonly [x: string]: Schema.Json }
 /**
  * Empty success response for `command/exec/resize`.
  */
-export const CommandExecResizeResponse: Schema.Codec<CommandExecResizeResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "CommandExecResizeResponse" })
+export const CommandExecResizeResponse: Schema.Codec<CommandExecResizeResponse> = Schema.suspend(C.CommandExecResizeResponse)
 
 /**
  * Final buffered result for `command/exec`.
@@ -416,7 +417,7 @@ export type CommandExecResponse = { readonly "exitCode": number, readonly "stder
 /**
  * Final buffered result for `command/exec`.
  */
-export const CommandExecResponse: Schema.Codec<CommandExecResponse> = Schema.Struct({ "exitCode": Schema.Int, "stderr": Schema.String, "stdout": Schema.String }).annotate({ identifier: "CommandExecResponse" })
+export const CommandExecResponse: Schema.Codec<CommandExecResponse> = Schema.suspend(C.CommandExecResponse)
 
 /**
  * Terminate a running `command/exec` session.
@@ -425,7 +426,7 @@ export type CommandExecTerminateParams = { readonly "processId": string }
 /**
  * Terminate a running `command/exec` session.
  */
-export const CommandExecTerminateParams: Schema.Codec<CommandExecTerminateParams> = Schema.Struct({ "processId": Schema.String }).annotate({ identifier: "CommandExecTerminateParams" })
+export const CommandExecTerminateParams: Schema.Codec<CommandExecTerminateParams> = Schema.suspend(C.CommandExecTerminateParams)
 
 /**
  * Empty success response for `command/exec/terminate`.
@@ -434,7 +435,7 @@ export type CommandExecTerminateResponse = { readonly [x: string]: Schema.Json }
 /**
  * Empty success response for `command/exec/terminate`.
  */
-export const CommandExecTerminateResponse: Schema.Codec<CommandExecTerminateResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "CommandExecTerminateResponse" })
+export const CommandExecTerminateResponse: Schema.Codec<CommandExecTerminateResponse> = Schema.suspend(C.CommandExecTerminateResponse)
 
 /**
  * Write stdin bytes to a running `command/exec` session, close stdin, or both.
@@ -443,7 +444,7 @@ export type CommandExecWriteParams = { readonly "closeStdin"?: boolean, readonly
 /**
  * Write stdin bytes to a running `command/exec` session, close stdin, or both.
  */
-export const CommandExecWriteParams: Schema.Codec<CommandExecWriteParams> = Schema.Struct({ "closeStdin": Schema.optionalKey(Schema.Boolean), "deltaBase64": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "processId": Schema.String }).annotate({ identifier: "CommandExecWriteParams" })
+export const CommandExecWriteParams: Schema.Codec<CommandExecWriteParams> = Schema.suspend(C.CommandExecWriteParams)
 
 /**
  * Empty success response for `command/exec/write`.
@@ -452,7 +453,7 @@ export type CommandExecWriteResponse = { readonly [x: string]: Schema.Json }
 /**
  * Empty success response for `command/exec/write`.
  */
-export const CommandExecWriteResponse: Schema.Codec<CommandExecWriteResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "CommandExecWriteResponse" })
+export const CommandExecWriteResponse: Schema.Codec<CommandExecWriteResponse> = Schema.suspend(C.CommandExecWriteResponse)
 
 /**
  * Distinguishes a command approval from input sent to an existing terminal.
@@ -461,22 +462,22 @@ export type CommandExecutionApprovalKind = "command" | "writeStdin" | "humanComm
 /**
  * Distinguishes a command approval from input sent to an existing terminal.
  */
-export const CommandExecutionApprovalKind: Schema.Codec<CommandExecutionApprovalKind> = Schema.Union([Schema.Literals(["command", "writeStdin", "humanCommand"]), Schema.String]).annotate({ identifier: "CommandExecutionApprovalKind" })
+export const CommandExecutionApprovalKind: Schema.Codec<CommandExecutionApprovalKind> = Schema.suspend(C.CommandExecutionApprovalKind)
 
 export type CommandExecutionOutputDeltaNotification = { readonly "delta": string, readonly "itemId": string, readonly "threadId": string, readonly "turnId": string }
-export const CommandExecutionOutputDeltaNotification: Schema.Codec<CommandExecutionOutputDeltaNotification> = Schema.Struct({ "delta": Schema.String, "itemId": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "CommandExecutionOutputDeltaNotification" })
+export const CommandExecutionOutputDeltaNotification: Schema.Codec<CommandExecutionOutputDeltaNotification> = Schema.suspend(C.CommandExecutionOutputDeltaNotification)
 
 export type NetworkApprovalProtocol = "http" | "https" | "socks5Tcp" | "socks5Udp" | (string & {})
-export const NetworkApprovalProtocol: Schema.Codec<NetworkApprovalProtocol> = Schema.Union([Schema.Literals(["http", "https", "socks5Tcp", "socks5Udp"]), Schema.String]).annotate({ identifier: "NetworkApprovalProtocol" })
+export const NetworkApprovalProtocol: Schema.Codec<NetworkApprovalProtocol> = Schema.suspend(C.NetworkApprovalProtocol)
 
 export type CommandExecutionSource = "agent" | "userShell" | "unifiedExecStartup" | "unifiedExecInteraction" | (string & {})
-export const CommandExecutionSource: Schema.Codec<CommandExecutionSource> = Schema.Union([Schema.Literals(["agent", "userShell", "unifiedExecStartup", "unifiedExecInteraction"]), Schema.String]).annotate({ identifier: "CommandExecutionSource" })
+export const CommandExecutionSource: Schema.Codec<CommandExecutionSource> = Schema.suspend(C.CommandExecutionSource)
 
 export type CommandExecutionStatus = "inProgress" | "completed" | "failed" | "declined" | (string & {})
-export const CommandExecutionStatus: Schema.Codec<CommandExecutionStatus> = Schema.Union([Schema.Literals(["inProgress", "completed", "failed", "declined"]), Schema.String]).annotate({ identifier: "CommandExecutionStatus" })
+export const CommandExecutionStatus: Schema.Codec<CommandExecutionStatus> = Schema.suspend(C.CommandExecutionStatus)
 
 export type CommandMigration = { readonly "name": string }
-export const CommandMigration: Schema.Codec<CommandMigration> = Schema.Struct({ "name": Schema.String }).annotate({ identifier: "CommandMigration" })
+export const CommandMigration: Schema.Codec<CommandMigration> = Schema.suspend(C.CommandMigration)
 
 /**
  * Provider preference selected by the resolved model catalog entry.
@@ -485,7 +486,7 @@ export type WebSearchProvider = "standalone" | "search_mcp" | (string & {})
 /**
  * Provider preference selected by the resolved model catalog entry.
  */
-export const WebSearchProvider: Schema.Codec<WebSearchProvider> = Schema.Union([Schema.Literals(["standalone", "search_mcp"]), Schema.String]).annotate({ identifier: "WebSearchProvider" })
+export const WebSearchProvider: Schema.Codec<WebSearchProvider> = Schema.suspend(C.WebSearchProvider)
 
 /**
  * Backward-compatible API shape for ChatGPT workspace login restrictions.
@@ -494,10 +495,10 @@ export type ForcedChatgptWorkspaceIds = string | ReadonlyArray<string>
 /**
  * Backward-compatible API shape for ChatGPT workspace login restrictions.
  */
-export const ForcedChatgptWorkspaceIds: Schema.Codec<ForcedChatgptWorkspaceIds> = Schema.Union([Schema.String, Schema.Array(Schema.String)]).annotate({ identifier: "ForcedChatgptWorkspaceIds" })
+export const ForcedChatgptWorkspaceIds: Schema.Codec<ForcedChatgptWorkspaceIds> = Schema.suspend(C.ForcedChatgptWorkspaceIds)
 
 export type ForcedLoginMethod = "chatgpt" | "api" | (string & {})
-export const ForcedLoginMethod: Schema.Codec<ForcedLoginMethod> = Schema.Union([Schema.Literals(["chatgpt", "api"]), Schema.String]).annotate({ identifier: "ForcedLoginMethod" })
+export const ForcedLoginMethod: Schema.Codec<ForcedLoginMethod> = Schema.suspend(C.ForcedLoginMethod)
 
 /**
  * A summary of the reasoning performed by the model. This can be useful for debugging and understanding the model's reasoning process. See https://platform.openai.com/docs/guides/reasoning?api-mode=responses#reasoning-summaries
@@ -506,7 +507,7 @@ export type ReasoningSummary = "auto" | "concise" | "detailed" | "none"
 /**
  * A summary of the reasoning performed by the model. This can be useful for debugging and understanding the model's reasoning process. See https://platform.openai.com/docs/guides/reasoning?api-mode=responses#reasoning-summaries
  */
-export const ReasoningSummary: Schema.Codec<ReasoningSummary> = Schema.Literals(["auto", "concise", "detailed", "none"]).annotate({ identifier: "ReasoningSummary" })
+export const ReasoningSummary: Schema.Codec<ReasoningSummary> = Schema.suspend(C.ReasoningSummary)
 
 /**
  * Controls output length/detail on GPT-5 models via the Responses API. Serialized with lowercase values to match the OpenAI API.
@@ -515,70 +516,70 @@ export type Verbosity = "low" | "medium" | "high" | (string & {})
 /**
  * Controls output length/detail on GPT-5 models via the Responses API. Serialized with lowercase values to match the OpenAI API.
  */
-export const Verbosity: Schema.Codec<Verbosity> = Schema.Union([Schema.Literals(["low", "medium", "high"]), Schema.String]).annotate({ identifier: "Verbosity" })
+export const Verbosity: Schema.Codec<Verbosity> = Schema.suspend(C.Verbosity)
 
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access"
-export const SandboxMode: Schema.Codec<SandboxMode> = Schema.Literals(["read-only", "workspace-write", "danger-full-access"]).annotate({ identifier: "SandboxMode" })
+export const SandboxMode: Schema.Codec<SandboxMode> = Schema.suspend(C.SandboxMode)
 
 export type SandboxWorkspaceWrite = { readonly "exclude_slash_tmp"?: boolean, readonly "exclude_tmpdir_env_var"?: boolean, readonly "network_access"?: boolean, readonly "writable_roots"?: ReadonlyArray<string> }
-export const SandboxWorkspaceWrite: Schema.Codec<SandboxWorkspaceWrite> = Schema.Struct({ "exclude_slash_tmp": Schema.optionalKey(Schema.Boolean), "exclude_tmpdir_env_var": Schema.optionalKey(Schema.Boolean), "network_access": Schema.optionalKey(Schema.Boolean), "writable_roots": Schema.optionalKey(Schema.Array(Schema.String)) }).annotate({ identifier: "SandboxWorkspaceWrite" })
+export const SandboxWorkspaceWrite: Schema.Codec<SandboxWorkspaceWrite> = Schema.suspend(C.SandboxWorkspaceWrite)
 
 export type WebSearchContextSize = "low" | "medium" | "high" | (string & {})
-export const WebSearchContextSize: Schema.Codec<WebSearchContextSize> = Schema.Union([Schema.Literals(["low", "medium", "high"]), Schema.String]).annotate({ identifier: "WebSearchContextSize" })
+export const WebSearchContextSize: Schema.Codec<WebSearchContextSize> = Schema.suspend(C.WebSearchContextSize)
 
 export type WebSearchLocation = { readonly "city"?: string | null, readonly "country"?: string | null, readonly "region"?: string | null, readonly "timezone"?: string | null }
-export const WebSearchLocation: Schema.Codec<WebSearchLocation> = Schema.Struct({ "city": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "country": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "region": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timezone": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "WebSearchLocation" })
+export const WebSearchLocation: Schema.Codec<WebSearchLocation> = Schema.suspend(C.WebSearchLocation)
 
 export type WebSearchMode = "disabled" | "cached" | "indexed" | "live" | (string & {})
-export const WebSearchMode: Schema.Codec<WebSearchMode> = Schema.Union([Schema.Literals(["disabled", "cached", "indexed", "live"]), Schema.String]).annotate({ identifier: "WebSearchMode" })
+export const WebSearchMode: Schema.Codec<WebSearchMode> = Schema.suspend(C.WebSearchMode)
 
 export type MergeStrategy = "replace" | "upsert"
-export const MergeStrategy: Schema.Codec<MergeStrategy> = Schema.Literals(["replace", "upsert"]).annotate({ identifier: "MergeStrategy" })
+export const MergeStrategy: Schema.Codec<MergeStrategy> = Schema.suspend(C.MergeStrategy)
 
 export type ConfigReadParams = { readonly "cwd"?: string | null, readonly "includeLayers"?: boolean }
-export const ConfigReadParams: Schema.Codec<ConfigReadParams> = Schema.Struct({ "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "includeLayers": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "ConfigReadParams" })
+export const ConfigReadParams: Schema.Codec<ConfigReadParams> = Schema.suspend(C.ConfigReadParams)
 
 export type WindowsSandboxImplementation = "elevated" | "unelevated" | "mxc" | (string & {})
-export const WindowsSandboxImplementation: Schema.Codec<WindowsSandboxImplementation> = Schema.Union([Schema.Literals(["elevated", "unelevated", "mxc"]), Schema.String]).annotate({ identifier: "WindowsSandboxImplementation" })
+export const WindowsSandboxImplementation: Schema.Codec<WindowsSandboxImplementation> = Schema.suspend(C.WindowsSandboxImplementation)
 
 export type ResidencyRequirement = "us"
-export const ResidencyRequirement: Schema.Codec<ResidencyRequirement> = Schema.Literal("us").annotate({ identifier: "ResidencyRequirement" })
+export const ResidencyRequirement: Schema.Codec<ResidencyRequirement> = Schema.suspend(C.ResidencyRequirement)
 
 export type FeedbackRequirements = { readonly "enabled"?: boolean | null }
-export const FeedbackRequirements: Schema.Codec<FeedbackRequirements> = Schema.Struct({ "enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "FeedbackRequirements" })
+export const FeedbackRequirements: Schema.Codec<FeedbackRequirements> = Schema.suspend(C.FeedbackRequirements)
 
 export type ConfiguredHookHandler = { readonly "additionalContextLimit"?: number | null, readonly "async": boolean, readonly "command": string, readonly "commandWindows"?: string | null, readonly "statusMessage"?: string | null, readonly "timeoutSec"?: number | null, readonly "type": "command" } | { readonly "input": { readonly [x: string]: Schema.Json }, readonly "server": string, readonly "statusMessage"?: string | null, readonly "timeoutSec"?: number | null, readonly "tool": string, readonly "type": "mcp_tool" } | { readonly "type": "prompt" } | { readonly "type": "agent" }
-export const ConfiguredHookHandler: Schema.Codec<ConfiguredHookHandler> = Schema.Union([Schema.Struct({ "additionalContextLimit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "async": Schema.Boolean, "command": Schema.String, "commandWindows": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "statusMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timeoutSec": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "type": Schema.Literal("command") }), Schema.Struct({ "input": Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), "server": Schema.String, "statusMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timeoutSec": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "tool": Schema.String, "type": Schema.Literal("mcp_tool") }), Schema.Struct({ "type": Schema.Literal("prompt") }), Schema.Struct({ "type": Schema.Literal("agent") })], { mode: "oneOf" }).annotate({ identifier: "ConfiguredHookHandler" })
+export const ConfiguredHookHandler: Schema.Codec<ConfiguredHookHandler> = Schema.suspend(C.ConfiguredHookHandler)
 
 export type InAppBrowserRequirements = { readonly "allowExternalBrowserSettingsImport"?: boolean | null }
-export const InAppBrowserRequirements: Schema.Codec<InAppBrowserRequirements> = Schema.Struct({ "allowExternalBrowserSettingsImport": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "InAppBrowserRequirements" })
+export const InAppBrowserRequirements: Schema.Codec<InAppBrowserRequirements> = Schema.suspend(C.InAppBrowserRequirements)
 
 export type NetworkUnixSocketPermission = "allow" | "deny" | (string & {})
-export const NetworkUnixSocketPermission: Schema.Codec<NetworkUnixSocketPermission> = Schema.Union([Schema.Literals(["allow", "deny"]), Schema.String]).annotate({ identifier: "NetworkUnixSocketPermission" })
+export const NetworkUnixSocketPermission: Schema.Codec<NetworkUnixSocketPermission> = Schema.suspend(C.NetworkUnixSocketPermission)
 
 export type OtelHttpProtocol = "binary" | "json" | (string & {})
-export const OtelHttpProtocol: Schema.Codec<OtelHttpProtocol> = Schema.Union([Schema.Literals(["binary", "json"]), Schema.String]).annotate({ identifier: "OtelHttpProtocol" })
+export const OtelHttpProtocol: Schema.Codec<OtelHttpProtocol> = Schema.suspend(C.OtelHttpProtocol)
 
 export type OtelTlsConfig = { readonly "ca-certificate"?: string | null, readonly "client-certificate"?: string | null, readonly "client-private-key"?: string | null }
-export const OtelTlsConfig: Schema.Codec<OtelTlsConfig> = Schema.Struct({ "ca-certificate": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "client-certificate": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "client-private-key": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "OtelTlsConfig" })
+export const OtelTlsConfig: Schema.Codec<OtelTlsConfig> = Schema.suspend(C.OtelTlsConfig)
 
 export type OtelToolResultLogConfig = { readonly "max_bytes": number }
-export const OtelToolResultLogConfig: Schema.Codec<OtelToolResultLogConfig> = Schema.Struct({ "max_bytes": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "OtelToolResultLogConfig" })
+export const OtelToolResultLogConfig: Schema.Codec<OtelToolResultLogConfig> = Schema.suspend(C.OtelToolResultLogConfig)
 
 export type TextPosition = { readonly "column": number, readonly "line": number }
-export const TextPosition: Schema.Codec<TextPosition> = Schema.Struct({ "column": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "line": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "TextPosition" })
+export const TextPosition: Schema.Codec<TextPosition> = Schema.suspend(C.TextPosition)
 
 export type WriteStatus = "ok" | "okOverridden" | (string & {})
-export const WriteStatus: Schema.Codec<WriteStatus> = Schema.Union([Schema.Literals(["ok", "okOverridden"]), Schema.String]).annotate({ identifier: "WriteStatus" })
+export const WriteStatus: Schema.Codec<WriteStatus> = Schema.suspend(C.WriteStatus)
 
 export type ConsumeAccountRateLimitResetCreditOutcome = "reset" | "nothingToReset" | "noCredit" | "alreadyRedeemed" | (string & {})
-export const ConsumeAccountRateLimitResetCreditOutcome: Schema.Codec<ConsumeAccountRateLimitResetCreditOutcome> = Schema.Union([Schema.Literals(["reset", "nothingToReset", "noCredit", "alreadyRedeemed"]), Schema.String]).annotate({ identifier: "ConsumeAccountRateLimitResetCreditOutcome" })
+export const ConsumeAccountRateLimitResetCreditOutcome: Schema.Codec<ConsumeAccountRateLimitResetCreditOutcome> = Schema.suspend(C.ConsumeAccountRateLimitResetCreditOutcome)
 
 export type ConsumeAccountRateLimitResetCreditParams = { readonly "creditId"?: string | null, readonly "idempotencyKey": string }
-export const ConsumeAccountRateLimitResetCreditParams: Schema.Codec<ConsumeAccountRateLimitResetCreditParams> = Schema.Struct({ "creditId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "idempotencyKey": Schema.String }).annotate({ identifier: "ConsumeAccountRateLimitResetCreditParams" })
+export const ConsumeAccountRateLimitResetCreditParams: Schema.Codec<ConsumeAccountRateLimitResetCreditParams> = Schema.suspend(C.ConsumeAccountRateLimitResetCreditParams)
 
 export type ImageDetail = "auto" | "low" | "high" | "original"
-export const ImageDetail: Schema.Codec<ImageDetail> = Schema.Literals(["auto", "low", "high", "original"]).annotate({ identifier: "ImageDetail" })
+export const ImageDetail: Schema.Codec<ImageDetail> = Schema.suspend(C.ImageDetail)
 
 /**
  * Deprecated: Use `ContextCompaction` item type instead.
@@ -587,16 +588,16 @@ export type ContextCompactedNotification = { readonly "threadId": string, readon
 /**
  * Deprecated: Use `ContextCompaction` item type instead.
  */
-export const ContextCompactedNotification: Schema.Codec<ContextCompactedNotification> = Schema.Struct({ "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ContextCompactedNotification" })
+export const ContextCompactedNotification: Schema.Codec<ContextCompactedNotification> = Schema.suspend(C.ContextCompactedNotification)
 
 export type ConversationTextRole = "user" | "developer" | "assistant"
-export const ConversationTextRole: Schema.Codec<ConversationTextRole> = Schema.Literals(["user", "developer", "assistant"]).annotate({ identifier: "ConversationTextRole" })
+export const ConversationTextRole: Schema.Codec<ConversationTextRole> = Schema.suspend(C.ConversationTextRole)
 
 export type CurrentTimeReadParams = { readonly "threadId": string }
-export const CurrentTimeReadParams: Schema.Codec<CurrentTimeReadParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "CurrentTimeReadParams" })
+export const CurrentTimeReadParams: Schema.Codec<CurrentTimeReadParams> = Schema.suspend(C.CurrentTimeReadParams)
 
 export type CurrentTimeReadResponse = { readonly "currentTimeAt": number }
-export const CurrentTimeReadResponse: Schema.Codec<CurrentTimeReadResponse> = Schema.Struct({ "currentTimeAt": Schema.Int }).annotate({ identifier: "CurrentTimeReadResponse" })
+export const CurrentTimeReadResponse: Schema.Codec<CurrentTimeReadResponse> = Schema.suspend(C.CurrentTimeReadResponse)
 
 /**
  * Requested cyber treatment for an OpenAI model turn. Authorization and model-tier restrictions remain server-owned.
@@ -605,40 +606,40 @@ export type CyberAccessProgram = "standard" | "daybreakBlue" | "daybreakRed"
 /**
  * Requested cyber treatment for an OpenAI model turn. Authorization and model-tier restrictions remain server-owned.
  */
-export const CyberAccessProgram: Schema.Codec<CyberAccessProgram> = Schema.Literals(["standard", "daybreakBlue", "daybreakRed"]).annotate({ identifier: "CyberAccessProgram" })
+export const CyberAccessProgram: Schema.Codec<CyberAccessProgram> = Schema.suspend(C.CyberAccessProgram)
 
 export type DeprecationNoticeNotification = { readonly "details"?: string | null, readonly "summary": string }
-export const DeprecationNoticeNotification: Schema.Codec<DeprecationNoticeNotification> = Schema.Struct({ "details": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "summary": Schema.String }).annotate({ identifier: "DeprecationNoticeNotification" })
+export const DeprecationNoticeNotification: Schema.Codec<DeprecationNoticeNotification> = Schema.suspend(C.DeprecationNoticeNotification)
 
 export type DynamicToolCallOutputContentItem = { readonly "text": string, readonly "type": "inputText" } | { readonly "imageUrl": string, readonly "type": "inputImage" } | { readonly "audioUrl": string, readonly "type": "inputAudio" }
-export const DynamicToolCallOutputContentItem: Schema.Codec<DynamicToolCallOutputContentItem> = Schema.Union([Schema.Struct({ "text": Schema.String, "type": Schema.Literal("inputText") }), Schema.Struct({ "imageUrl": Schema.String, "type": Schema.Literal("inputImage") }), Schema.Struct({ "audioUrl": Schema.String, "type": Schema.Literal("inputAudio") })], { mode: "oneOf" }).annotate({ identifier: "DynamicToolCallOutputContentItem" })
+export const DynamicToolCallOutputContentItem: Schema.Codec<DynamicToolCallOutputContentItem> = Schema.suspend(C.DynamicToolCallOutputContentItem)
 
 export type DynamicToolCallParams = { readonly "arguments": Schema.Json, readonly "callId": string, readonly "namespace"?: string | null, readonly "threadId": string, readonly "tool": string, readonly "turnId": string }
-export const DynamicToolCallParams: Schema.Codec<DynamicToolCallParams> = Schema.Struct({ "arguments": Schema.Json.annotate({ "expected": "JSON value" }), "callId": Schema.String, "namespace": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String, "tool": Schema.String, "turnId": Schema.String }).annotate({ identifier: "DynamicToolCallParams" })
+export const DynamicToolCallParams: Schema.Codec<DynamicToolCallParams> = Schema.suspend(C.DynamicToolCallParams)
 
 export type DynamicToolCallStatus = "inProgress" | "completed" | "failed" | (string & {})
-export const DynamicToolCallStatus: Schema.Codec<DynamicToolCallStatus> = Schema.Union([Schema.Literals(["inProgress", "completed", "failed"]), Schema.String]).annotate({ identifier: "DynamicToolCallStatus" })
+export const DynamicToolCallStatus: Schema.Codec<DynamicToolCallStatus> = Schema.suspend(C.DynamicToolCallStatus)
 
 export type DynamicToolNamespaceTool = { readonly "deferLoading"?: boolean, readonly "description": string, readonly "inputSchema": Schema.Json, readonly "name": string, readonly "type": "function" }
-export const DynamicToolNamespaceTool: Schema.Codec<DynamicToolNamespaceTool> = Schema.Union([Schema.Struct({ "deferLoading": Schema.optionalKey(Schema.Boolean), "description": Schema.String, "inputSchema": Schema.Json.annotate({ "expected": "JSON value" }), "name": Schema.String, "type": Schema.Literal("function") })], { mode: "oneOf" }).annotate({ identifier: "DynamicToolNamespaceTool" })
+export const DynamicToolNamespaceTool: Schema.Codec<DynamicToolNamespaceTool> = Schema.suspend(C.DynamicToolNamespaceTool)
 
 export type EnvironmentSkillsParams = { readonly "required"?: ReadonlyArray<string> | null }
-export const EnvironmentSkillsParams: Schema.Codec<EnvironmentSkillsParams> = Schema.Struct({ "required": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])) }).annotate({ identifier: "EnvironmentSkillsParams" })
+export const EnvironmentSkillsParams: Schema.Codec<EnvironmentSkillsParams> = Schema.suspend(C.EnvironmentSkillsParams)
 
 export type EnvironmentAddResponse = { readonly [x: string]: Schema.Json }
-export const EnvironmentAddResponse: Schema.Codec<EnvironmentAddResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "EnvironmentAddResponse" })
+export const EnvironmentAddResponse: Schema.Codec<EnvironmentAddResponse> = Schema.suspend(C.EnvironmentAddResponse)
 
 export type EnvironmentConnectionNotification = { readonly "environmentId": string, readonly "threadId": string }
-export const EnvironmentConnectionNotification: Schema.Codec<EnvironmentConnectionNotification> = Schema.Struct({ "environmentId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "EnvironmentConnectionNotification" })
+export const EnvironmentConnectionNotification: Schema.Codec<EnvironmentConnectionNotification> = Schema.suspend(C.EnvironmentConnectionNotification)
 
 export type EnvironmentInfoParams = { readonly "environmentId": string }
-export const EnvironmentInfoParams: Schema.Codec<EnvironmentInfoParams> = Schema.Struct({ "environmentId": Schema.String }).annotate({ identifier: "EnvironmentInfoParams" })
+export const EnvironmentInfoParams: Schema.Codec<EnvironmentInfoParams> = Schema.suspend(C.EnvironmentInfoParams)
 
 export type PathUri = string
-export const PathUri: Schema.Codec<PathUri> = Schema.String.annotate({ identifier: "PathUri" })
+export const PathUri: Schema.Codec<PathUri> = Schema.suspend(C.PathUri)
 
 export type EnvironmentShellInfo = { readonly "name": string, readonly "path": string }
-export const EnvironmentShellInfo: Schema.Codec<EnvironmentShellInfo> = Schema.Struct({ "name": Schema.String, "path": Schema.String }).annotate({ identifier: "EnvironmentShellInfo" })
+export const EnvironmentShellInfo: Schema.Codec<EnvironmentShellInfo> = Schema.suspend(C.EnvironmentShellInfo)
 
 /**
  * Current status observed by app-server without starting or recovering an environment.
@@ -651,7 +652,7 @@ export type EnvironmentStatusKind = "ready" | "pending" | "disconnected" | "unkn
  *
  * For a currently ready remote environment, app-server asks the existing exec-server connection for `environment/status` without allowing recovery.
  */
-export const EnvironmentStatusKind: Schema.Codec<EnvironmentStatusKind> = Schema.Union([Schema.Literals(["ready", "pending", "disconnected", "unknown"]), Schema.String]).annotate({ identifier: "EnvironmentStatusKind" })
+export const EnvironmentStatusKind: Schema.Codec<EnvironmentStatusKind> = Schema.suspend(C.EnvironmentStatusKind)
 
 /**
  * Parameters for reading the current status of one configured environment.
@@ -660,70 +661,70 @@ export type EnvironmentStatusParams = { readonly "environmentId": string }
 /**
  * Parameters for reading the current status of one configured environment.
  */
-export const EnvironmentStatusParams: Schema.Codec<EnvironmentStatusParams> = Schema.Struct({ "environmentId": Schema.String }).annotate({ identifier: "EnvironmentStatusParams" })
+export const EnvironmentStatusParams: Schema.Codec<EnvironmentStatusParams> = Schema.suspend(C.EnvironmentStatusParams)
 
 export type MisalignmentSteer = { readonly "message": string }
-export const MisalignmentSteer: Schema.Codec<MisalignmentSteer> = Schema.Struct({ "message": Schema.String }).annotate({ identifier: "MisalignmentSteer" })
+export const MisalignmentSteer: Schema.Codec<MisalignmentSteer> = Schema.suspend(C.MisalignmentSteer)
 
 export type ParsedCommand = { readonly "cmd": string, readonly "name": string, readonly "path": string, readonly "type": "read" } | { readonly "cmd": string, readonly "path"?: string | null, readonly "type": "list_files" } | { readonly "cmd": string, readonly "path"?: string | null, readonly "query"?: string | null, readonly "type": "search" } | { readonly "cmd": string, readonly "type": "unknown" }
-export const ParsedCommand: Schema.Codec<ParsedCommand> = Schema.Union([Schema.Struct({ "cmd": Schema.String, "name": Schema.String, "path": Schema.String, "type": Schema.Literal("read") }), Schema.Struct({ "cmd": Schema.String, "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("list_files") }), Schema.Struct({ "cmd": Schema.String, "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "query": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("search") }), Schema.Struct({ "cmd": Schema.String, "type": Schema.Literal("unknown") })], { mode: "oneOf" }).annotate({ identifier: "ParsedCommand" })
+export const ParsedCommand: Schema.Codec<ParsedCommand> = Schema.suspend(C.ParsedCommand)
 
 export type ExperimentalFeatureStage = "beta" | "underDevelopment" | "stable" | "deprecated" | "removed" | (string & {})
-export const ExperimentalFeatureStage: Schema.Codec<ExperimentalFeatureStage> = Schema.Union([Schema.Literals(["beta", "underDevelopment", "stable", "deprecated", "removed"]), Schema.String]).annotate({ identifier: "ExperimentalFeatureStage" })
+export const ExperimentalFeatureStage: Schema.Codec<ExperimentalFeatureStage> = Schema.suspend(C.ExperimentalFeatureStage)
 
 export type ExperimentalFeatureEnablementSetParams = { readonly "enablement": { readonly [x: string]: boolean } }
-export const ExperimentalFeatureEnablementSetParams: Schema.Codec<ExperimentalFeatureEnablementSetParams> = Schema.Struct({ "enablement": Schema.Record(Schema.String, Schema.Boolean) }).annotate({ identifier: "ExperimentalFeatureEnablementSetParams" })
+export const ExperimentalFeatureEnablementSetParams: Schema.Codec<ExperimentalFeatureEnablementSetParams> = Schema.suspend(C.ExperimentalFeatureEnablementSetParams)
 
 export type ExperimentalFeatureEnablementSetResponse = { readonly "enablement": { readonly [x: string]: boolean } }
-export const ExperimentalFeatureEnablementSetResponse: Schema.Codec<ExperimentalFeatureEnablementSetResponse> = Schema.Struct({ "enablement": Schema.Record(Schema.String, Schema.Boolean) }).annotate({ identifier: "ExperimentalFeatureEnablementSetResponse" })
+export const ExperimentalFeatureEnablementSetResponse: Schema.Codec<ExperimentalFeatureEnablementSetResponse> = Schema.suspend(C.ExperimentalFeatureEnablementSetResponse)
 
 export type ExperimentalFeatureListParams = { readonly "cursor"?: string | null, readonly "limit"?: number | null, readonly "threadId"?: string | null }
-export const ExperimentalFeatureListParams: Schema.Codec<ExperimentalFeatureListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExperimentalFeatureListParams" })
+export const ExperimentalFeatureListParams: Schema.Codec<ExperimentalFeatureListParams> = Schema.suspend(C.ExperimentalFeatureListParams)
 
 export type ExternalAgentConfigDetectParams = { readonly "cwds"?: ReadonlyArray<string> | null, readonly "includeHome"?: boolean, readonly "maxSessionAgeDays"?: number | null, readonly "maxSessions"?: number | null, readonly "migrationSource"?: string | null, readonly "source"?: string | null }
-export const ExternalAgentConfigDetectParams: Schema.Codec<ExternalAgentConfigDetectParams> = Schema.Struct({ "cwds": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "includeHome": Schema.optionalKey(Schema.Boolean), "maxSessionAgeDays": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "maxSessions": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "migrationSource": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExternalAgentConfigDetectParams" })
+export const ExternalAgentConfigDetectParams: Schema.Codec<ExternalAgentConfigDetectParams> = Schema.suspend(C.ExternalAgentConfigDetectParams)
 
 export type ExternalAgentDetectedConnectorSource = "remoteMcpServersConfig" | "sessionToolUse" | (string & {})
-export const ExternalAgentDetectedConnectorSource: Schema.Codec<ExternalAgentDetectedConnectorSource> = Schema.Union([Schema.Literals(["remoteMcpServersConfig", "sessionToolUse"]), Schema.String]).annotate({ identifier: "ExternalAgentDetectedConnectorSource" })
+export const ExternalAgentDetectedConnectorSource: Schema.Codec<ExternalAgentDetectedConnectorSource> = Schema.suspend(C.ExternalAgentDetectedConnectorSource)
 
 export type HookMigration = { readonly "name": string }
-export const HookMigration: Schema.Codec<HookMigration> = Schema.Struct({ "name": Schema.String }).annotate({ identifier: "HookMigration" })
+export const HookMigration: Schema.Codec<HookMigration> = Schema.suspend(C.HookMigration)
 
 export type McpServerMigration = { readonly "name": string }
-export const McpServerMigration: Schema.Codec<McpServerMigration> = Schema.Struct({ "name": Schema.String }).annotate({ identifier: "McpServerMigration" })
+export const McpServerMigration: Schema.Codec<McpServerMigration> = Schema.suspend(C.McpServerMigration)
 
 export type PluginsMigration = { readonly "marketplaceName": string, readonly "pluginNames": ReadonlyArray<string> }
-export const PluginsMigration: Schema.Codec<PluginsMigration> = Schema.Struct({ "marketplaceName": Schema.String, "pluginNames": Schema.Array(Schema.String) }).annotate({ identifier: "PluginsMigration" })
+export const PluginsMigration: Schema.Codec<PluginsMigration> = Schema.suspend(C.PluginsMigration)
 
 export type SessionMigration = { readonly "cwd": string, readonly "path": string, readonly "title"?: string | null }
-export const SessionMigration: Schema.Codec<SessionMigration> = Schema.Struct({ "cwd": Schema.String, "path": Schema.String, "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "SessionMigration" })
+export const SessionMigration: Schema.Codec<SessionMigration> = Schema.suspend(C.SessionMigration)
 
 export type SkillMigration = { readonly "name": string }
-export const SkillMigration: Schema.Codec<SkillMigration> = Schema.Struct({ "name": Schema.String }).annotate({ identifier: "SkillMigration" })
+export const SkillMigration: Schema.Codec<SkillMigration> = Schema.suspend(C.SkillMigration)
 
 export type SubagentMigration = { readonly "name": string }
-export const SubagentMigration: Schema.Codec<SubagentMigration> = Schema.Struct({ "name": Schema.String }).annotate({ identifier: "SubagentMigration" })
+export const SubagentMigration: Schema.Codec<SubagentMigration> = Schema.suspend(C.SubagentMigration)
 
 export type ExternalAgentConfigMigrationItemType = "AGENTS_MD" | "CONFIG" | "SKILLS" | "PLUGINS" | "MCP_SERVER_CONFIG" | "SUBAGENTS" | "HOOKS" | "COMMANDS" | "MEMORY" | "SESSIONS"
-export const ExternalAgentConfigMigrationItemType: Schema.Codec<ExternalAgentConfigMigrationItemType> = Schema.Literals(["AGENTS_MD", "CONFIG", "SKILLS", "PLUGINS", "MCP_SERVER_CONFIG", "SUBAGENTS", "HOOKS", "COMMANDS", "MEMORY", "SESSIONS"]).annotate({ identifier: "ExternalAgentConfigMigrationItemType" })
+export const ExternalAgentConfigMigrationItemType: Schema.Codec<ExternalAgentConfigMigrationItemType> = Schema.suspend(C.ExternalAgentConfigMigrationItemType)
 
 export type ExternalAgentImportedConnectorSource = "remoteMcpServersConfig"
-export const ExternalAgentImportedConnectorSource: Schema.Codec<ExternalAgentImportedConnectorSource> = Schema.Literal("remoteMcpServersConfig").annotate({ identifier: "ExternalAgentImportedConnectorSource" })
+export const ExternalAgentImportedConnectorSource: Schema.Codec<ExternalAgentImportedConnectorSource> = Schema.suspend(C.ExternalAgentImportedConnectorSource)
 
 export type ExternalAgentConfigImportHistoryRecordResponse = { readonly "importId": string }
-export const ExternalAgentConfigImportHistoryRecordResponse: Schema.Codec<ExternalAgentConfigImportHistoryRecordResponse> = Schema.Struct({ "importId": Schema.String }).annotate({ identifier: "ExternalAgentConfigImportHistoryRecordResponse" })
+export const ExternalAgentConfigImportHistoryRecordResponse: Schema.Codec<ExternalAgentConfigImportHistoryRecordResponse> = Schema.suspend(C.ExternalAgentConfigImportHistoryRecordResponse)
 
 export type ExternalAgentConfigImportResponse = { readonly "importId": string }
-export const ExternalAgentConfigImportResponse: Schema.Codec<ExternalAgentConfigImportResponse> = Schema.Struct({ "importId": Schema.String }).annotate({ identifier: "ExternalAgentConfigImportResponse" })
+export const ExternalAgentConfigImportResponse: Schema.Codec<ExternalAgentConfigImportResponse> = Schema.suspend(C.ExternalAgentConfigImportResponse)
 
 export type FeedbackUploadParams = { readonly "classification": string, readonly "extraLogFiles"?: ReadonlyArray<string> | null, readonly "includeLogs"?: boolean, readonly "reason"?: string | null, readonly "tags"?: { readonly [x: string]: string } | null, readonly "threadId"?: string | null }
-export const FeedbackUploadParams: Schema.Codec<FeedbackUploadParams> = Schema.Struct({ "classification": Schema.String, "extraLogFiles": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "includeLogs": Schema.optionalKey(Schema.Boolean), "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "tags": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "FeedbackUploadParams" })
+export const FeedbackUploadParams: Schema.Codec<FeedbackUploadParams> = Schema.suspend(C.FeedbackUploadParams)
 
 export type FeedbackUploadResponse = { readonly "promptHash"?: string | null, readonly "threadId": string }
-export const FeedbackUploadResponse: Schema.Codec<FeedbackUploadResponse> = Schema.Struct({ "promptHash": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "FeedbackUploadResponse" })
+export const FeedbackUploadResponse: Schema.Codec<FeedbackUploadResponse> = Schema.suspend(C.FeedbackUploadResponse)
 
 export type FileChangeApprovalDecision = "accept" | "acceptForSession" | "decline" | "cancel"
-export const FileChangeApprovalDecision: Schema.Codec<FileChangeApprovalDecision> = Schema.Literals(["accept", "acceptForSession", "decline", "cancel"]).annotate({ identifier: "FileChangeApprovalDecision" })
+export const FileChangeApprovalDecision: Schema.Codec<FileChangeApprovalDecision> = Schema.suspend(C.FileChangeApprovalDecision)
 
 /**
  * Deprecated legacy notification for `apply_patch` textual output.
@@ -736,13 +737,13 @@ export type FileChangeOutputDeltaNotification = { readonly "delta": string, read
  *
  * The server no longer emits this notification.
  */
-export const FileChangeOutputDeltaNotification: Schema.Codec<FileChangeOutputDeltaNotification> = Schema.Struct({ "delta": Schema.String, "itemId": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "FileChangeOutputDeltaNotification" })
+export const FileChangeOutputDeltaNotification: Schema.Codec<FileChangeOutputDeltaNotification> = Schema.suspend(C.FileChangeOutputDeltaNotification)
 
 export type PatchChangeKind = { readonly "type": "add" } | { readonly "type": "delete" } | { readonly "move_path"?: string | null, readonly "type": "update" }
-export const PatchChangeKind: Schema.Codec<PatchChangeKind> = Schema.Union([Schema.Struct({ "type": Schema.Literal("add") }), Schema.Struct({ "type": Schema.Literal("delete") }), Schema.Struct({ "move_path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("update") })], { mode: "oneOf" }).annotate({ identifier: "PatchChangeKind" })
+export const PatchChangeKind: Schema.Codec<PatchChangeKind> = Schema.suspend(C.PatchChangeKind)
 
 export type FileChangeRequestApprovalParams = { readonly "grantRoot"?: string | null, readonly "itemId": string, readonly "reason"?: string | null, readonly "startedAtMs": number, readonly "threadId": string, readonly "turnId": string }
-export const FileChangeRequestApprovalParams: Schema.Codec<FileChangeRequestApprovalParams> = Schema.Struct({ "grantRoot": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "itemId": Schema.String, "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "startedAtMs": Schema.Int, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "FileChangeRequestApprovalParams" })
+export const FileChangeRequestApprovalParams: Schema.Codec<FileChangeRequestApprovalParams> = Schema.suspend(C.FileChangeRequestApprovalParams)
 
 /**
  * Successful response for `fs/copy`.
@@ -751,7 +752,7 @@ export type FsCopyResponse = { readonly [x: string]: Schema.Json }
 /**
  * Successful response for `fs/copy`.
  */
-export const FsCopyResponse: Schema.Codec<FsCopyResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FsCopyResponse" })
+export const FsCopyResponse: Schema.Codec<FsCopyResponse> = Schema.suspend(C.FsCopyResponse)
 
 /**
  * Successful response for `fs/createDirectory`.
@@ -760,7 +761,7 @@ export type FsCreateDirectoryResponse = { readonly [x: string]: Schema.Json }
 /**
  * Successful response for `fs/createDirectory`.
  */
-export const FsCreateDirectoryResponse: Schema.Codec<FsCreateDirectoryResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FsCreateDirectoryResponse" })
+export const FsCreateDirectoryResponse: Schema.Codec<FsCreateDirectoryResponse> = Schema.suspend(C.FsCreateDirectoryResponse)
 
 /**
  * Metadata returned by `fs/getMetadata`.
@@ -769,7 +770,7 @@ export type FsGetMetadataResponse = { readonly "createdAtMs": number, readonly "
 /**
  * Metadata returned by `fs/getMetadata`.
  */
-export const FsGetMetadataResponse: Schema.Codec<FsGetMetadataResponse> = Schema.Struct({ "createdAtMs": Schema.Int, "isDirectory": Schema.Boolean, "isFile": Schema.Boolean, "isSymlink": Schema.Boolean, "modifiedAtMs": Schema.Int }).annotate({ identifier: "FsGetMetadataResponse" })
+export const FsGetMetadataResponse: Schema.Codec<FsGetMetadataResponse> = Schema.suspend(C.FsGetMetadataResponse)
 
 /**
  * A directory entry returned by `fs/readDirectory`.
@@ -778,7 +779,7 @@ export type FsReadDirectoryEntry = { readonly "fileName": string, readonly "isDi
 /**
  * A directory entry returned by `fs/readDirectory`.
  */
-export const FsReadDirectoryEntry: Schema.Codec<FsReadDirectoryEntry> = Schema.Struct({ "fileName": Schema.String, "isDirectory": Schema.Boolean, "isFile": Schema.Boolean }).annotate({ identifier: "FsReadDirectoryEntry" })
+export const FsReadDirectoryEntry: Schema.Codec<FsReadDirectoryEntry> = Schema.suspend(C.FsReadDirectoryEntry)
 
 /**
  * Base64-encoded file contents returned by `fs/readFile`.
@@ -787,7 +788,7 @@ export type FsReadFileResponse = { readonly "dataBase64": string }
 /**
  * Base64-encoded file contents returned by `fs/readFile`.
  */
-export const FsReadFileResponse: Schema.Codec<FsReadFileResponse> = Schema.Struct({ "dataBase64": Schema.String }).annotate({ identifier: "FsReadFileResponse" })
+export const FsReadFileResponse: Schema.Codec<FsReadFileResponse> = Schema.suspend(C.FsReadFileResponse)
 
 /**
  * Successful response for `fs/remove`.
@@ -796,7 +797,7 @@ export type FsRemoveResponse = { readonly [x: string]: Schema.Json }
 /**
  * Successful response for `fs/remove`.
  */
-export const FsRemoveResponse: Schema.Codec<FsRemoveResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FsRemoveResponse" })
+export const FsRemoveResponse: Schema.Codec<FsRemoveResponse> = Schema.suspend(C.FsRemoveResponse)
 
 /**
  * Stop filesystem watch notifications for a prior `fs/watch`.
@@ -805,7 +806,7 @@ export type FsUnwatchParams = { readonly "watchId": string }
 /**
  * Stop filesystem watch notifications for a prior `fs/watch`.
  */
-export const FsUnwatchParams: Schema.Codec<FsUnwatchParams> = Schema.Struct({ "watchId": Schema.String }).annotate({ identifier: "FsUnwatchParams" })
+export const FsUnwatchParams: Schema.Codec<FsUnwatchParams> = Schema.suspend(C.FsUnwatchParams)
 
 /**
  * Successful response for `fs/unwatch`.
@@ -814,7 +815,7 @@ export type FsUnwatchResponse = { readonly [x: string]: Schema.Json }
 /**
  * Successful response for `fs/unwatch`.
  */
-export const FsUnwatchResponse: Schema.Codec<FsUnwatchResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FsUnwatchResponse" })
+export const FsUnwatchResponse: Schema.Codec<FsUnwatchResponse> = Schema.suspend(C.FsUnwatchResponse)
 
 /**
  * Successful response for `fs/writeFile`.
@@ -823,43 +824,43 @@ export type FsWriteFileResponse = { readonly [x: string]: Schema.Json }
 /**
  * Successful response for `fs/writeFile`.
  */
-export const FsWriteFileResponse: Schema.Codec<FsWriteFileResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FsWriteFileResponse" })
+export const FsWriteFileResponse: Schema.Codec<FsWriteFileResponse> = Schema.suspend(C.FsWriteFileResponse)
 
 export type FuzzyFileSearchMatchType = "file" | "directory" | (string & {})
-export const FuzzyFileSearchMatchType: Schema.Codec<FuzzyFileSearchMatchType> = Schema.Union([Schema.Literals(["file", "directory"]), Schema.String]).annotate({ identifier: "FuzzyFileSearchMatchType" })
+export const FuzzyFileSearchMatchType: Schema.Codec<FuzzyFileSearchMatchType> = Schema.suspend(C.FuzzyFileSearchMatchType)
 
 export type FuzzyFileSearchParams = { readonly "cancellationToken"?: string | null, readonly "query": string, readonly "roots": ReadonlyArray<string> }
-export const FuzzyFileSearchParams: Schema.Codec<FuzzyFileSearchParams> = Schema.Struct({ "cancellationToken": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "query": Schema.String, "roots": Schema.Array(Schema.String) }).annotate({ identifier: "FuzzyFileSearchParams" })
+export const FuzzyFileSearchParams: Schema.Codec<FuzzyFileSearchParams> = Schema.suspend(C.FuzzyFileSearchParams)
 
 export type FuzzyFileSearchSessionCompletedNotification = { readonly "sessionId": string }
-export const FuzzyFileSearchSessionCompletedNotification: Schema.Codec<FuzzyFileSearchSessionCompletedNotification> = Schema.Struct({ "sessionId": Schema.String }).annotate({ identifier: "FuzzyFileSearchSessionCompletedNotification" })
+export const FuzzyFileSearchSessionCompletedNotification: Schema.Codec<FuzzyFileSearchSessionCompletedNotification> = Schema.suspend(C.FuzzyFileSearchSessionCompletedNotification)
 
 export type FuzzyFileSearchSessionStartParams = { readonly "roots": ReadonlyArray<string>, readonly "sessionId": string }
-export const FuzzyFileSearchSessionStartParams: Schema.Codec<FuzzyFileSearchSessionStartParams> = Schema.Struct({ "roots": Schema.Array(Schema.String), "sessionId": Schema.String }).annotate({ identifier: "FuzzyFileSearchSessionStartParams" })
+export const FuzzyFileSearchSessionStartParams: Schema.Codec<FuzzyFileSearchSessionStartParams> = Schema.suspend(C.FuzzyFileSearchSessionStartParams)
 
 export type FuzzyFileSearchSessionStartResponse = { readonly [x: string]: Schema.Json }
-export const FuzzyFileSearchSessionStartResponse: Schema.Codec<FuzzyFileSearchSessionStartResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FuzzyFileSearchSessionStartResponse" })
+export const FuzzyFileSearchSessionStartResponse: Schema.Codec<FuzzyFileSearchSessionStartResponse> = Schema.suspend(C.FuzzyFileSearchSessionStartResponse)
 
 export type FuzzyFileSearchSessionStopParams = { readonly "sessionId": string }
-export const FuzzyFileSearchSessionStopParams: Schema.Codec<FuzzyFileSearchSessionStopParams> = Schema.Struct({ "sessionId": Schema.String }).annotate({ identifier: "FuzzyFileSearchSessionStopParams" })
+export const FuzzyFileSearchSessionStopParams: Schema.Codec<FuzzyFileSearchSessionStopParams> = Schema.suspend(C.FuzzyFileSearchSessionStopParams)
 
 export type FuzzyFileSearchSessionStopResponse = { readonly [x: string]: Schema.Json }
-export const FuzzyFileSearchSessionStopResponse: Schema.Codec<FuzzyFileSearchSessionStopResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FuzzyFileSearchSessionStopResponse" })
+export const FuzzyFileSearchSessionStopResponse: Schema.Codec<FuzzyFileSearchSessionStopResponse> = Schema.suspend(C.FuzzyFileSearchSessionStopResponse)
 
 export type FuzzyFileSearchSessionUpdateParams = { readonly "query": string, readonly "sessionId": string }
-export const FuzzyFileSearchSessionUpdateParams: Schema.Codec<FuzzyFileSearchSessionUpdateParams> = Schema.Struct({ "query": Schema.String, "sessionId": Schema.String }).annotate({ identifier: "FuzzyFileSearchSessionUpdateParams" })
+export const FuzzyFileSearchSessionUpdateParams: Schema.Codec<FuzzyFileSearchSessionUpdateParams> = Schema.suspend(C.FuzzyFileSearchSessionUpdateParams)
 
 export type FuzzyFileSearchSessionUpdateResponse = { readonly [x: string]: Schema.Json }
-export const FuzzyFileSearchSessionUpdateResponse: Schema.Codec<FuzzyFileSearchSessionUpdateResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "FuzzyFileSearchSessionUpdateResponse" })
+export const FuzzyFileSearchSessionUpdateResponse: Schema.Codec<FuzzyFileSearchSessionUpdateResponse> = Schema.suspend(C.FuzzyFileSearchSessionUpdateResponse)
 
 export type GatewayAuth = { readonly "mode": "none" } | { readonly "envKey": string, readonly "mode": "environmentVariable" } | { readonly "envKey"?: string | null, readonly "mode": "externallyConfigured" }
-export const GatewayAuth: Schema.Codec<GatewayAuth> = Schema.Union([Schema.Struct({ "mode": Schema.Literal("none") }), Schema.Struct({ "envKey": Schema.String, "mode": Schema.Literal("environmentVariable") }), Schema.Struct({ "envKey": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "mode": Schema.Literal("externallyConfigured") })], { mode: "oneOf" }).annotate({ identifier: "GatewayAuth" })
+export const GatewayAuth: Schema.Codec<GatewayAuth> = Schema.suspend(C.GatewayAuth)
 
 export type GatewayOAuthCancelResponse = { readonly [x: string]: Schema.Json }
-export const GatewayOAuthCancelResponse: Schema.Codec<GatewayOAuthCancelResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "GatewayOAuthCancelResponse" })
+export const GatewayOAuthCancelResponse: Schema.Codec<GatewayOAuthCancelResponse> = Schema.suspend(C.GatewayOAuthCancelResponse)
 
 export type GatewayOAuthStatus = "notReady" | "started" | "succeeded" | "failed" | (string & {})
-export const GatewayOAuthStatus: Schema.Codec<GatewayOAuthStatus> = Schema.Union([Schema.Literals(["notReady", "started", "succeeded", "failed"]), Schema.String]).annotate({ identifier: "GatewayOAuthStatus" })
+export const GatewayOAuthStatus: Schema.Codec<GatewayOAuthStatus> = Schema.suspend(C.GatewayOAuthStatus)
 
 /**
  * Authorize a configured provider without changing the default or any thread's provider.
@@ -868,10 +869,10 @@ export type GatewayOAuthLoginParams = { readonly "deviceAuth"?: boolean, readonl
 /**
  * Authorize a configured provider without changing the default or any thread's provider.
  */
-export const GatewayOAuthLoginParams: Schema.Codec<GatewayOAuthLoginParams> = Schema.Struct({ "deviceAuth": Schema.optionalKey(Schema.Boolean), "modelProvider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "GatewayOAuthLoginParams" })
+export const GatewayOAuthLoginParams: Schema.Codec<GatewayOAuthLoginParams> = Schema.suspend(C.GatewayOAuthLoginParams)
 
 export type GatewayOAuthPrompt = { readonly "loginId": string, readonly "userCode": string, readonly "verificationUrl": string }
-export const GatewayOAuthPrompt: Schema.Codec<GatewayOAuthPrompt> = Schema.Struct({ "loginId": Schema.String, "userCode": Schema.String, "verificationUrl": Schema.String }).annotate({ identifier: "GatewayOAuthPrompt" })
+export const GatewayOAuthPrompt: Schema.Codec<GatewayOAuthPrompt> = Schema.suspend(C.GatewayOAuthPrompt)
 
 /**
  * Read credential readiness for a configured provider without starting browser login.
@@ -880,19 +881,19 @@ export type GatewayOAuthReadParams = { readonly "modelProvider"?: string | null 
 /**
  * Read credential readiness for a configured provider without starting browser login.
  */
-export const GatewayOAuthReadParams: Schema.Codec<GatewayOAuthReadParams> = Schema.Struct({ "modelProvider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "GatewayOAuthReadParams" })
+export const GatewayOAuthReadParams: Schema.Codec<GatewayOAuthReadParams> = Schema.suspend(C.GatewayOAuthReadParams)
 
 export type GcpProviderId = "gcp"
-export const GcpProviderId: Schema.Codec<GcpProviderId> = Schema.Literal("gcp").annotate({ identifier: "GcpProviderId" })
+export const GcpProviderId: Schema.Codec<GcpProviderId> = Schema.suspend(C.GcpProviderId)
 
 export type GcpSetupParams = { readonly "credentialFile"?: string | null, readonly "location"?: string | null, readonly "projectId": string }
-export const GcpSetupParams: Schema.Codec<GcpSetupParams> = Schema.Struct({ "credentialFile": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "location": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "projectId": Schema.String }).annotate({ identifier: "GcpSetupParams" })
+export const GcpSetupParams: Schema.Codec<GcpSetupParams> = Schema.suspend(C.GcpSetupParams)
 
 export type GcpSetupResponse = { readonly [x: string]: Schema.Json }
-export const GcpSetupResponse: Schema.Codec<GcpSetupResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "GcpSetupResponse" })
+export const GcpSetupResponse: Schema.Codec<GcpSetupResponse> = Schema.suspend(C.GcpSetupResponse)
 
 export type GetAccountParams = { readonly "refreshToken"?: boolean }
-export const GetAccountParams: Schema.Codec<GetAccountParams> = Schema.Struct({ "refreshToken": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "GetAccountParams" })
+export const GetAccountParams: Schema.Codec<GetAccountParams> = Schema.suspend(C.GetAccountParams)
 
 /**
  * Usage-read capabilities of the requesting client, never inferred from its experiment arm.
@@ -901,25 +902,25 @@ export type GetAccountRateLimitsParams = { readonly "excludeResetCreditDetails"?
 /**
  * Usage-read capabilities of the requesting client, never inferred from its experiment arm.
  */
-export const GetAccountRateLimitsParams: Schema.Codec<GetAccountRateLimitsParams> = Schema.Struct({ "excludeResetCreditDetails": Schema.optionalKey(Schema.Boolean), "supportsLunaReserve": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "GetAccountRateLimitsParams" })
+export const GetAccountRateLimitsParams: Schema.Codec<GetAccountRateLimitsParams> = Schema.suspend(C.GetAccountRateLimitsParams)
 
 export type RateLimitResetType = "codexRateLimits" | "unknown" | (string & {})
-export const RateLimitResetType: Schema.Codec<RateLimitResetType> = Schema.Union([Schema.Literals(["codexRateLimits", "unknown"]), Schema.String]).annotate({ identifier: "RateLimitResetType" })
+export const RateLimitResetType: Schema.Codec<RateLimitResetType> = Schema.suspend(C.RateLimitResetType)
 
 export type RateLimitResetCreditStatus = "available" | "redeeming" | "redeemed" | "unknown" | (string & {})
-export const RateLimitResetCreditStatus: Schema.Codec<RateLimitResetCreditStatus> = Schema.Union([Schema.Literals(["available", "redeeming", "redeemed", "unknown"]), Schema.String]).annotate({ identifier: "RateLimitResetCreditStatus" })
+export const RateLimitResetCreditStatus: Schema.Codec<RateLimitResetCreditStatus> = Schema.suspend(C.RateLimitResetCreditStatus)
 
 export type GetAccountTokenUsageParams = { readonly "threadId"?: string | null }
-export const GetAccountTokenUsageParams: Schema.Codec<GetAccountTokenUsageParams> = Schema.Struct({ "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "GetAccountTokenUsageParams" })
+export const GetAccountTokenUsageParams: Schema.Codec<GetAccountTokenUsageParams> = Schema.suspend(C.GetAccountTokenUsageParams)
 
 export type ThreadUsageBreakdownGroup = { readonly "cachedInputTokens"?: number | null, readonly "estimatedUsageCreditsMicros": number, readonly "inputTokens"?: number | null, readonly "model"?: string | null, readonly "netNewInputTokens"?: number | null, readonly "outputTokens"?: number | null, readonly "reasoningEffort"?: string | null, readonly "speed"?: string | null, readonly "totalTokens"?: number | null }
-export const ThreadUsageBreakdownGroup: Schema.Codec<ThreadUsageBreakdownGroup> = Schema.Struct({ "cachedInputTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "estimatedUsageCreditsMicros": Schema.Int, "inputTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "netNewInputTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "outputTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "reasoningEffort": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "speed": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "totalTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])) }).annotate({ identifier: "ThreadUsageBreakdownGroup" })
+export const ThreadUsageBreakdownGroup: Schema.Codec<ThreadUsageBreakdownGroup> = Schema.suspend(C.ThreadUsageBreakdownGroup)
 
 export type WorkspaceMessageType = "headline" | "announcement" | "unknown" | (string & {})
-export const WorkspaceMessageType: Schema.Codec<WorkspaceMessageType> = Schema.Union([Schema.Literals(["headline", "announcement", "unknown"]), Schema.String]).annotate({ identifier: "WorkspaceMessageType" })
+export const WorkspaceMessageType: Schema.Codec<WorkspaceMessageType> = Schema.suspend(C.WorkspaceMessageType)
 
 export type GitInfo = { readonly "branch"?: string | null, readonly "originUrl"?: string | null, readonly "sha"?: string | null }
-export const GitInfo: Schema.Codec<GitInfo> = Schema.Struct({ "branch": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "originUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sha": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "GitInfo" })
+export const GitInfo: Schema.Codec<GitInfo> = Schema.suspend(C.GitInfo)
 
 /**
  * [UNSTABLE] Risk level assigned by approval auto-review.
@@ -928,7 +929,7 @@ export type GuardianRiskLevel = "low" | "medium" | "high" | "critical" | (string
 /**
  * [UNSTABLE] Risk level assigned by approval auto-review.
  */
-export const GuardianRiskLevel: Schema.Codec<GuardianRiskLevel> = Schema.Union([Schema.Literals(["low", "medium", "high", "critical"]), Schema.String]).annotate({ identifier: "GuardianRiskLevel" })
+export const GuardianRiskLevel: Schema.Codec<GuardianRiskLevel> = Schema.suspend(C.GuardianRiskLevel)
 
 /**
  * [UNSTABLE] Lifecycle state for an approval auto-review.
@@ -937,7 +938,7 @@ export type GuardianApprovalReviewStatus = "inProgress" | "approved" | "denied" 
 /**
  * [UNSTABLE] Lifecycle state for an approval auto-review.
  */
-export const GuardianApprovalReviewStatus: Schema.Codec<GuardianApprovalReviewStatus> = Schema.Union([Schema.Literals(["inProgress", "approved", "denied", "timedOut", "aborted"]), Schema.String]).annotate({ identifier: "GuardianApprovalReviewStatus" })
+export const GuardianApprovalReviewStatus: Schema.Codec<GuardianApprovalReviewStatus> = Schema.suspend(C.GuardianApprovalReviewStatus)
 
 /**
  * [UNSTABLE] Authorization level assigned by approval auto-review.
@@ -946,10 +947,10 @@ export type GuardianUserAuthorization = "unknown" | "low" | "medium" | "high" | 
 /**
  * [UNSTABLE] Authorization level assigned by approval auto-review.
  */
-export const GuardianUserAuthorization: Schema.Codec<GuardianUserAuthorization> = Schema.Union([Schema.Literals(["unknown", "low", "medium", "high"]), Schema.String]).annotate({ identifier: "GuardianUserAuthorization" })
+export const GuardianUserAuthorization: Schema.Codec<GuardianUserAuthorization> = Schema.suspend(C.GuardianUserAuthorization)
 
 export type GuardianCommandSource = "shell" | "unifiedExec" | (string & {})
-export const GuardianCommandSource: Schema.Codec<GuardianCommandSource> = Schema.Union([Schema.Literals(["shell", "unifiedExec"]), Schema.String]).annotate({ identifier: "GuardianCommandSource" })
+export const GuardianCommandSource: Schema.Codec<GuardianCommandSource> = Schema.suspend(C.GuardianCommandSource)
 
 /**
  * Final allow/deny outcome returned by the guardian reviewer.
@@ -958,46 +959,46 @@ export type GuardianAssessmentOutcome = "allow" | "deny" | (string & {})
 /**
  * Final allow/deny outcome returned by the guardian reviewer.
  */
-export const GuardianAssessmentOutcome: Schema.Codec<GuardianAssessmentOutcome> = Schema.Union([Schema.Literals(["allow", "deny"]), Schema.String]).annotate({ identifier: "GuardianAssessmentOutcome" })
+export const GuardianAssessmentOutcome: Schema.Codec<GuardianAssessmentOutcome> = Schema.suspend(C.GuardianAssessmentOutcome)
 
 export type GuardianWarningNotification = { readonly "message": string, readonly "threadId": string }
-export const GuardianWarningNotification: Schema.Codec<GuardianWarningNotification> = Schema.Struct({ "message": Schema.String, "threadId": Schema.String }).annotate({ identifier: "GuardianWarningNotification" })
+export const GuardianWarningNotification: Schema.Codec<GuardianWarningNotification> = Schema.suspend(C.GuardianWarningNotification)
 
 export type HookOutputEntryKind = "warning" | "stop" | "feedback" | "context" | "error" | (string & {})
-export const HookOutputEntryKind: Schema.Codec<HookOutputEntryKind> = Schema.Union([Schema.Literals(["warning", "stop", "feedback", "context", "error"]), Schema.String]).annotate({ identifier: "HookOutputEntryKind" })
+export const HookOutputEntryKind: Schema.Codec<HookOutputEntryKind> = Schema.suspend(C.HookOutputEntryKind)
 
 export type HookEventName = "preModelRequest" | "postModelRequest" | "preToolUse" | "permissionRequest" | "postToolUse" | "preCompact" | "postCompact" | "sessionStart" | "sessionEnd" | "userPromptSubmit" | "subagentStart" | "subagentStop" | "stop" | "interrupt" | (string & {})
-export const HookEventName: Schema.Codec<HookEventName> = Schema.Union([Schema.Literals(["preModelRequest", "postModelRequest", "preToolUse", "permissionRequest", "postToolUse", "preCompact", "postCompact", "sessionStart", "sessionEnd", "userPromptSubmit", "subagentStart", "subagentStop", "stop", "interrupt"]), Schema.String]).annotate({ identifier: "HookEventName" })
+export const HookEventName: Schema.Codec<HookEventName> = Schema.suspend(C.HookEventName)
 
 export type HookExecutionMode = "sync" | "async" | (string & {})
-export const HookExecutionMode: Schema.Codec<HookExecutionMode> = Schema.Union([Schema.Literals(["sync", "async"]), Schema.String]).annotate({ identifier: "HookExecutionMode" })
+export const HookExecutionMode: Schema.Codec<HookExecutionMode> = Schema.suspend(C.HookExecutionMode)
 
 export type HookHandlerType = "command" | "mcpTool" | "prompt" | "agent" | (string & {})
-export const HookHandlerType: Schema.Codec<HookHandlerType> = Schema.Union([Schema.Literals(["command", "mcpTool", "prompt", "agent"]), Schema.String]).annotate({ identifier: "HookHandlerType" })
+export const HookHandlerType: Schema.Codec<HookHandlerType> = Schema.suspend(C.HookHandlerType)
 
 export type HookScope = "thread" | "turn" | (string & {})
-export const HookScope: Schema.Codec<HookScope> = Schema.Union([Schema.Literals(["thread", "turn"]), Schema.String]).annotate({ identifier: "HookScope" })
+export const HookScope: Schema.Codec<HookScope> = Schema.suspend(C.HookScope)
 
 export type HookSource = "system" | "user" | "project" | "mdm" | "sessionFlags" | "plugin" | "cloudRequirements" | "cloudManagedConfig" | "legacyManagedConfigFile" | "legacyManagedConfigMdm" | "unknown" | (string & {})
-export const HookSource: Schema.Codec<HookSource> = Schema.Union([Schema.Literals(["system", "user", "project", "mdm", "sessionFlags", "plugin", "cloudRequirements", "cloudManagedConfig", "legacyManagedConfigFile", "legacyManagedConfigMdm", "unknown"]), Schema.String]).annotate({ identifier: "HookSource" })
+export const HookSource: Schema.Codec<HookSource> = Schema.suspend(C.HookSource)
 
 export type HookRunStatus = "running" | "completed" | "failed" | "blocked" | "stopped" | (string & {})
-export const HookRunStatus: Schema.Codec<HookRunStatus> = Schema.Union([Schema.Literals(["running", "completed", "failed", "blocked", "stopped"]), Schema.String]).annotate({ identifier: "HookRunStatus" })
+export const HookRunStatus: Schema.Codec<HookRunStatus> = Schema.suspend(C.HookRunStatus)
 
 export type HookErrorInfo = { readonly "message": string, readonly "path": string }
-export const HookErrorInfo: Schema.Codec<HookErrorInfo> = Schema.Struct({ "message": Schema.String, "path": Schema.String }).annotate({ identifier: "HookErrorInfo" })
+export const HookErrorInfo: Schema.Codec<HookErrorInfo> = Schema.suspend(C.HookErrorInfo)
 
 export type HookTrustStatus = "managed" | "untrusted" | "trusted" | "modified" | (string & {})
-export const HookTrustStatus: Schema.Codec<HookTrustStatus> = Schema.Union([Schema.Literals(["managed", "untrusted", "trusted", "modified"]), Schema.String]).annotate({ identifier: "HookTrustStatus" })
+export const HookTrustStatus: Schema.Codec<HookTrustStatus> = Schema.suspend(C.HookTrustStatus)
 
 export type HookPromptFragment = { readonly "hookRunId": string, readonly "text": string }
-export const HookPromptFragment: Schema.Codec<HookPromptFragment> = Schema.Struct({ "hookRunId": Schema.String, "text": Schema.String }).annotate({ identifier: "HookPromptFragment" })
+export const HookPromptFragment: Schema.Codec<HookPromptFragment> = Schema.suspend(C.HookPromptFragment)
 
 export type HooksListParams = { readonly "cwds"?: ReadonlyArray<string>, readonly "threadId"?: string | null }
-export const HooksListParams: Schema.Codec<HooksListParams> = Schema.Struct({ "cwds": Schema.optionalKey(Schema.Array(Schema.String)), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "HooksListParams" })
+export const HooksListParams: Schema.Codec<HooksListParams> = Schema.suspend(C.HooksListParams)
 
 export type ImageGenerationFailure = { readonly "limitId": string, readonly "resetsAt"?: number | null, readonly "type": "usageLimitExceeded" }
-export const ImageGenerationFailure: Schema.Codec<ImageGenerationFailure> = Schema.Union([Schema.Struct({ "limitId": Schema.String, "resetsAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "type": Schema.Literal("usageLimitExceeded") })], { mode: "oneOf" }).annotate({ identifier: "ImageGenerationFailure" })
+export const ImageGenerationFailure: Schema.Codec<ImageGenerationFailure> = Schema.suspend(C.ImageGenerationFailure)
 
 /**
  * Client-declared capabilities negotiated during initialize.
@@ -1006,7 +1007,7 @@ export type InitializeCapabilities = { readonly "experimentalApi"?: boolean, rea
 /**
  * Client-declared capabilities negotiated during initialize.
  */
-export const InitializeCapabilities: Schema.Codec<InitializeCapabilities> = Schema.Struct({ "experimentalApi": Schema.optionalKey(Schema.Boolean), "explicitGatewayOauth": Schema.optionalKey(Schema.Boolean), "extensions": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "mcpServerOpenaiFormElicitation": Schema.optionalKey(Schema.Boolean), "optOutNotificationMethods": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "requestAttestation": Schema.optionalKey(Schema.Boolean), "requiredHumanApproval": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "InitializeCapabilities" })
+export const InitializeCapabilities: Schema.Codec<InitializeCapabilities> = Schema.suspend(C.InitializeCapabilities)
 
 /**
  * Canonical user-input modality tags advertised by a model.
@@ -1015,7 +1016,7 @@ export type InputModality = "text" | "image" | "audio" | (string & {})
 /**
  * Canonical user-input modality tags advertised by a model.
  */
-export const InputModality: Schema.Codec<InputModality> = Schema.Union([Schema.Literals(["text", "image", "audio"]), Schema.String]).annotate({ identifier: "InputModality" })
+export const InputModality: Schema.Codec<InputModality> = Schema.suspend(C.InputModality)
 
 /**
  * Internal Responses API passthrough metadata copied into underlying chat messages.
@@ -1028,10 +1029,10 @@ export type InternalChatMessageMetadataPassthrough = { readonly "turn_id"?: stri
  *
  * Responses API strongly types this payload. Do not modify it without first getting API approval and making the corresponding Responses API change.
  */
-export const InternalChatMessageMetadataPassthrough: Schema.Codec<InternalChatMessageMetadataPassthrough> = Schema.Struct({ "turn_id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "InternalChatMessageMetadataPassthrough" })
+export const InternalChatMessageMetadataPassthrough: Schema.Codec<InternalChatMessageMetadataPassthrough> = Schema.suspend(C.InternalChatMessageMetadataPassthrough)
 
 export type MemoryCitationEntry = { readonly "lineEnd": number, readonly "lineStart": number, readonly "note": string, readonly "path": string }
-export const MemoryCitationEntry: Schema.Codec<MemoryCitationEntry> = Schema.Struct({ "lineEnd": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "lineStart": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "note": Schema.String, "path": Schema.String }).annotate({ identifier: "MemoryCitationEntry" })
+export const MemoryCitationEntry: Schema.Codec<MemoryCitationEntry> = Schema.suspend(C.MemoryCitationEntry)
 
 /**
  * Classifies assistant text as commentary, a partial answer, or a terminal answer.
@@ -1044,37 +1045,37 @@ export type MessagePhase = "commentary" | "partial_answer" | "final_answer"
  *
  * Providers do not emit this consistently, so callers must treat `None` as "phase unknown" and keep compatibility behavior for legacy models.
  */
-export const MessagePhase: Schema.Codec<MessagePhase> = Schema.Literals(["commentary", "partial_answer", "final_answer"]).annotate({ identifier: "MessagePhase" })
+export const MessagePhase: Schema.Codec<MessagePhase> = Schema.suspend(C.MessagePhase)
 
 export type PatchApplyStatus = "inProgress" | "completed" | "failed" | "declined" | (string & {})
-export const PatchApplyStatus: Schema.Codec<PatchApplyStatus> = Schema.Union([Schema.Literals(["inProgress", "completed", "failed", "declined"]), Schema.String]).annotate({ identifier: "PatchApplyStatus" })
+export const PatchApplyStatus: Schema.Codec<PatchApplyStatus> = Schema.suspend(C.PatchApplyStatus)
 
 export type McpToolCallAppContext = { readonly "actionName"?: string | null, readonly "appName"?: string | null, readonly "connectorId": string, readonly "linkId"?: string | null, readonly "resourceUri"?: string | null }
-export const McpToolCallAppContext: Schema.Codec<McpToolCallAppContext> = Schema.Struct({ "actionName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "appName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "connectorId": Schema.String, "linkId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "resourceUri": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "McpToolCallAppContext" })
+export const McpToolCallAppContext: Schema.Codec<McpToolCallAppContext> = Schema.suspend(C.McpToolCallAppContext)
 
 export type McpToolCallError = { readonly "message": string }
-export const McpToolCallError: Schema.Codec<McpToolCallError> = Schema.Struct({ "message": Schema.String }).annotate({ identifier: "McpToolCallError" })
+export const McpToolCallError: Schema.Codec<McpToolCallError> = Schema.suspend(C.McpToolCallError)
 
 export type McpAppDisplayMode = "inline" | "fullscreen" | (string & {})
-export const McpAppDisplayMode: Schema.Codec<McpAppDisplayMode> = Schema.Union([Schema.Literals(["inline", "fullscreen"]), Schema.String]).annotate({ identifier: "McpAppDisplayMode" })
+export const McpAppDisplayMode: Schema.Codec<McpAppDisplayMode> = Schema.suspend(C.McpAppDisplayMode)
 
 export type McpToolCallResult = { readonly "_meta"?: Schema.Json, readonly "content": ReadonlyArray<Schema.Json>, readonly "structuredContent"?: Schema.Json }
-export const McpToolCallResult: Schema.Codec<McpToolCallResult> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "content": Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), "structuredContent": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })) }).annotate({ identifier: "McpToolCallResult" })
+export const McpToolCallResult: Schema.Codec<McpToolCallResult> = Schema.suspend(C.McpToolCallResult)
 
 export type McpToolCallStatus = "inProgress" | "completed" | "failed" | (string & {})
-export const McpToolCallStatus: Schema.Codec<McpToolCallStatus> = Schema.Union([Schema.Literals(["inProgress", "completed", "failed"]), Schema.String]).annotate({ identifier: "McpToolCallStatus" })
+export const McpToolCallStatus: Schema.Codec<McpToolCallStatus> = Schema.suspend(C.McpToolCallStatus)
 
 export type SubAgentActivityKind = "started" | "interacted" | "interrupted" | "completed" | (string & {})
-export const SubAgentActivityKind: Schema.Codec<SubAgentActivityKind> = Schema.Union([Schema.Literals(["started", "interacted", "interrupted", "completed"]), Schema.String]).annotate({ identifier: "SubAgentActivityKind" })
+export const SubAgentActivityKind: Schema.Codec<SubAgentActivityKind> = Schema.suspend(C.SubAgentActivityKind)
 
 export type WebSearchAction = { readonly "queries"?: ReadonlyArray<string> | null, readonly "query"?: string | null, readonly "type": "search" } | { readonly "type": "openPage", readonly "url"?: string | null } | { readonly "pattern"?: string | null, readonly "type": "findInPage", readonly "url"?: string | null } | { readonly "type": "other" }
-export const WebSearchAction: Schema.Codec<WebSearchAction> = Schema.Union([Schema.Struct({ "queries": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "query": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("search") }), Schema.Struct({ "type": Schema.Literal("openPage"), "url": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }), Schema.Struct({ "pattern": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("findInPage"), "url": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }), Schema.Struct({ "type": Schema.Literal("other") })], { mode: "oneOf" }).annotate({ identifier: "WebSearchAction" })
+export const WebSearchAction: Schema.Codec<WebSearchAction> = Schema.suspend(C.WebSearchAction)
 
 export type McpServerStatusDetail = "full" | "toolsAndAuthOnly"
-export const McpServerStatusDetail: Schema.Codec<McpServerStatusDetail> = Schema.Literals(["full", "toolsAndAuthOnly"]).annotate({ identifier: "McpServerStatusDetail" })
+export const McpServerStatusDetail: Schema.Codec<McpServerStatusDetail> = Schema.suspend(C.McpServerStatusDetail)
 
 export type McpAuthStatus = "unknown" | "unsupported" | "notLoggedIn" | "bearerToken" | "oAuth" | (string & {})
-export const McpAuthStatus: Schema.Codec<McpAuthStatus> = Schema.Union([Schema.Literals(["unknown", "unsupported", "notLoggedIn", "bearerToken", "oAuth"]), Schema.String]).annotate({ identifier: "McpAuthStatus" })
+export const McpAuthStatus: Schema.Codec<McpAuthStatus> = Schema.suspend(C.McpAuthStatus)
 
 /**
  * A template description for resources available on the server.
@@ -1083,7 +1084,7 @@ export type ResourceTemplate = { readonly "annotations"?: Schema.Json, readonly 
 /**
  * A template description for resources available on the server.
  */
-export const ResourceTemplate: Schema.Codec<ResourceTemplate> = Schema.Struct({ "annotations": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "mimeType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String, "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "uriTemplate": Schema.String }).annotate({ identifier: "ResourceTemplate" })
+export const ResourceTemplate: Schema.Codec<ResourceTemplate> = Schema.suspend(C.ResourceTemplate)
 
 /**
  * A known resource that the server is capable of reading.
@@ -1092,10 +1093,10 @@ export type Resource = { readonly "_meta"?: Schema.Json, readonly "annotations"?
 /**
  * A known resource that the server is capable of reading.
  */
-export const Resource: Schema.Codec<Resource> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "annotations": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "icons": Schema.optionalKey(Schema.Union([Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "mimeType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String, "size": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "uri": Schema.String }).annotate({ identifier: "Resource" })
+export const Resource: Schema.Codec<Resource> = Schema.suspend(C.Resource)
 
 export type McpServerConnectionStatus = "notStarted" | "starting" | "connected" | "authenticationRequired" | "failed" | "cancelled" | "disabled" | (string & {})
-export const McpServerConnectionStatus: Schema.Codec<McpServerConnectionStatus> = Schema.Union([Schema.Literals(["notStarted", "starting", "connected", "authenticationRequired", "failed", "cancelled", "disabled"]), Schema.String]).annotate({ identifier: "McpServerConnectionStatus" })
+export const McpServerConnectionStatus: Schema.Codec<McpServerConnectionStatus> = Schema.suspend(C.McpServerConnectionStatus)
 
 /**
  * Presentation metadata advertised by an initialized MCP server.
@@ -1104,7 +1105,7 @@ export type McpServerInfo = { readonly "description"?: string | null, readonly "
 /**
  * Presentation metadata advertised by an initialized MCP server.
  */
-export const McpServerInfo: Schema.Codec<McpServerInfo> = Schema.Struct({ "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "icons": Schema.optionalKey(Schema.Union([Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "name": Schema.String, "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "version": Schema.String, "websiteUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "McpServerInfo" })
+export const McpServerInfo: Schema.Codec<McpServerInfo> = Schema.suspend(C.McpServerInfo)
 
 /**
  * Definition for a tool the client can call.
@@ -1113,61 +1114,61 @@ export type Tool = { readonly "_meta"?: Schema.Json, readonly "annotations"?: Sc
 /**
  * Definition for a tool the client can call.
  */
-export const Tool: Schema.Codec<Tool> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "annotations": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "icons": Schema.optionalKey(Schema.Union([Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "inputSchema": Schema.Json.annotate({ "expected": "JSON value" }), "name": Schema.String, "outputSchema": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "Tool" })
+export const Tool: Schema.Codec<Tool> = Schema.suspend(C.Tool)
 
 export type LocalShellAction = { readonly "command": ReadonlyArray<string>, readonly "env"?: { readonly [x: string]: string } | null, readonly "timeout_ms"?: number | null, readonly "type": "exec", readonly "user"?: string | null, readonly "working_directory"?: string | null }
-export const LocalShellAction: Schema.Codec<LocalShellAction> = Schema.Union([Schema.Struct({ "command": Schema.Array(Schema.String), "env": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "timeout_ms": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "type": Schema.Literal("exec"), "user": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "working_directory": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) })], { mode: "oneOf" }).annotate({ identifier: "LocalShellAction" })
+export const LocalShellAction: Schema.Codec<LocalShellAction> = Schema.suspend(C.LocalShellAction)
 
 export type LocalShellStatus = "completed" | "in_progress" | "incomplete"
-export const LocalShellStatus: Schema.Codec<LocalShellStatus> = Schema.Literals(["completed", "in_progress", "incomplete"]).annotate({ identifier: "LocalShellStatus" })
+export const LocalShellStatus: Schema.Codec<LocalShellStatus> = Schema.suspend(C.LocalShellStatus)
 
 export type LoginAppBrand = "codex" | "chatgpt"
-export const LoginAppBrand: Schema.Codec<LoginAppBrand> = Schema.Literals(["codex", "chatgpt"]).annotate({ identifier: "LoginAppBrand" })
+export const LoginAppBrand: Schema.Codec<LoginAppBrand> = Schema.suspend(C.LoginAppBrand)
 
 export type LoginAccountResponse = { readonly "type": "apiKey" } | { readonly "authUrl": string, readonly "loginId": string, readonly "type": "chatgpt" } | { readonly "loginId": string, readonly "type": "chatgptDeviceCode", readonly "userCode": string, readonly "verificationUrl": string } | { readonly "type": "chatgptAuthTokens" } | { readonly "type": "amazonBedrock" }
-export const LoginAccountResponse: Schema.Codec<LoginAccountResponse> = Schema.Union([Schema.Struct({ "type": Schema.Literal("apiKey") }), Schema.Struct({ "authUrl": Schema.String, "loginId": Schema.String, "type": Schema.Literal("chatgpt") }), Schema.Struct({ "loginId": Schema.String, "type": Schema.Literal("chatgptDeviceCode"), "userCode": Schema.String, "verificationUrl": Schema.String }), Schema.Struct({ "type": Schema.Literal("chatgptAuthTokens") }), Schema.Struct({ "type": Schema.Literal("amazonBedrock") })], { mode: "oneOf" }).annotate({ identifier: "LoginAccountResponse" })
+export const LoginAccountResponse: Schema.Codec<LoginAccountResponse> = Schema.suspend(C.LoginAccountResponse)
 
 export type LogoutAccountResponse = { readonly [x: string]: Schema.Json }
-export const LogoutAccountResponse: Schema.Codec<LogoutAccountResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "LogoutAccountResponse" })
+export const LogoutAccountResponse: Schema.Codec<LogoutAccountResponse> = Schema.suspend(C.LogoutAccountResponse)
 
 export type MarketplaceAddParams = { readonly "refName"?: string | null, readonly "source": string, readonly "sparsePaths"?: ReadonlyArray<string> | null }
-export const MarketplaceAddParams: Schema.Codec<MarketplaceAddParams> = Schema.Struct({ "refName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": Schema.String, "sparsePaths": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])) }).annotate({ identifier: "MarketplaceAddParams" })
+export const MarketplaceAddParams: Schema.Codec<MarketplaceAddParams> = Schema.suspend(C.MarketplaceAddParams)
 
 export type MarketplaceInterface = { readonly "displayName"?: string | null }
-export const MarketplaceInterface: Schema.Codec<MarketplaceInterface> = Schema.Struct({ "displayName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "MarketplaceInterface" })
+export const MarketplaceInterface: Schema.Codec<MarketplaceInterface> = Schema.suspend(C.MarketplaceInterface)
 
 export type MarketplaceRemoveParams = { readonly "marketplaceName": string }
-export const MarketplaceRemoveParams: Schema.Codec<MarketplaceRemoveParams> = Schema.Struct({ "marketplaceName": Schema.String }).annotate({ identifier: "MarketplaceRemoveParams" })
+export const MarketplaceRemoveParams: Schema.Codec<MarketplaceRemoveParams> = Schema.suspend(C.MarketplaceRemoveParams)
 
 export type MarketplaceUpgradeErrorInfo = { readonly "marketplaceName": string, readonly "message": string }
-export const MarketplaceUpgradeErrorInfo: Schema.Codec<MarketplaceUpgradeErrorInfo> = Schema.Struct({ "marketplaceName": Schema.String, "message": Schema.String }).annotate({ identifier: "MarketplaceUpgradeErrorInfo" })
+export const MarketplaceUpgradeErrorInfo: Schema.Codec<MarketplaceUpgradeErrorInfo> = Schema.suspend(C.MarketplaceUpgradeErrorInfo)
 
 export type MarketplaceUpgradeParams = { readonly "marketplaceName"?: string | null }
-export const MarketplaceUpgradeParams: Schema.Codec<MarketplaceUpgradeParams> = Schema.Struct({ "marketplaceName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "MarketplaceUpgradeParams" })
+export const MarketplaceUpgradeParams: Schema.Codec<MarketplaceUpgradeParams> = Schema.suspend(C.MarketplaceUpgradeParams)
 
 export type McpElicitationArrayType = "array"
-export const McpElicitationArrayType: Schema.Codec<McpElicitationArrayType> = Schema.Literal("array").annotate({ identifier: "McpElicitationArrayType" })
+export const McpElicitationArrayType: Schema.Codec<McpElicitationArrayType> = Schema.suspend(C.McpElicitationArrayType)
 
 export type McpElicitationBooleanType = "boolean"
-export const McpElicitationBooleanType: Schema.Codec<McpElicitationBooleanType> = Schema.Literal("boolean").annotate({ identifier: "McpElicitationBooleanType" })
+export const McpElicitationBooleanType: Schema.Codec<McpElicitationBooleanType> = Schema.suspend(C.McpElicitationBooleanType)
 
 export type McpElicitationConstOption = { readonly "const": string, readonly "title": string }
-export const McpElicitationConstOption: Schema.Codec<McpElicitationConstOption> = Schema.Struct({ "const": Schema.String, "title": Schema.String }).annotate({ identifier: "McpElicitationConstOption" })
+export const McpElicitationConstOption: Schema.Codec<McpElicitationConstOption> = Schema.suspend(C.McpElicitationConstOption)
 
 export type McpElicitationStringType = "string"
-export const McpElicitationStringType: Schema.Codec<McpElicitationStringType> = Schema.Literal("string").annotate({ identifier: "McpElicitationStringType" })
+export const McpElicitationStringType: Schema.Codec<McpElicitationStringType> = Schema.suspend(C.McpElicitationStringType)
 
 export type McpElicitationNumberType = "number" | "integer" | (string & {})
-export const McpElicitationNumberType: Schema.Codec<McpElicitationNumberType> = Schema.Union([Schema.Literals(["number", "integer"]), Schema.String]).annotate({ identifier: "McpElicitationNumberType" })
+export const McpElicitationNumberType: Schema.Codec<McpElicitationNumberType> = Schema.suspend(C.McpElicitationNumberType)
 
 export type McpElicitationObjectType = "object"
-export const McpElicitationObjectType: Schema.Codec<McpElicitationObjectType> = Schema.Literal("object").annotate({ identifier: "McpElicitationObjectType" })
+export const McpElicitationObjectType: Schema.Codec<McpElicitationObjectType> = Schema.suspend(C.McpElicitationObjectType)
 
 export type McpElicitationStringFormat = "email" | "uri" | "date" | "date-time" | (string & {})
-export const McpElicitationStringFormat: Schema.Codec<McpElicitationStringFormat> = Schema.Union([Schema.Literals(["email", "uri", "date", "date-time"]), Schema.String]).annotate({ identifier: "McpElicitationStringFormat" })
+export const McpElicitationStringFormat: Schema.Codec<McpElicitationStringFormat> = Schema.suspend(C.McpElicitationStringFormat)
 
 export type McpResourceReadTarget = { readonly "connectorId": string, readonly "linkId": string | null }
-export const McpResourceReadTarget: Schema.Codec<McpResourceReadTarget> = Schema.Struct({ "connectorId": Schema.String, "linkId": Schema.Union([Schema.String, Schema.Null]) }).annotate({ identifier: "McpResourceReadTarget" })
+export const McpResourceReadTarget: Schema.Codec<McpResourceReadTarget> = Schema.suspend(C.McpResourceReadTarget)
 
 /**
  * Contents returned when reading a resource from an MCP server.
@@ -1176,70 +1177,70 @@ export type ResourceContent = { readonly "_meta"?: Schema.Json, readonly "mimeTy
 /**
  * Contents returned when reading a resource from an MCP server.
  */
-export const ResourceContent: Schema.Codec<ResourceContent> = Schema.Union([Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "mimeType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "text": Schema.String, "uri": Schema.String }), Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "blob": Schema.String, "mimeType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "uri": Schema.String })]).annotate({ identifier: "ResourceContent" })
+export const ResourceContent: Schema.Codec<ResourceContent> = Schema.suspend(C.ResourceContent)
 
 export type McpServerElicitationAction = "accept" | "decline" | "cancel"
-export const McpServerElicitationAction: Schema.Codec<McpServerElicitationAction> = Schema.Literals(["accept", "decline", "cancel"]).annotate({ identifier: "McpServerElicitationAction" })
+export const McpServerElicitationAction: Schema.Codec<McpServerElicitationAction> = Schema.suspend(C.McpServerElicitationAction)
 
 export type McpServerEventNotification = { readonly "method": string, readonly "params": Schema.Json }
-export const McpServerEventNotification: Schema.Codec<McpServerEventNotification> = Schema.Struct({ "method": Schema.String, "params": Schema.Json.annotate({ "expected": "JSON value" }) }).annotate({ identifier: "McpServerEventNotification" })
+export const McpServerEventNotification: Schema.Codec<McpServerEventNotification> = Schema.suspend(C.McpServerEventNotification)
 
 export type McpServerEventStreamStartParams = { readonly "_meta"?: Schema.Json, readonly "arguments": Schema.Json, readonly "name": string, readonly "server": string, readonly "subscriptionId": string, readonly "threadId": string }
-export const McpServerEventStreamStartParams: Schema.Codec<McpServerEventStreamStartParams> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "arguments": Schema.Json.annotate({ "expected": "JSON value" }), "name": Schema.String, "server": Schema.String, "subscriptionId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "McpServerEventStreamStartParams" })
+export const McpServerEventStreamStartParams: Schema.Codec<McpServerEventStreamStartParams> = Schema.suspend(C.McpServerEventStreamStartParams)
 
 export type McpServerEventStreamStartResponse = { readonly [x: string]: Schema.Json }
-export const McpServerEventStreamStartResponse: Schema.Codec<McpServerEventStreamStartResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "McpServerEventStreamStartResponse" })
+export const McpServerEventStreamStartResponse: Schema.Codec<McpServerEventStreamStartResponse> = Schema.suspend(C.McpServerEventStreamStartResponse)
 
 export type McpServerEventStreamStopParams = { readonly "subscriptionId": string }
-export const McpServerEventStreamStopParams: Schema.Codec<McpServerEventStreamStopParams> = Schema.Struct({ "subscriptionId": Schema.String }).annotate({ identifier: "McpServerEventStreamStopParams" })
+export const McpServerEventStreamStopParams: Schema.Codec<McpServerEventStreamStopParams> = Schema.suspend(C.McpServerEventStreamStopParams)
 
 export type McpServerEventStreamStopResponse = { readonly [x: string]: Schema.Json }
-export const McpServerEventStreamStopResponse: Schema.Codec<McpServerEventStreamStopResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "McpServerEventStreamStopResponse" })
+export const McpServerEventStreamStopResponse: Schema.Codec<McpServerEventStreamStopResponse> = Schema.suspend(C.McpServerEventStreamStopResponse)
 
 export type McpServerOauthClientRegistration = "auto" | "cimd" | "dcr"
-export const McpServerOauthClientRegistration: Schema.Codec<McpServerOauthClientRegistration> = Schema.Literals(["auto", "cimd", "dcr"]).annotate({ identifier: "McpServerOauthClientRegistration" })
+export const McpServerOauthClientRegistration: Schema.Codec<McpServerOauthClientRegistration> = Schema.suspend(C.McpServerOauthClientRegistration)
 
 export type McpServerOauthLoginCompletedNotification = { readonly "error"?: string | null, readonly "loginId"?: string | null, readonly "name": string, readonly "success": boolean, readonly "threadId"?: string | null }
-export const McpServerOauthLoginCompletedNotification: Schema.Codec<McpServerOauthLoginCompletedNotification> = Schema.Struct({ "error": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "loginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String, "success": Schema.Boolean, "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "McpServerOauthLoginCompletedNotification" })
+export const McpServerOauthLoginCompletedNotification: Schema.Codec<McpServerOauthLoginCompletedNotification> = Schema.suspend(C.McpServerOauthLoginCompletedNotification)
 
 export type McpServerOauthLoginResponse = { readonly "authorizationUrl": string, readonly "loginId"?: string | null }
-export const McpServerOauthLoginResponse: Schema.Codec<McpServerOauthLoginResponse> = Schema.Struct({ "authorizationUrl": Schema.String, "loginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "McpServerOauthLoginResponse" })
+export const McpServerOauthLoginResponse: Schema.Codec<McpServerOauthLoginResponse> = Schema.suspend(C.McpServerOauthLoginResponse)
 
 export type McpServerRefreshResponse = { readonly [x: string]: Schema.Json }
-export const McpServerRefreshResponse: Schema.Codec<McpServerRefreshResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "McpServerRefreshResponse" })
+export const McpServerRefreshResponse: Schema.Codec<McpServerRefreshResponse> = Schema.suspend(C.McpServerRefreshResponse)
 
 export type McpServerStartupFailureReason = "reauthenticationRequired"
-export const McpServerStartupFailureReason: Schema.Codec<McpServerStartupFailureReason> = Schema.Literal("reauthenticationRequired").annotate({ identifier: "McpServerStartupFailureReason" })
+export const McpServerStartupFailureReason: Schema.Codec<McpServerStartupFailureReason> = Schema.suspend(C.McpServerStartupFailureReason)
 
 export type McpServerStartupState = "starting" | "ready" | "failed" | "cancelled" | (string & {})
-export const McpServerStartupState: Schema.Codec<McpServerStartupState> = Schema.Union([Schema.Literals(["starting", "ready", "failed", "cancelled"]), Schema.String]).annotate({ identifier: "McpServerStartupState" })
+export const McpServerStartupState: Schema.Codec<McpServerStartupState> = Schema.suspend(C.McpServerStartupState)
 
 export type McpServerToolCallParams = { readonly "_meta"?: Schema.Json, readonly "arguments"?: Schema.Json, readonly "server": string, readonly "threadId": string, readonly "tool": string }
-export const McpServerToolCallParams: Schema.Codec<McpServerToolCallParams> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "arguments": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "server": Schema.String, "threadId": Schema.String, "tool": Schema.String }).annotate({ identifier: "McpServerToolCallParams" })
+export const McpServerToolCallParams: Schema.Codec<McpServerToolCallParams> = Schema.suspend(C.McpServerToolCallParams)
 
 export type McpServerToolCallResponse = { readonly "_meta"?: Schema.Json, readonly "content": ReadonlyArray<Schema.Json>, readonly "isError"?: boolean | null, readonly "structuredContent"?: Schema.Json }
-export const McpServerToolCallResponse: Schema.Codec<McpServerToolCallResponse> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "content": Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), "isError": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "structuredContent": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })) }).annotate({ identifier: "McpServerToolCallResponse" })
+export const McpServerToolCallResponse: Schema.Codec<McpServerToolCallResponse> = Schema.suspend(C.McpServerToolCallResponse)
 
 export type McpToolCallProgressNotification = { readonly "itemId": string, readonly "message": string, readonly "threadId": string, readonly "turnId": string }
-export const McpToolCallProgressNotification: Schema.Codec<McpToolCallProgressNotification> = Schema.Struct({ "itemId": Schema.String, "message": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "McpToolCallProgressNotification" })
+export const McpToolCallProgressNotification: Schema.Codec<McpToolCallProgressNotification> = Schema.suspend(C.McpToolCallProgressNotification)
 
 export type MemoryResetResponse = { readonly [x: string]: Schema.Json }
-export const MemoryResetResponse: Schema.Codec<MemoryResetResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "MemoryResetResponse" })
+export const MemoryResetResponse: Schema.Codec<MemoryResetResponse> = Schema.suspend(C.MemoryResetResponse)
 
 export type MemoryStatusParams = { readonly "minConsolidatedThreads"?: number | null }
-export const MemoryStatusParams: Schema.Codec<MemoryStatusParams> = Schema.Struct({ "minConsolidatedThreads": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "MemoryStatusParams" })
+export const MemoryStatusParams: Schema.Codec<MemoryStatusParams> = Schema.suspend(C.MemoryStatusParams)
 
 export type MemoryStatusResponse = { readonly "v2ConsolidatedThreads": number, readonly "v2Ready": boolean }
-export const MemoryStatusResponse: Schema.Codec<MemoryStatusResponse> = Schema.Struct({ "v2ConsolidatedThreads": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "v2Ready": Schema.Boolean }).annotate({ identifier: "MemoryStatusResponse" })
+export const MemoryStatusResponse: Schema.Codec<MemoryStatusResponse> = Schema.suspend(C.MemoryStatusResponse)
 
 export type MockExperimentalMethodParams = { readonly "value"?: string | null }
-export const MockExperimentalMethodParams: Schema.Codec<MockExperimentalMethodParams> = Schema.Struct({ "value": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "MockExperimentalMethodParams" })
+export const MockExperimentalMethodParams: Schema.Codec<MockExperimentalMethodParams> = Schema.suspend(C.MockExperimentalMethodParams)
 
 export type MockExperimentalMethodResponse = { readonly "echoed"?: string | null }
-export const MockExperimentalMethodResponse: Schema.Codec<MockExperimentalMethodResponse> = Schema.Struct({ "echoed": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "MockExperimentalMethodResponse" })
+export const MockExperimentalMethodResponse: Schema.Codec<MockExperimentalMethodResponse> = Schema.suspend(C.MockExperimentalMethodResponse)
 
 export type ModelAvailabilityNux = { readonly "message": string }
-export const ModelAvailabilityNux: Schema.Codec<ModelAvailabilityNux> = Schema.Struct({ "message": Schema.String }).annotate({ identifier: "ModelAvailabilityNux" })
+export const ModelAvailabilityNux: Schema.Codec<ModelAvailabilityNux> = Schema.suspend(C.ModelAvailabilityNux)
 
 /**
  * Multi-agent runtime supported by a model.
@@ -1248,22 +1249,22 @@ export type MultiAgentVersion = "disabled" | "v1" | "v2" | (string & {})
 /**
  * Multi-agent runtime supported by a model.
  */
-export const MultiAgentVersion: Schema.Codec<MultiAgentVersion> = Schema.Union([Schema.Literals(["disabled", "v1", "v2"]), Schema.String]).annotate({ identifier: "MultiAgentVersion" })
+export const MultiAgentVersion: Schema.Codec<MultiAgentVersion> = Schema.suspend(C.MultiAgentVersion)
 
 export type ModelServiceTier = { readonly "description": string, readonly "id": string, readonly "name": string }
-export const ModelServiceTier: Schema.Codec<ModelServiceTier> = Schema.Struct({ "description": Schema.String, "id": Schema.String, "name": Schema.String }).annotate({ identifier: "ModelServiceTier" })
+export const ModelServiceTier: Schema.Codec<ModelServiceTier> = Schema.suspend(C.ModelServiceTier)
 
 export type ModelUpgradeInfo = { readonly "migrationMarkdown"?: string | null, readonly "model": string, readonly "modelLink"?: string | null, readonly "retirementAt"?: number | null, readonly "upgradeCopy"?: string | null }
-export const ModelUpgradeInfo: Schema.Codec<ModelUpgradeInfo> = Schema.Struct({ "migrationMarkdown": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model": Schema.String, "modelLink": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "retirementAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "upgradeCopy": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ModelUpgradeInfo" })
+export const ModelUpgradeInfo: Schema.Codec<ModelUpgradeInfo> = Schema.suspend(C.ModelUpgradeInfo)
 
 export type ModelListParams = { readonly "cursor"?: string | null, readonly "includeHidden"?: boolean | null, readonly "limit"?: number | null, readonly "modelProvider"?: string | null }
-export const ModelListParams: Schema.Codec<ModelListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "includeHidden": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "modelProvider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ModelListParams" })
+export const ModelListParams: Schema.Codec<ModelListParams> = Schema.suspend(C.ModelListParams)
 
 export type ModelProviderCapabilitiesReadParams = { readonly [x: string]: Schema.Json }
-export const ModelProviderCapabilitiesReadParams: Schema.Codec<ModelProviderCapabilitiesReadParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ModelProviderCapabilitiesReadParams" })
+export const ModelProviderCapabilitiesReadParams: Schema.Codec<ModelProviderCapabilitiesReadParams> = Schema.suspend(C.ModelProviderCapabilitiesReadParams)
 
 export type ModelProviderCapabilitiesReadResponse = { readonly "imageGeneration": boolean, readonly "webSearch": boolean }
-export const ModelProviderCapabilitiesReadResponse: Schema.Codec<ModelProviderCapabilitiesReadResponse> = Schema.Struct({ "imageGeneration": Schema.Boolean, "webSearch": Schema.Boolean }).annotate({ identifier: "ModelProviderCapabilitiesReadResponse" })
+export const ModelProviderCapabilitiesReadResponse: Schema.Codec<ModelProviderCapabilitiesReadResponse> = Schema.suspend(C.ModelProviderCapabilitiesReadResponse)
 
 /**
  * Structured JSON-RPC error data. Unknown errors must retain the client's normal fallback.
@@ -1272,19 +1273,19 @@ export type ModelProviderError = { readonly "currentModelProvider": string, read
 /**
  * Structured JSON-RPC error data. Unknown errors must retain the client's normal fallback.
  */
-export const ModelProviderError: Schema.Codec<ModelProviderError> = Schema.Union([Schema.Struct({ "currentModelProvider": Schema.String, "modelProvider": Schema.String, "type": Schema.Literal("modelProviderMismatch") }), Schema.Struct({ "modelProvider": Schema.String, "type": Schema.Literal("modelProviderNotConfigured") }), Schema.Struct({ "modelProvider": Schema.String, "requiredModelProvider": Schema.String, "type": Schema.Literal("modelProviderPolicyConflict") })], { mode: "oneOf" }).annotate({ identifier: "ModelProviderError" })
+export const ModelProviderError: Schema.Codec<ModelProviderError> = Schema.suspend(C.ModelProviderError)
 
 export type ModelProviderListParams = { readonly [x: string]: Schema.Json }
-export const ModelProviderListParams: Schema.Codec<ModelProviderListParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ModelProviderListParams" })
+export const ModelProviderListParams: Schema.Codec<ModelProviderListParams> = Schema.suspend(C.ModelProviderListParams)
 
 export type ModelRerouteReason = "highRiskCyberActivity"
-export const ModelRerouteReason: Schema.Codec<ModelRerouteReason> = Schema.Literal("highRiskCyberActivity").annotate({ identifier: "ModelRerouteReason" })
+export const ModelRerouteReason: Schema.Codec<ModelRerouteReason> = Schema.suspend(C.ModelRerouteReason)
 
 export type ModelSafetyBufferingUpdatedNotification = { readonly "fasterModel"?: string | null, readonly "model": string, readonly "reasons": ReadonlyArray<string>, readonly "showBufferingUi": boolean, readonly "threadId": string, readonly "turnId": string, readonly "useCases": ReadonlyArray<string> }
-export const ModelSafetyBufferingUpdatedNotification: Schema.Codec<ModelSafetyBufferingUpdatedNotification> = Schema.Struct({ "fasterModel": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model": Schema.String, "reasons": Schema.Array(Schema.String), "showBufferingUi": Schema.Boolean, "threadId": Schema.String, "turnId": Schema.String, "useCases": Schema.Array(Schema.String) }).annotate({ identifier: "ModelSafetyBufferingUpdatedNotification" })
+export const ModelSafetyBufferingUpdatedNotification: Schema.Codec<ModelSafetyBufferingUpdatedNotification> = Schema.suspend(C.ModelSafetyBufferingUpdatedNotification)
 
 export type ModelVerification = "trustedAccessForCyber"
-export const ModelVerification: Schema.Codec<ModelVerification> = Schema.Literal("trustedAccessForCyber").annotate({ identifier: "ModelVerification" })
+export const ModelVerification: Schema.Codec<ModelVerification> = Schema.suspend(C.ModelVerification)
 
 /**
  * Controls the effective multi-agent delegation instructions for a turn. `custom` means the configured mode hint defines the policy instead of a built-in policy.
@@ -1293,22 +1294,22 @@ export type MultiAgentMode = "explicitRequestOnly" | "proactive" | { readonly "c
 /**
  * Controls the effective multi-agent delegation instructions for a turn. `custom` means the configured mode hint defines the policy instead of a built-in policy.
  */
-export const MultiAgentMode: Schema.Codec<MultiAgentMode> = Schema.Union([Schema.Literals(["explicitRequestOnly", "proactive"]), Schema.Struct({ "custom": Schema.String })], { mode: "oneOf" }).annotate({ identifier: "MultiAgentMode" })
+export const MultiAgentMode: Schema.Codec<MultiAgentMode> = Schema.suspend(C.MultiAgentMode)
 
 export type RemoteControlDisableParams = { readonly "ephemeral"?: boolean }
-export const RemoteControlDisableParams: Schema.Codec<RemoteControlDisableParams> = Schema.Struct({ "ephemeral": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "RemoteControlDisableParams" })
+export const RemoteControlDisableParams: Schema.Codec<RemoteControlDisableParams> = Schema.suspend(C.RemoteControlDisableParams)
 
 export type RemoteControlEnableParams = { readonly "ephemeral"?: boolean }
-export const RemoteControlEnableParams: Schema.Codec<RemoteControlEnableParams> = Schema.Struct({ "ephemeral": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "RemoteControlEnableParams" })
+export const RemoteControlEnableParams: Schema.Codec<RemoteControlEnableParams> = Schema.suspend(C.RemoteControlEnableParams)
 
 export type PermissionGrantScope = "turn" | "session"
-export const PermissionGrantScope: Schema.Codec<PermissionGrantScope> = Schema.Literals(["turn", "session"]).annotate({ identifier: "PermissionGrantScope" })
+export const PermissionGrantScope: Schema.Codec<PermissionGrantScope> = Schema.suspend(C.PermissionGrantScope)
 
 export type PermissionProfileListParams = { readonly "cursor"?: string | null, readonly "cwd"?: string | null, readonly "limit"?: number | null }
-export const PermissionProfileListParams: Schema.Codec<PermissionProfileListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "PermissionProfileListParams" })
+export const PermissionProfileListParams: Schema.Codec<PermissionProfileListParams> = Schema.suspend(C.PermissionProfileListParams)
 
 export type PermissionProfileSummary = { readonly "allowed": boolean, readonly "description"?: string | null, readonly "id": string }
-export const PermissionProfileSummary: Schema.Codec<PermissionProfileSummary> = Schema.Struct({ "allowed": Schema.Boolean, "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.String }).annotate({ identifier: "PermissionProfileSummary" })
+export const PermissionProfileSummary: Schema.Codec<PermissionProfileSummary> = Schema.suspend(C.PermissionProfileSummary)
 
 /**
  * Deprecated: `friendly` and `pragmatic` no longer select a style.
@@ -1317,7 +1318,7 @@ export type Personality = "none" | "friendly" | "pragmatic"
 /**
  * Deprecated: `friendly` and `pragmatic` no longer select a style.
  */
-export const Personality: Schema.Codec<Personality> = Schema.Literals(["none", "friendly", "pragmatic"]).annotate({ identifier: "Personality" })
+export const Personality: Schema.Codec<Personality> = Schema.suspend(C.Personality)
 
 /**
  * EXPERIMENTAL - proposed plan streaming deltas for plan items. Clients should not assume concatenated deltas match the completed plan item content.
@@ -1326,37 +1327,37 @@ export type PlanDeltaNotification = { readonly "delta": string, readonly "itemId
 /**
  * EXPERIMENTAL - proposed plan streaming deltas for plan items. Clients should not assume concatenated deltas match the completed plan item content.
  */
-export const PlanDeltaNotification: Schema.Codec<PlanDeltaNotification> = Schema.Struct({ "delta": Schema.String, "itemId": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "PlanDeltaNotification" })
+export const PlanDeltaNotification: Schema.Codec<PlanDeltaNotification> = Schema.suspend(C.PlanDeltaNotification)
 
 export type PluginAuthPolicy = "ON_INSTALL" | "ON_USE" | (string & {})
-export const PluginAuthPolicy: Schema.Codec<PluginAuthPolicy> = Schema.Union([Schema.Literals(["ON_INSTALL", "ON_USE"]), Schema.String]).annotate({ identifier: "PluginAuthPolicy" })
+export const PluginAuthPolicy: Schema.Codec<PluginAuthPolicy> = Schema.suspend(C.PluginAuthPolicy)
 
 export type PluginAvailability = "DISABLED_BY_ADMIN" | "AVAILABLE" | (string & {})
-export const PluginAvailability: Schema.Codec<PluginAvailability> = Schema.Union([Schema.Literals(["DISABLED_BY_ADMIN", "AVAILABLE"]), Schema.String]).annotate({ identifier: "PluginAvailability" })
+export const PluginAvailability: Schema.Codec<PluginAvailability> = Schema.suspend(C.PluginAvailability)
 
 export type ScheduledTaskWeekday = "MO" | "TU" | "WE" | "TH" | "FR" | "SA" | "SU" | (string & {})
-export const ScheduledTaskWeekday: Schema.Codec<ScheduledTaskWeekday> = Schema.Union([Schema.Literals(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), Schema.String]).annotate({ identifier: "ScheduledTaskWeekday" })
+export const ScheduledTaskWeekday: Schema.Codec<ScheduledTaskWeekday> = Schema.suspend(C.ScheduledTaskWeekday)
 
 export type PluginDisabledReason = "disabled_by_admin" | "plan_not_eligible" | "required_app_unavailable" | "unknown" | (string & {})
-export const PluginDisabledReason: Schema.Codec<PluginDisabledReason> = Schema.Union([Schema.Literals(["disabled_by_admin", "plan_not_eligible", "required_app_unavailable", "unknown"]), Schema.String]).annotate({ identifier: "PluginDisabledReason" })
+export const PluginDisabledReason: Schema.Codec<PluginDisabledReason> = Schema.suspend(C.PluginDisabledReason)
 
 export type PluginInstallPolicy = "NOT_AVAILABLE" | "AVAILABLE" | "INSTALLED_BY_DEFAULT" | (string & {})
-export const PluginInstallPolicy: Schema.Codec<PluginInstallPolicy> = Schema.Union([Schema.Literals(["NOT_AVAILABLE", "AVAILABLE", "INSTALLED_BY_DEFAULT"]), Schema.String]).annotate({ identifier: "PluginInstallPolicy" })
+export const PluginInstallPolicy: Schema.Codec<PluginInstallPolicy> = Schema.suspend(C.PluginInstallPolicy)
 
 export type PluginInstallPolicySource = "WORKSPACE_SETTING" | "IMPLICIT_CANONICAL_APP" | (string & {})
-export const PluginInstallPolicySource: Schema.Codec<PluginInstallPolicySource> = Schema.Union([Schema.Literals(["WORKSPACE_SETTING", "IMPLICIT_CANONICAL_APP"]), Schema.String]).annotate({ identifier: "PluginInstallPolicySource" })
+export const PluginInstallPolicySource: Schema.Codec<PluginInstallPolicySource> = Schema.suspend(C.PluginInstallPolicySource)
 
 export type PluginShareDiscoverability = "LISTED" | "UNLISTED" | "PRIVATE"
-export const PluginShareDiscoverability: Schema.Codec<PluginShareDiscoverability> = Schema.Literals(["LISTED", "UNLISTED", "PRIVATE"]).annotate({ identifier: "PluginShareDiscoverability" })
+export const PluginShareDiscoverability: Schema.Codec<PluginShareDiscoverability> = Schema.suspend(C.PluginShareDiscoverability)
 
 export type PluginSharePrincipalType = "user" | "group" | "workspace"
-export const PluginSharePrincipalType: Schema.Codec<PluginSharePrincipalType> = Schema.Literals(["user", "group", "workspace"]).annotate({ identifier: "PluginSharePrincipalType" })
+export const PluginSharePrincipalType: Schema.Codec<PluginSharePrincipalType> = Schema.suspend(C.PluginSharePrincipalType)
 
 export type PluginSharePrincipalRole = "reader" | "editor" | "owner" | (string & {})
-export const PluginSharePrincipalRole: Schema.Codec<PluginSharePrincipalRole> = Schema.Union([Schema.Literals(["reader", "editor", "owner"]), Schema.String]).annotate({ identifier: "PluginSharePrincipalRole" })
+export const PluginSharePrincipalRole: Schema.Codec<PluginSharePrincipalRole> = Schema.suspend(C.PluginSharePrincipalRole)
 
 export type PluginListMarketplaceKind = "local" | "vertical" | "workspace-directory" | "shared-with-me" | "created-by-me-remote"
-export const PluginListMarketplaceKind: Schema.Codec<PluginListMarketplaceKind> = Schema.Literals(["local", "vertical", "workspace-directory", "shared-with-me", "created-by-me-remote"]).annotate({ identifier: "PluginListMarketplaceKind" })
+export const PluginListMarketplaceKind: Schema.Codec<PluginListMarketplaceKind> = Schema.suspend(C.PluginListMarketplaceKind)
 
 /**
  * Runtime categories affected by this change, not just capabilities currently present. Flags describe declarations before runtime policy filtering. Updates OR the old and new bundle flags; enablement changes and cached reinstalls use the cached bundle; removals retain the old bundle's flags.
@@ -1365,46 +1366,46 @@ export type PluginReconcileChangedPlugin = { readonly "hasApps": boolean, readon
 /**
  * Runtime categories affected by this change, not just capabilities currently present. Flags describe declarations before runtime policy filtering. Updates OR the old and new bundle flags; enablement changes and cached reinstalls use the cached bundle; removals retain the old bundle's flags.
  */
-export const PluginReconcileChangedPlugin: Schema.Codec<PluginReconcileChangedPlugin> = Schema.Struct({ "hasApps": Schema.Boolean, "hasHooks": Schema.Boolean, "hasMcps": Schema.Boolean, "hasSkills": Schema.Boolean, "id": Schema.String }).annotate({ identifier: "PluginReconcileChangedPlugin" })
+export const PluginReconcileChangedPlugin: Schema.Codec<PluginReconcileChangedPlugin> = Schema.suspend(C.PluginReconcileChangedPlugin)
 
 export type PluginReconcileParams = { readonly "reason"?: string | null }
-export const PluginReconcileParams: Schema.Codec<PluginReconcileParams> = Schema.Struct({ "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginReconcileParams" })
+export const PluginReconcileParams: Schema.Codec<PluginReconcileParams> = Schema.suspend(C.PluginReconcileParams)
 
 export type PluginSearchScope = "global" | "workspace" | "personal"
-export const PluginSearchScope: Schema.Codec<PluginSearchScope> = Schema.Literals(["global", "workspace", "personal"]).annotate({ identifier: "PluginSearchScope" })
+export const PluginSearchScope: Schema.Codec<PluginSearchScope> = Schema.suspend(C.PluginSearchScope)
 
 export type PluginShareCheckoutParams = { readonly "remotePluginId": string }
-export const PluginShareCheckoutParams: Schema.Codec<PluginShareCheckoutParams> = Schema.Struct({ "remotePluginId": Schema.String }).annotate({ identifier: "PluginShareCheckoutParams" })
+export const PluginShareCheckoutParams: Schema.Codec<PluginShareCheckoutParams> = Schema.suspend(C.PluginShareCheckoutParams)
 
 export type PluginShareDeleteParams = { readonly "remotePluginId": string }
-export const PluginShareDeleteParams: Schema.Codec<PluginShareDeleteParams> = Schema.Struct({ "remotePluginId": Schema.String }).annotate({ identifier: "PluginShareDeleteParams" })
+export const PluginShareDeleteParams: Schema.Codec<PluginShareDeleteParams> = Schema.suspend(C.PluginShareDeleteParams)
 
 export type PluginShareDeleteResponse = { readonly [x: string]: Schema.Json }
-export const PluginShareDeleteResponse: Schema.Codec<PluginShareDeleteResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "PluginShareDeleteResponse" })
+export const PluginShareDeleteResponse: Schema.Codec<PluginShareDeleteResponse> = Schema.suspend(C.PluginShareDeleteResponse)
 
 export type PluginShareListParams = { readonly [x: string]: Schema.Json }
-export const PluginShareListParams: Schema.Codec<PluginShareListParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "PluginShareListParams" })
+export const PluginShareListParams: Schema.Codec<PluginShareListParams> = Schema.suspend(C.PluginShareListParams)
 
 export type PluginShareTargetRole = "reader" | "editor"
-export const PluginShareTargetRole: Schema.Codec<PluginShareTargetRole> = Schema.Literals(["reader", "editor"]).annotate({ identifier: "PluginShareTargetRole" })
+export const PluginShareTargetRole: Schema.Codec<PluginShareTargetRole> = Schema.suspend(C.PluginShareTargetRole)
 
 export type PluginShareSaveResponse = { readonly "canPublishToWorkspace"?: boolean | null, readonly "remotePluginId": string, readonly "shareUrl": string }
-export const PluginShareSaveResponse: Schema.Codec<PluginShareSaveResponse> = Schema.Struct({ "canPublishToWorkspace": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "remotePluginId": Schema.String, "shareUrl": Schema.String }).annotate({ identifier: "PluginShareSaveResponse" })
+export const PluginShareSaveResponse: Schema.Codec<PluginShareSaveResponse> = Schema.suspend(C.PluginShareSaveResponse)
 
 export type PluginShareUpdateDiscoverability = "UNLISTED" | "PRIVATE" | "LISTED"
-export const PluginShareUpdateDiscoverability: Schema.Codec<PluginShareUpdateDiscoverability> = Schema.Literals(["UNLISTED", "PRIVATE", "LISTED"]).annotate({ identifier: "PluginShareUpdateDiscoverability" })
+export const PluginShareUpdateDiscoverability: Schema.Codec<PluginShareUpdateDiscoverability> = Schema.suspend(C.PluginShareUpdateDiscoverability)
 
 export type PluginSkillReadParams = { readonly "remoteMarketplaceName": string, readonly "remotePluginId": string, readonly "skillName": string }
-export const PluginSkillReadParams: Schema.Codec<PluginSkillReadParams> = Schema.Struct({ "remoteMarketplaceName": Schema.String, "remotePluginId": Schema.String, "skillName": Schema.String }).annotate({ identifier: "PluginSkillReadParams" })
+export const PluginSkillReadParams: Schema.Codec<PluginSkillReadParams> = Schema.suspend(C.PluginSkillReadParams)
 
 export type PluginSkillReadResponse = { readonly "contents"?: string | null }
-export const PluginSkillReadResponse: Schema.Codec<PluginSkillReadResponse> = Schema.Struct({ "contents": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginSkillReadResponse" })
+export const PluginSkillReadResponse: Schema.Codec<PluginSkillReadResponse> = Schema.suspend(C.PluginSkillReadResponse)
 
 export type PluginUninstallParams = { readonly "pluginId": string }
-export const PluginUninstallParams: Schema.Codec<PluginUninstallParams> = Schema.Struct({ "pluginId": Schema.String }).annotate({ identifier: "PluginUninstallParams" })
+export const PluginUninstallParams: Schema.Codec<PluginUninstallParams> = Schema.suspend(C.PluginUninstallParams)
 
 export type PluginUninstallResponse = { readonly [x: string]: Schema.Json }
-export const PluginUninstallResponse: Schema.Codec<PluginUninstallResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "PluginUninstallResponse" })
+export const PluginUninstallResponse: Schema.Codec<PluginUninstallResponse> = Schema.suspend(C.PluginUninstallResponse)
 
 /**
  * Final process exit notification for `process/spawn`.
@@ -1413,7 +1414,7 @@ export type ProcessExitedNotification = { readonly "exitCode": number, readonly 
 /**
  * Final process exit notification for `process/spawn`.
  */
-export const ProcessExitedNotification: Schema.Codec<ProcessExitedNotification> = Schema.Struct({ "exitCode": Schema.Int, "outputDrainTimedOut": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "processHandle": Schema.String, "stderr": Schema.String, "stderrCapReached": Schema.Boolean, "stdout": Schema.String, "stdoutCapReached": Schema.Boolean }).annotate({ identifier: "ProcessExitedNotification" })
+export const ProcessExitedNotification: Schema.Codec<ProcessExitedNotification> = Schema.suspend(C.ProcessExitedNotification)
 
 /**
  * Terminate a running `process/spawn` session.
@@ -1422,7 +1423,7 @@ export type ProcessKillParams = { readonly "processHandle": string }
 /**
  * Terminate a running `process/spawn` session.
  */
-export const ProcessKillParams: Schema.Codec<ProcessKillParams> = Schema.Struct({ "processHandle": Schema.String }).annotate({ identifier: "ProcessKillParams" })
+export const ProcessKillParams: Schema.Codec<ProcessKillParams> = Schema.suspend(C.ProcessKillParams)
 
 /**
  * Empty success response for `process/kill`.
@@ -1431,7 +1432,7 @@ export type ProcessKillResponse = { readonly [x: string]: Schema.Json }
 /**
  * Empty success response for `process/kill`.
  */
-export const ProcessKillResponse: Schema.Codec<ProcessKillResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ProcessKillResponse" })
+export const ProcessKillResponse: Schema.Codec<ProcessKillResponse> = Schema.suspend(C.ProcessKillResponse)
 
 /**
  * Stream label for `process/outputDelta` notifications.
@@ -1440,7 +1441,7 @@ export type ProcessOutputStream = "stdout" | "stderr" | (string & {})
 /**
  * Stream label for `process/outputDelta` notifications.
  */
-export const ProcessOutputStream: Schema.Codec<ProcessOutputStream> = Schema.Union([Schema.Literals(["stdout", "stderr"]), Schema.String]).annotate({ identifier: "ProcessOutputStream" })
+export const ProcessOutputStream: Schema.Codec<ProcessOutputStream> = Schema.suspend(C.ProcessOutputStream)
 
 /**
  * PTY size in character cells for `process/spawn` PTY sessions.
@@ -1449,7 +1450,7 @@ export type ProcessTerminalSize = { readonly "cols": number, readonly "rows": nu
 /**
  * PTY size in character cells for `process/spawn` PTY sessions.
  */
-export const ProcessTerminalSize: Schema.Codec<ProcessTerminalSize> = Schema.Struct({ "cols": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "rows": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "ProcessTerminalSize" })
+export const ProcessTerminalSize: Schema.Codec<ProcessTerminalSize> = Schema.suspend(C.ProcessTerminalSize)
 
 /**
  * Empty success response for `process/resizePty`.
@@ -1458,7 +1459,7 @@ export type ProcessResizePtyResponse = { readonly [x: string]: Schema.Json }
 /**
  * Empty success response for `process/resizePty`.
  */
-export const ProcessResizePtyResponse: Schema.Codec<ProcessResizePtyResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ProcessResizePtyResponse" })
+export const ProcessResizePtyResponse: Schema.Codec<ProcessResizePtyResponse> = Schema.suspend(C.ProcessResizePtyResponse)
 
 /**
  * Successful response for `process/spawn`.
@@ -1467,7 +1468,7 @@ export type ProcessSpawnResponse = { readonly [x: string]: Schema.Json }
 /**
  * Successful response for `process/spawn`.
  */
-export const ProcessSpawnResponse: Schema.Codec<ProcessSpawnResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ProcessSpawnResponse" })
+export const ProcessSpawnResponse: Schema.Codec<ProcessSpawnResponse> = Schema.suspend(C.ProcessSpawnResponse)
 
 /**
  * Write stdin bytes to a running `process/spawn` session, close stdin, or both.
@@ -1476,7 +1477,7 @@ export type ProcessWriteStdinParams = { readonly "closeStdin"?: boolean, readonl
 /**
  * Write stdin bytes to a running `process/spawn` session, close stdin, or both.
  */
-export const ProcessWriteStdinParams: Schema.Codec<ProcessWriteStdinParams> = Schema.Struct({ "closeStdin": Schema.optionalKey(Schema.Boolean), "deltaBase64": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "processHandle": Schema.String }).annotate({ identifier: "ProcessWriteStdinParams" })
+export const ProcessWriteStdinParams: Schema.Codec<ProcessWriteStdinParams> = Schema.suspend(C.ProcessWriteStdinParams)
 
 /**
  * Empty success response for `process/writeStdin`.
@@ -1485,34 +1486,34 @@ export type ProcessWriteStdinResponse = { readonly [x: string]: Schema.Json }
 /**
  * Empty success response for `process/writeStdin`.
  */
-export const ProcessWriteStdinResponse: Schema.Codec<ProcessWriteStdinResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ProcessWriteStdinResponse" })
+export const ProcessWriteStdinResponse: Schema.Codec<ProcessWriteStdinResponse> = Schema.suspend(C.ProcessWriteStdinResponse)
 
 export type ProjectChangeType = "created" | "updated" | "deleted" | (string & {})
-export const ProjectChangeType: Schema.Codec<ProjectChangeType> = Schema.Union([Schema.Literals(["created", "updated", "deleted"]), Schema.String]).annotate({ identifier: "ProjectChangeType" })
+export const ProjectChangeType: Schema.Codec<ProjectChangeType> = Schema.suspend(C.ProjectChangeType)
 
 export type ProjectDeleteParams = { readonly "projectId": string }
-export const ProjectDeleteParams: Schema.Codec<ProjectDeleteParams> = Schema.Struct({ "projectId": Schema.String }).annotate({ identifier: "ProjectDeleteParams" })
+export const ProjectDeleteParams: Schema.Codec<ProjectDeleteParams> = Schema.suspend(C.ProjectDeleteParams)
 
 export type ProjectDeleteResponse = { readonly [x: string]: Schema.Json }
-export const ProjectDeleteResponse: Schema.Codec<ProjectDeleteResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ProjectDeleteResponse" })
+export const ProjectDeleteResponse: Schema.Codec<ProjectDeleteResponse> = Schema.suspend(C.ProjectDeleteResponse)
 
 export type SortDirection = "asc" | "desc"
-export const SortDirection: Schema.Codec<SortDirection> = Schema.Literals(["asc", "desc"]).annotate({ identifier: "SortDirection" })
+export const SortDirection: Schema.Codec<SortDirection> = Schema.suspend(C.SortDirection)
 
 export type ProjectSortKey = "position" | "recencyAt"
-export const ProjectSortKey: Schema.Codec<ProjectSortKey> = Schema.Literals(["position", "recencyAt"]).annotate({ identifier: "ProjectSortKey" })
+export const ProjectSortKey: Schema.Codec<ProjectSortKey> = Schema.suspend(C.ProjectSortKey)
 
 export type ProjectMoveParams = { readonly "beforeProjectId"?: string | null, readonly "projectId": string }
-export const ProjectMoveParams: Schema.Codec<ProjectMoveParams> = Schema.Struct({ "beforeProjectId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "projectId": Schema.String }).annotate({ identifier: "ProjectMoveParams" })
+export const ProjectMoveParams: Schema.Codec<ProjectMoveParams> = Schema.suspend(C.ProjectMoveParams)
 
 export type ProjectMoveResponse = { readonly [x: string]: Schema.Json }
-export const ProjectMoveResponse: Schema.Codec<ProjectMoveResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ProjectMoveResponse" })
+export const ProjectMoveResponse: Schema.Codec<ProjectMoveResponse> = Schema.suspend(C.ProjectMoveResponse)
 
 export type ProjectReadParams = { readonly "projectId": string }
-export const ProjectReadParams: Schema.Codec<ProjectReadParams> = Schema.Struct({ "projectId": Schema.String }).annotate({ identifier: "ProjectReadParams" })
+export const ProjectReadParams: Schema.Codec<ProjectReadParams> = Schema.suspend(C.ProjectReadParams)
 
 export type TokenUsageBreakdown = { readonly "cacheWriteInputTokens"?: number, readonly "cachedInputTokens": number, readonly "inputTokens": number, readonly "outputTokens": number, readonly "reasoningOutputTokens": number, readonly "totalTokens": number }
-export const TokenUsageBreakdown: Schema.Codec<TokenUsageBreakdown> = Schema.Struct({ "cacheWriteInputTokens": Schema.optionalKey(Schema.Int), "cachedInputTokens": Schema.Int, "inputTokens": Schema.Int, "outputTokens": Schema.Int, "reasoningOutputTokens": Schema.Int, "totalTokens": Schema.Int }).annotate({ identifier: "TokenUsageBreakdown" })
+export const TokenUsageBreakdown: Schema.Codec<TokenUsageBreakdown> = Schema.suspend(C.TokenUsageBreakdown)
 
 /**
  * Usage metadata reported for one upstream response.
@@ -1521,76 +1522,76 @@ export type ResponseUsageMetadata = { readonly "amount"?: string | null, readonl
 /**
  * Usage metadata reported for one upstream response.
  */
-export const ResponseUsageMetadata: Schema.Codec<ResponseUsageMetadata> = Schema.Struct({ "amount": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "metadata": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })) }).annotate({ identifier: "ResponseUsageMetadata" })
+export const ResponseUsageMetadata: Schema.Codec<ResponseUsageMetadata> = Schema.suspend(C.ResponseUsageMetadata)
 
 export type ReasoningItemContent = { readonly "text": string, readonly "type": "reasoning_text" } | { readonly "text": string, readonly "type": "text" }
-export const ReasoningItemContent: Schema.Codec<ReasoningItemContent> = Schema.Union([Schema.Struct({ "text": Schema.String, "type": Schema.Literal("reasoning_text") }), Schema.Struct({ "text": Schema.String, "type": Schema.Literal("text") })], { mode: "oneOf" }).annotate({ identifier: "ReasoningItemContent" })
+export const ReasoningItemContent: Schema.Codec<ReasoningItemContent> = Schema.suspend(C.ReasoningItemContent)
 
 export type ReasoningItemReasoningSummary = { readonly "text": string, readonly "type": "summary_text" }
-export const ReasoningItemReasoningSummary: Schema.Codec<ReasoningItemReasoningSummary> = Schema.Union([Schema.Struct({ "text": Schema.String, "type": Schema.Literal("summary_text") })], { mode: "oneOf" }).annotate({ identifier: "ReasoningItemReasoningSummary" })
+export const ReasoningItemReasoningSummary: Schema.Codec<ReasoningItemReasoningSummary> = Schema.suspend(C.ReasoningItemReasoningSummary)
 
 export type ResponsesApiWebSearchAction = { readonly "queries"?: ReadonlyArray<string> | null, readonly "query"?: string | null, readonly "type": "search" } | { readonly "type": "open_page", readonly "url"?: string | null } | { readonly "pattern"?: string | null, readonly "type": "find_in_page", readonly "url"?: string | null } | { readonly "type": "other" }
-export const ResponsesApiWebSearchAction: Schema.Codec<ResponsesApiWebSearchAction> = Schema.Union([Schema.Struct({ "queries": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "query": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("search") }), Schema.Struct({ "type": Schema.Literal("open_page"), "url": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }), Schema.Struct({ "pattern": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("find_in_page"), "url": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }), Schema.Struct({ "type": Schema.Literal("other") })], { mode: "oneOf" }).annotate({ identifier: "ResponsesApiWebSearchAction" })
+export const ResponsesApiWebSearchAction: Schema.Codec<ResponsesApiWebSearchAction> = Schema.suspend(C.ResponsesApiWebSearchAction)
 
 export type RealtimeConversationVersion = "v1" | "v2" | "v3"
-export const RealtimeConversationVersion: Schema.Codec<RealtimeConversationVersion> = Schema.Literals(["v1", "v2", "v3"]).annotate({ identifier: "RealtimeConversationVersion" })
+export const RealtimeConversationVersion: Schema.Codec<RealtimeConversationVersion> = Schema.suspend(C.RealtimeConversationVersion)
 
 export type RealtimeOutputModality = "text" | "audio"
-export const RealtimeOutputModality: Schema.Codec<RealtimeOutputModality> = Schema.Literals(["text", "audio"]).annotate({ identifier: "RealtimeOutputModality" })
+export const RealtimeOutputModality: Schema.Codec<RealtimeOutputModality> = Schema.suspend(C.RealtimeOutputModality)
 
 export type RealtimeVoice = "alloy" | "arbor" | "ash" | "aube" | "ballad" | "breeze" | "bubbie" | "cedar" | "coral" | "cove" | "echo" | "ember" | "haetsal" | "hanul" | "himari" | "juniper" | "leher" | "maple" | "marin" | "miko" | "neer" | "porto" | "rindo" | "rio" | "rivage" | "sage" | "selva" | "shimmer" | "sol" | "sonna" | "spruce" | "tinta" | "vale" | "verse" | "viola"
-export const RealtimeVoice: Schema.Codec<RealtimeVoice> = Schema.Literals(["alloy", "arbor", "ash", "aube", "ballad", "breeze", "bubbie", "cedar", "coral", "cove", "echo", "ember", "haetsal", "hanul", "himari", "juniper", "leher", "maple", "marin", "miko", "neer", "porto", "rindo", "rio", "rivage", "sage", "selva", "shimmer", "sol", "sonna", "spruce", "tinta", "vale", "verse", "viola"]).annotate({ identifier: "RealtimeVoice" })
+export const RealtimeVoice: Schema.Codec<RealtimeVoice> = Schema.suspend(C.RealtimeVoice)
 
 export type ReasoningSummaryPartAddedNotification = { readonly "itemId": string, readonly "summaryIndex": number, readonly "threadId": string, readonly "turnId": string }
-export const ReasoningSummaryPartAddedNotification: Schema.Codec<ReasoningSummaryPartAddedNotification> = Schema.Struct({ "itemId": Schema.String, "summaryIndex": Schema.Int, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ReasoningSummaryPartAddedNotification" })
+export const ReasoningSummaryPartAddedNotification: Schema.Codec<ReasoningSummaryPartAddedNotification> = Schema.suspend(C.ReasoningSummaryPartAddedNotification)
 
 export type ReasoningSummaryTextDeltaNotification = { readonly "delta": string, readonly "itemId": string, readonly "summaryIndex": number, readonly "threadId": string, readonly "turnId": string }
-export const ReasoningSummaryTextDeltaNotification: Schema.Codec<ReasoningSummaryTextDeltaNotification> = Schema.Struct({ "delta": Schema.String, "itemId": Schema.String, "summaryIndex": Schema.Int, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ReasoningSummaryTextDeltaNotification" })
+export const ReasoningSummaryTextDeltaNotification: Schema.Codec<ReasoningSummaryTextDeltaNotification> = Schema.suspend(C.ReasoningSummaryTextDeltaNotification)
 
 export type ReasoningTextDeltaNotification = { readonly "contentIndex": number, readonly "delta": string, readonly "itemId": string, readonly "threadId": string, readonly "turnId": string }
-export const ReasoningTextDeltaNotification: Schema.Codec<ReasoningTextDeltaNotification> = Schema.Struct({ "contentIndex": Schema.Int, "delta": Schema.String, "itemId": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ReasoningTextDeltaNotification" })
+export const ReasoningTextDeltaNotification: Schema.Codec<ReasoningTextDeltaNotification> = Schema.suspend(C.ReasoningTextDeltaNotification)
 
 export type RemoteControlClient = { readonly "appVersion"?: string | null, readonly "clientId": string, readonly "deviceModel"?: string | null, readonly "deviceType"?: string | null, readonly "displayName"?: string | null, readonly "lastSeenAt"?: number | null, readonly "osVersion"?: string | null, readonly "platform"?: string | null }
-export const RemoteControlClient: Schema.Codec<RemoteControlClient> = Schema.Struct({ "appVersion": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "clientId": Schema.String, "deviceModel": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "deviceType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "displayName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "lastSeenAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "osVersion": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "platform": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "RemoteControlClient" })
+export const RemoteControlClient: Schema.Codec<RemoteControlClient> = Schema.suspend(C.RemoteControlClient)
 
 export type RemoteControlClientsListOrder = "asc" | "desc"
-export const RemoteControlClientsListOrder: Schema.Codec<RemoteControlClientsListOrder> = Schema.Literals(["asc", "desc"]).annotate({ identifier: "RemoteControlClientsListOrder" })
+export const RemoteControlClientsListOrder: Schema.Codec<RemoteControlClientsListOrder> = Schema.suspend(C.RemoteControlClientsListOrder)
 
 export type RemoteControlClientsRevokeParams = { readonly "clientId": string, readonly "environmentId": string }
-export const RemoteControlClientsRevokeParams: Schema.Codec<RemoteControlClientsRevokeParams> = Schema.Struct({ "clientId": Schema.String, "environmentId": Schema.String }).annotate({ identifier: "RemoteControlClientsRevokeParams" })
+export const RemoteControlClientsRevokeParams: Schema.Codec<RemoteControlClientsRevokeParams> = Schema.suspend(C.RemoteControlClientsRevokeParams)
 
 export type RemoteControlClientsRevokeResponse = { readonly [x: string]: Schema.Json }
-export const RemoteControlClientsRevokeResponse: Schema.Codec<RemoteControlClientsRevokeResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "RemoteControlClientsRevokeResponse" })
+export const RemoteControlClientsRevokeResponse: Schema.Codec<RemoteControlClientsRevokeResponse> = Schema.suspend(C.RemoteControlClientsRevokeResponse)
 
 export type RemoteControlConnectionStatus = "disabled" | "connecting" | "connected" | "errored" | (string & {})
-export const RemoteControlConnectionStatus: Schema.Codec<RemoteControlConnectionStatus> = Schema.Union([Schema.Literals(["disabled", "connecting", "connected", "errored"]), Schema.String]).annotate({ identifier: "RemoteControlConnectionStatus" })
+export const RemoteControlConnectionStatus: Schema.Codec<RemoteControlConnectionStatus> = Schema.suspend(C.RemoteControlConnectionStatus)
 
 export type RemoteControlPairingStartParams = { readonly "manualCode"?: boolean }
-export const RemoteControlPairingStartParams: Schema.Codec<RemoteControlPairingStartParams> = Schema.Struct({ "manualCode": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "RemoteControlPairingStartParams" })
+export const RemoteControlPairingStartParams: Schema.Codec<RemoteControlPairingStartParams> = Schema.suspend(C.RemoteControlPairingStartParams)
 
 export type RemoteControlPairingStartResponse = { readonly "environmentId": string, readonly "expiresAt": number, readonly "manualPairingCode"?: string | null, readonly "pairingCode": string }
-export const RemoteControlPairingStartResponse: Schema.Codec<RemoteControlPairingStartResponse> = Schema.Struct({ "environmentId": Schema.String, "expiresAt": Schema.Int, "manualPairingCode": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "pairingCode": Schema.String }).annotate({ identifier: "RemoteControlPairingStartResponse" })
+export const RemoteControlPairingStartResponse: Schema.Codec<RemoteControlPairingStartResponse> = Schema.suspend(C.RemoteControlPairingStartResponse)
 
 export type RemoteControlPairingStatusParams = { readonly "manualPairingCode"?: string | null, readonly "pairingCode"?: string | null }
-export const RemoteControlPairingStatusParams: Schema.Codec<RemoteControlPairingStatusParams> = Schema.Struct({ "manualPairingCode": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "pairingCode": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "RemoteControlPairingStatusParams" })
+export const RemoteControlPairingStatusParams: Schema.Codec<RemoteControlPairingStatusParams> = Schema.suspend(C.RemoteControlPairingStatusParams)
 
 export type RemoteControlPairingStatusResponse = { readonly "claimed": boolean }
-export const RemoteControlPairingStatusResponse: Schema.Codec<RemoteControlPairingStatusResponse> = Schema.Struct({ "claimed": Schema.Boolean }).annotate({ identifier: "RemoteControlPairingStatusResponse" })
+export const RemoteControlPairingStatusResponse: Schema.Codec<RemoteControlPairingStatusResponse> = Schema.suspend(C.RemoteControlPairingStatusResponse)
 
 export type RequestId = string | number
-export const RequestId: Schema.Codec<RequestId> = Schema.Union([Schema.String, Schema.Int]).annotate({ identifier: "RequestId" })
+export const RequestId: Schema.Codec<RequestId> = Schema.suspend(C.RequestId)
 
 export type ReviewDelivery = "inline"
-export const ReviewDelivery: Schema.Codec<ReviewDelivery> = Schema.Literal("inline").annotate({ identifier: "ReviewDelivery" })
+export const ReviewDelivery: Schema.Codec<ReviewDelivery> = Schema.suspend(C.ReviewDelivery)
 
 export type ReviewTarget = { readonly "type": "uncommittedChanges" } | { readonly "branch": string, readonly "type": "baseBranch" } | { readonly "sha": string, readonly "title"?: string | null, readonly "type": "commit" } | { readonly "instructions": string, readonly "type": "custom" }
-export const ReviewTarget: Schema.Codec<ReviewTarget> = Schema.Union([Schema.Struct({ "type": Schema.Literal("uncommittedChanges") }), Schema.Struct({ "branch": Schema.String, "type": Schema.Literal("baseBranch") }), Schema.Struct({ "sha": Schema.String, "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("commit") }), Schema.Struct({ "instructions": Schema.String, "type": Schema.Literal("custom") })], { mode: "oneOf" }).annotate({ identifier: "ReviewTarget" })
+export const ReviewTarget: Schema.Codec<ReviewTarget> = Schema.suspend(C.ReviewTarget)
 
 export type TurnItemsView = "notLoaded" | "summary" | "full"
-export const TurnItemsView: Schema.Codec<TurnItemsView> = Schema.Literals(["notLoaded", "summary", "full"]).annotate({ identifier: "TurnItemsView" })
+export const TurnItemsView: Schema.Codec<TurnItemsView> = Schema.suspend(C.TurnItemsView)
 
 export type TurnStatus = "completed" | "interrupted" | "failed" | "inProgress" | (string & {})
-export const TurnStatus: Schema.Codec<TurnStatus> = Schema.Union([Schema.Literals(["completed", "interrupted", "failed", "inProgress"]), Schema.String]).annotate({ identifier: "TurnStatus" })
+export const TurnStatus: Schema.Codec<TurnStatus> = Schema.suspend(C.TurnStatus)
 
 /**
  * Acknowledges the compression trigger, not completion. Existing maintenance locks and cooldowns can cause the background pass to skip without doing work.
@@ -1599,25 +1600,25 @@ export type RolloutCompressResponse = { readonly [x: string]: Schema.Json }
 /**
  * Acknowledges the compression trigger, not completion. Existing maintenance locks and cooldowns can cause the background pass to skip without doing work.
  */
-export const RolloutCompressResponse: Schema.Codec<RolloutCompressResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "RolloutCompressResponse" })
+export const RolloutCompressResponse: Schema.Codec<RolloutCompressResponse> = Schema.suspend(C.RolloutCompressResponse)
 
 export type ServerDiagnosticsGauge = { readonly "name": string, readonly "value": number }
-export const ServerDiagnosticsGauge: Schema.Codec<ServerDiagnosticsGauge> = Schema.Struct({ "name": Schema.String, "value": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "ServerDiagnosticsGauge" })
+export const ServerDiagnosticsGauge: Schema.Codec<ServerDiagnosticsGauge> = Schema.suspend(C.ServerDiagnosticsGauge)
 
 export type ServerDiagnosticsParams = { readonly [x: string]: Schema.Json }
-export const ServerDiagnosticsParams: Schema.Codec<ServerDiagnosticsParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ServerDiagnosticsParams" })
+export const ServerDiagnosticsParams: Schema.Codec<ServerDiagnosticsParams> = Schema.suspend(C.ServerDiagnosticsParams)
 
 export type ServerDiagnosticsProcess = { readonly "id": number, readonly "physicalFootprintBytes"?: number | null, readonly "residentMemoryBytes"?: number | null }
-export const ServerDiagnosticsProcess: Schema.Codec<ServerDiagnosticsProcess> = Schema.Struct({ "id": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "physicalFootprintBytes": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "residentMemoryBytes": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "ServerDiagnosticsProcess" })
+export const ServerDiagnosticsProcess: Schema.Codec<ServerDiagnosticsProcess> = Schema.suspend(C.ServerDiagnosticsProcess)
 
 export type SkillToolDependency = { readonly "command"?: string | null, readonly "description"?: string | null, readonly "transport"?: string | null, readonly "type": string, readonly "url"?: string | null, readonly "value": string }
-export const SkillToolDependency: Schema.Codec<SkillToolDependency> = Schema.Struct({ "command": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "transport": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.String, "url": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "value": Schema.String }).annotate({ identifier: "SkillToolDependency" })
+export const SkillToolDependency: Schema.Codec<SkillToolDependency> = Schema.suspend(C.SkillToolDependency)
 
 export type SkillErrorInfo = { readonly "message": string, readonly "path": string }
-export const SkillErrorInfo: Schema.Codec<SkillErrorInfo> = Schema.Struct({ "message": Schema.String, "path": Schema.String }).annotate({ identifier: "SkillErrorInfo" })
+export const SkillErrorInfo: Schema.Codec<SkillErrorInfo> = Schema.suspend(C.SkillErrorInfo)
 
 export type SkillScope = "user" | "repo" | "system" | "admin" | (string & {})
-export const SkillScope: Schema.Codec<SkillScope> = Schema.Union([Schema.Literals(["user", "repo", "system", "admin"]), Schema.String]).annotate({ identifier: "SkillScope" })
+export const SkillScope: Schema.Codec<SkillScope> = Schema.suspend(C.SkillScope)
 
 /**
  * Notification emitted when watched local skill files change.
@@ -1630,22 +1631,22 @@ export type SkillsChangedNotification = { readonly [x: string]: Schema.Json }
  *
  * Treat this as an invalidation signal and re-run `skills/list` with the client's current parameters when refreshed skill metadata is needed.
  */
-export const SkillsChangedNotification: Schema.Codec<SkillsChangedNotification> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "SkillsChangedNotification" })
+export const SkillsChangedNotification: Schema.Codec<SkillsChangedNotification> = Schema.suspend(C.SkillsChangedNotification)
 
 export type SkillsConfigWriteResponse = { readonly "effectiveEnabled": boolean }
-export const SkillsConfigWriteResponse: Schema.Codec<SkillsConfigWriteResponse> = Schema.Struct({ "effectiveEnabled": Schema.Boolean }).annotate({ identifier: "SkillsConfigWriteResponse" })
+export const SkillsConfigWriteResponse: Schema.Codec<SkillsConfigWriteResponse> = Schema.suspend(C.SkillsConfigWriteResponse)
 
 export type SkillsExtraRootsSetResponse = { readonly [x: string]: Schema.Json }
-export const SkillsExtraRootsSetResponse: Schema.Codec<SkillsExtraRootsSetResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "SkillsExtraRootsSetResponse" })
+export const SkillsExtraRootsSetResponse: Schema.Codec<SkillsExtraRootsSetResponse> = Schema.suspend(C.SkillsExtraRootsSetResponse)
 
 export type SkillsListParams = { readonly "cwds"?: ReadonlyArray<string>, readonly "forceReload"?: boolean }
-export const SkillsListParams: Schema.Codec<SkillsListParams> = Schema.Struct({ "cwds": Schema.optionalKey(Schema.Array(Schema.String)), "forceReload": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "SkillsListParams" })
+export const SkillsListParams: Schema.Codec<SkillsListParams> = Schema.suspend(C.SkillsListParams)
 
 export type StrictReviewRequiredNotification = { readonly "startedAtMs": number, readonly "threadId": string, readonly "turnId": string }
-export const StrictReviewRequiredNotification: Schema.Codec<StrictReviewRequiredNotification> = Schema.Struct({ "startedAtMs": Schema.Int, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "StrictReviewRequiredNotification" })
+export const StrictReviewRequiredNotification: Schema.Codec<StrictReviewRequiredNotification> = Schema.suspend(C.StrictReviewRequiredNotification)
 
 export type TerminalInteractionNotification = { readonly "itemId": string, readonly "processId": string, readonly "stdin": string, readonly "threadId": string, readonly "turnId": string }
-export const TerminalInteractionNotification: Schema.Codec<TerminalInteractionNotification> = Schema.Struct({ "itemId": Schema.String, "processId": Schema.String, "stdin": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "TerminalInteractionNotification" })
+export const TerminalInteractionNotification: Schema.Codec<TerminalInteractionNotification> = Schema.suspend(C.TerminalInteractionNotification)
 
 /**
  * Extra app-server data for a thread.
@@ -1654,10 +1655,10 @@ export type ThreadExtra = { readonly [x: string]: Schema.Json }
 /**
  * Extra app-server data for a thread.
  */
-export const ThreadExtra: Schema.Codec<ThreadExtra> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadExtra" })
+export const ThreadExtra: Schema.Codec<ThreadExtra> = Schema.suspend(C.ThreadExtra)
 
 export type ThreadHistoryMode = "legacy" | "paginated"
-export const ThreadHistoryMode: Schema.Codec<ThreadHistoryMode> = Schema.Literals(["legacy", "paginated"]).annotate({ identifier: "ThreadHistoryMode" })
+export const ThreadHistoryMode: Schema.Codec<ThreadHistoryMode> = Schema.suspend(C.ThreadHistoryMode)
 
 /**
  * Extensible visual presentation for a custom thread section.
@@ -1666,28 +1667,28 @@ export type ThreadSectionAppearance = { readonly "color"?: string | null, readon
 /**
  * Extensible visual presentation for a custom thread section.
  */
-export const ThreadSectionAppearance: Schema.Codec<ThreadSectionAppearance> = Schema.Struct({ "color": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "icon": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadSectionAppearance" })
+export const ThreadSectionAppearance: Schema.Codec<ThreadSectionAppearance> = Schema.suspend(C.ThreadSectionAppearance)
 
 export type ThreadActiveFlag = "waitingOnApproval" | "waitingOnUserInput" | (string & {})
-export const ThreadActiveFlag: Schema.Codec<ThreadActiveFlag> = Schema.Union([Schema.Literals(["waitingOnApproval", "waitingOnUserInput"]), Schema.String]).annotate({ identifier: "ThreadActiveFlag" })
+export const ThreadActiveFlag: Schema.Codec<ThreadActiveFlag> = Schema.suspend(C.ThreadActiveFlag)
 
 export type ThreadSource = string
-export const ThreadSource: Schema.Codec<ThreadSource> = Schema.String.annotate({ identifier: "ThreadSource" })
+export const ThreadSource: Schema.Codec<ThreadSource> = Schema.suspend(C.ThreadSource)
 
 export type ThreadApproveGuardianDeniedActionParams = { readonly "event": Schema.Json, readonly "threadId": string }
-export const ThreadApproveGuardianDeniedActionParams: Schema.Codec<ThreadApproveGuardianDeniedActionParams> = Schema.Struct({ "event": Schema.Json.annotate({ "expected": "JSON value" }), "threadId": Schema.String }).annotate({ identifier: "ThreadApproveGuardianDeniedActionParams" })
+export const ThreadApproveGuardianDeniedActionParams: Schema.Codec<ThreadApproveGuardianDeniedActionParams> = Schema.suspend(C.ThreadApproveGuardianDeniedActionParams)
 
 export type ThreadApproveGuardianDeniedActionResponse = { readonly [x: string]: Schema.Json }
-export const ThreadApproveGuardianDeniedActionResponse: Schema.Codec<ThreadApproveGuardianDeniedActionResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadApproveGuardianDeniedActionResponse" })
+export const ThreadApproveGuardianDeniedActionResponse: Schema.Codec<ThreadApproveGuardianDeniedActionResponse> = Schema.suspend(C.ThreadApproveGuardianDeniedActionResponse)
 
 export type ThreadArchiveParams = { readonly "threadId": string }
-export const ThreadArchiveParams: Schema.Codec<ThreadArchiveParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadArchiveParams" })
+export const ThreadArchiveParams: Schema.Codec<ThreadArchiveParams> = Schema.suspend(C.ThreadArchiveParams)
 
 export type ThreadArchiveResponse = { readonly [x: string]: Schema.Json }
-export const ThreadArchiveResponse: Schema.Codec<ThreadArchiveResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadArchiveResponse" })
+export const ThreadArchiveResponse: Schema.Codec<ThreadArchiveResponse> = Schema.suspend(C.ThreadArchiveResponse)
 
 export type ThreadArchivedNotification = { readonly "threadId": string }
-export const ThreadArchivedNotification: Schema.Codec<ThreadArchivedNotification> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadArchivedNotification" })
+export const ThreadArchivedNotification: Schema.Codec<ThreadArchivedNotification> = Schema.suspend(C.ThreadArchivedNotification)
 
 /**
  * An independently persisted attachment associated with a thread.
@@ -1696,7 +1697,7 @@ export type ThreadAttachment = { readonly "attachmentType": string, readonly "cr
 /**
  * An independently persisted attachment associated with a thread.
  */
-export const ThreadAttachment: Schema.Codec<ThreadAttachment> = Schema.Struct({ "attachmentType": Schema.String, "createdAt": Schema.Int, "id": Schema.String, "identityKey": Schema.String, "payload": Schema.Json.annotate({ "expected": "JSON value" }) }).annotate({ identifier: "ThreadAttachment" })
+export const ThreadAttachment: Schema.Codec<ThreadAttachment> = Schema.suspend(C.ThreadAttachment)
 
 /**
  * Result of attempting to associate an attachment with a thread.
@@ -1705,7 +1706,7 @@ export type ThreadAttachmentAddOutcome = "created" | "existing" | (string & {})
 /**
  * Result of attempting to associate an attachment with a thread.
  */
-export const ThreadAttachmentAddOutcome: Schema.Codec<ThreadAttachmentAddOutcome> = Schema.Union([Schema.Literals(["created", "existing"]), Schema.String]).annotate({ identifier: "ThreadAttachmentAddOutcome" })
+export const ThreadAttachmentAddOutcome: Schema.Codec<ThreadAttachmentAddOutcome> = Schema.suspend(C.ThreadAttachmentAddOutcome)
 
 /**
  * Parameters for creating or locating an attachment on its owning thread.
@@ -1714,7 +1715,7 @@ export type ThreadAttachmentAddParams = { readonly "attachmentType": string, rea
 /**
  * Parameters for creating or locating an attachment on its owning thread.
  */
-export const ThreadAttachmentAddParams: Schema.Codec<ThreadAttachmentAddParams> = Schema.Struct({ "attachmentType": Schema.String, "identityKey": Schema.String, "payload": Schema.Json.annotate({ "expected": "JSON value" }), "threadId": Schema.String }).annotate({ identifier: "ThreadAttachmentAddParams" })
+export const ThreadAttachmentAddParams: Schema.Codec<ThreadAttachmentAddParams> = Schema.suspend(C.ThreadAttachmentAddParams)
 
 /**
  * Parameters for listing attachments from one thread.
@@ -1723,7 +1724,7 @@ export type ThreadAttachmentListParams = { readonly "cursor"?: string | null, re
 /**
  * Parameters for listing attachments from one thread.
  */
-export const ThreadAttachmentListParams: Schema.Codec<ThreadAttachmentListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadAttachmentListParams" })
+export const ThreadAttachmentListParams: Schema.Codec<ThreadAttachmentListParams> = Schema.suspend(C.ThreadAttachmentListParams)
 
 /**
  * The persisted attachment change represented by a notification.
@@ -1732,7 +1733,7 @@ export type ThreadAttachmentOperation = "created" | "deleted" | (string & {})
 /**
  * The persisted attachment change represented by a notification.
  */
-export const ThreadAttachmentOperation: Schema.Codec<ThreadAttachmentOperation> = Schema.Union([Schema.Literals(["created", "deleted"]), Schema.String]).annotate({ identifier: "ThreadAttachmentOperation" })
+export const ThreadAttachmentOperation: Schema.Codec<ThreadAttachmentOperation> = Schema.suspend(C.ThreadAttachmentOperation)
 
 /**
  * A thread that currently owns an attachment with the requested identity.
@@ -1741,7 +1742,7 @@ export type ThreadAttachmentOwner = { readonly "archived": boolean, readonly "th
 /**
  * A thread that currently owns an attachment with the requested identity.
  */
-export const ThreadAttachmentOwner: Schema.Codec<ThreadAttachmentOwner> = Schema.Struct({ "archived": Schema.Boolean, "threadId": Schema.String }).annotate({ identifier: "ThreadAttachmentOwner" })
+export const ThreadAttachmentOwner: Schema.Codec<ThreadAttachmentOwner> = Schema.suspend(C.ThreadAttachmentOwner)
 
 /**
  * Parameters for reverse lookup by attachment identity within this server's store.
@@ -1750,7 +1751,7 @@ export type ThreadAttachmentOwnerListParams = { readonly "archived"?: boolean | 
 /**
  * Parameters for reverse lookup by attachment identity within this server's store.
  */
-export const ThreadAttachmentOwnerListParams: Schema.Codec<ThreadAttachmentOwnerListParams> = Schema.Struct({ "archived": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "attachmentType": Schema.String, "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "identityKey": Schema.String, "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "ThreadAttachmentOwnerListParams" })
+export const ThreadAttachmentOwnerListParams: Schema.Codec<ThreadAttachmentOwnerListParams> = Schema.suspend(C.ThreadAttachmentOwnerListParams)
 
 /**
  * Parameters for deleting an attachment by its stable thread-local identity.
@@ -1759,7 +1760,7 @@ export type ThreadAttachmentRemoveParams = { readonly "attachmentType": string, 
 /**
  * Parameters for deleting an attachment by its stable thread-local identity.
  */
-export const ThreadAttachmentRemoveParams: Schema.Codec<ThreadAttachmentRemoveParams> = Schema.Struct({ "attachmentType": Schema.String, "identityKey": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadAttachmentRemoveParams" })
+export const ThreadAttachmentRemoveParams: Schema.Codec<ThreadAttachmentRemoveParams> = Schema.suspend(C.ThreadAttachmentRemoveParams)
 
 /**
  * Successful deletion does not return additional attachment data.
@@ -1768,31 +1769,31 @@ export type ThreadAttachmentRemoveResponse = { readonly [x: string]: Schema.Json
 /**
  * Successful deletion does not return additional attachment data.
  */
-export const ThreadAttachmentRemoveResponse: Schema.Codec<ThreadAttachmentRemoveResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadAttachmentRemoveResponse" })
+export const ThreadAttachmentRemoveResponse: Schema.Codec<ThreadAttachmentRemoveResponse> = Schema.suspend(C.ThreadAttachmentRemoveResponse)
 
 export type ThreadBackgroundTerminalsCleanParams = { readonly "threadId": string }
-export const ThreadBackgroundTerminalsCleanParams: Schema.Codec<ThreadBackgroundTerminalsCleanParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadBackgroundTerminalsCleanParams" })
+export const ThreadBackgroundTerminalsCleanParams: Schema.Codec<ThreadBackgroundTerminalsCleanParams> = Schema.suspend(C.ThreadBackgroundTerminalsCleanParams)
 
 export type ThreadBackgroundTerminalsCleanResponse = { readonly [x: string]: Schema.Json }
-export const ThreadBackgroundTerminalsCleanResponse: Schema.Codec<ThreadBackgroundTerminalsCleanResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadBackgroundTerminalsCleanResponse" })
+export const ThreadBackgroundTerminalsCleanResponse: Schema.Codec<ThreadBackgroundTerminalsCleanResponse> = Schema.suspend(C.ThreadBackgroundTerminalsCleanResponse)
 
 export type ThreadBackgroundTerminalsListParams = { readonly "cursor"?: string | null, readonly "limit"?: number | null, readonly "threadId": string }
-export const ThreadBackgroundTerminalsListParams: Schema.Codec<ThreadBackgroundTerminalsListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadBackgroundTerminalsListParams" })
+export const ThreadBackgroundTerminalsListParams: Schema.Codec<ThreadBackgroundTerminalsListParams> = Schema.suspend(C.ThreadBackgroundTerminalsListParams)
 
 export type ThreadBackgroundTerminalsTerminateParams = { readonly "processId": string, readonly "threadId": string }
-export const ThreadBackgroundTerminalsTerminateParams: Schema.Codec<ThreadBackgroundTerminalsTerminateParams> = Schema.Struct({ "processId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadBackgroundTerminalsTerminateParams" })
+export const ThreadBackgroundTerminalsTerminateParams: Schema.Codec<ThreadBackgroundTerminalsTerminateParams> = Schema.suspend(C.ThreadBackgroundTerminalsTerminateParams)
 
 export type ThreadBackgroundTerminalsTerminateResponse = { readonly "terminated": boolean }
-export const ThreadBackgroundTerminalsTerminateResponse: Schema.Codec<ThreadBackgroundTerminalsTerminateResponse> = Schema.Struct({ "terminated": Schema.Boolean }).annotate({ identifier: "ThreadBackgroundTerminalsTerminateResponse" })
+export const ThreadBackgroundTerminalsTerminateResponse: Schema.Codec<ThreadBackgroundTerminalsTerminateResponse> = Schema.suspend(C.ThreadBackgroundTerminalsTerminateResponse)
 
 export type ThreadClosedNotification = { readonly "threadId": string }
-export const ThreadClosedNotification: Schema.Codec<ThreadClosedNotification> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadClosedNotification" })
+export const ThreadClosedNotification: Schema.Codec<ThreadClosedNotification> = Schema.suspend(C.ThreadClosedNotification)
 
 export type ThreadCompactStartParams = { readonly "threadId": string }
-export const ThreadCompactStartParams: Schema.Codec<ThreadCompactStartParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadCompactStartParams" })
+export const ThreadCompactStartParams: Schema.Codec<ThreadCompactStartParams> = Schema.suspend(C.ThreadCompactStartParams)
 
 export type ThreadCompactStartResponse = { readonly [x: string]: Schema.Json }
-export const ThreadCompactStartResponse: Schema.Codec<ThreadCompactStartResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadCompactStartResponse" })
+export const ThreadCompactStartResponse: Schema.Codec<ThreadCompactStartResponse> = Schema.suspend(C.ThreadCompactStartResponse)
 
 /**
  * Parameters for `thread/decrement_elicitation`.
@@ -1801,7 +1802,7 @@ export type ThreadDecrementElicitationParams = { readonly "threadId": string }
 /**
  * Parameters for `thread/decrement_elicitation`.
  */
-export const ThreadDecrementElicitationParams: Schema.Codec<ThreadDecrementElicitationParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadDecrementElicitationParams" })
+export const ThreadDecrementElicitationParams: Schema.Codec<ThreadDecrementElicitationParams> = Schema.suspend(C.ThreadDecrementElicitationParams)
 
 /**
  * Response for `thread/decrement_elicitation`.
@@ -1810,19 +1811,19 @@ export type ThreadDecrementElicitationResponse = { readonly "count": number, rea
 /**
  * Response for `thread/decrement_elicitation`.
  */
-export const ThreadDecrementElicitationResponse: Schema.Codec<ThreadDecrementElicitationResponse> = Schema.Struct({ "count": Schema.Int, "paused": Schema.Boolean }).annotate({ identifier: "ThreadDecrementElicitationResponse" })
+export const ThreadDecrementElicitationResponse: Schema.Codec<ThreadDecrementElicitationResponse> = Schema.suspend(C.ThreadDecrementElicitationResponse)
 
 export type ThreadDeleteParams = { readonly "threadId": string }
-export const ThreadDeleteParams: Schema.Codec<ThreadDeleteParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadDeleteParams" })
+export const ThreadDeleteParams: Schema.Codec<ThreadDeleteParams> = Schema.suspend(C.ThreadDeleteParams)
 
 export type ThreadDeleteResponse = { readonly [x: string]: Schema.Json }
-export const ThreadDeleteResponse: Schema.Codec<ThreadDeleteResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadDeleteResponse" })
+export const ThreadDeleteResponse: Schema.Codec<ThreadDeleteResponse> = Schema.suspend(C.ThreadDeleteResponse)
 
 export type ThreadDeletedNotification = { readonly "threadId": string }
-export const ThreadDeletedNotification: Schema.Codec<ThreadDeletedNotification> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadDeletedNotification" })
+export const ThreadDeletedNotification: Schema.Codec<ThreadDeletedNotification> = Schema.suspend(C.ThreadDeletedNotification)
 
 export type ThreadGoalStatus = "active" | "paused" | "blocked" | "usageLimited" | "budgetLimited" | "complete"
-export const ThreadGoalStatus: Schema.Codec<ThreadGoalStatus> = Schema.Literals(["active", "paused", "blocked", "usageLimited", "budgetLimited", "complete"]).annotate({ identifier: "ThreadGoalStatus" })
+export const ThreadGoalStatus: Schema.Codec<ThreadGoalStatus> = Schema.suspend(C.ThreadGoalStatus)
 
 /**
  * Distinguishes explicit user actions from automatic goal lifecycle mutations.
@@ -1831,16 +1832,16 @@ export type ThreadGoalMutationOrigin = "user" | "automatic"
 /**
  * Distinguishes explicit user actions from automatic goal lifecycle mutations.
  */
-export const ThreadGoalMutationOrigin: Schema.Codec<ThreadGoalMutationOrigin> = Schema.Literals(["user", "automatic"]).annotate({ identifier: "ThreadGoalMutationOrigin" })
+export const ThreadGoalMutationOrigin: Schema.Codec<ThreadGoalMutationOrigin> = Schema.suspend(C.ThreadGoalMutationOrigin)
 
 export type ThreadGoalClearResponse = { readonly "cleared": boolean }
-export const ThreadGoalClearResponse: Schema.Codec<ThreadGoalClearResponse> = Schema.Struct({ "cleared": Schema.Boolean }).annotate({ identifier: "ThreadGoalClearResponse" })
+export const ThreadGoalClearResponse: Schema.Codec<ThreadGoalClearResponse> = Schema.suspend(C.ThreadGoalClearResponse)
 
 export type ThreadGoalClearedNotification = { readonly "threadId": string }
-export const ThreadGoalClearedNotification: Schema.Codec<ThreadGoalClearedNotification> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadGoalClearedNotification" })
+export const ThreadGoalClearedNotification: Schema.Codec<ThreadGoalClearedNotification> = Schema.suspend(C.ThreadGoalClearedNotification)
 
 export type ThreadGoalGetParams = { readonly "threadId": string }
-export const ThreadGoalGetParams: Schema.Codec<ThreadGoalGetParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadGoalGetParams" })
+export const ThreadGoalGetParams: Schema.Codec<ThreadGoalGetParams> = Schema.suspend(C.ThreadGoalGetParams)
 
 /**
  * Calling `thread/guardianReview` subscribes the connection to the thread. The subscription remains after the review completes, keeping the thread loaded until the client calls `thread/unsubscribe` or disconnects.
@@ -1849,7 +1850,7 @@ export type ThreadGuardianReviewParams = { readonly "threadId": string }
 /**
  * Calling `thread/guardianReview` subscribes the connection to the thread. The subscription remains after the review completes, keeping the thread loaded until the client calls `thread/unsubscribe` or disconnects.
  */
-export const ThreadGuardianReviewParams: Schema.Codec<ThreadGuardianReviewParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadGuardianReviewParams" })
+export const ThreadGuardianReviewParams: Schema.Codec<ThreadGuardianReviewParams> = Schema.suspend(C.ThreadGuardianReviewParams)
 
 /**
  * Parameters for `thread/increment_elicitation`.
@@ -1858,7 +1859,7 @@ export type ThreadIncrementElicitationParams = { readonly "threadId": string }
 /**
  * Parameters for `thread/increment_elicitation`.
  */
-export const ThreadIncrementElicitationParams: Schema.Codec<ThreadIncrementElicitationParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadIncrementElicitationParams" })
+export const ThreadIncrementElicitationParams: Schema.Codec<ThreadIncrementElicitationParams> = Schema.suspend(C.ThreadIncrementElicitationParams)
 
 /**
  * Response for `thread/increment_elicitation`.
@@ -1867,16 +1868,16 @@ export type ThreadIncrementElicitationResponse = { readonly "count": number, rea
 /**
  * Response for `thread/increment_elicitation`.
  */
-export const ThreadIncrementElicitationResponse: Schema.Codec<ThreadIncrementElicitationResponse> = Schema.Struct({ "count": Schema.Int, "paused": Schema.Boolean }).annotate({ identifier: "ThreadIncrementElicitationResponse" })
+export const ThreadIncrementElicitationResponse: Schema.Codec<ThreadIncrementElicitationResponse> = Schema.suspend(C.ThreadIncrementElicitationResponse)
 
 export type ThreadInjectItemsParams = { readonly "items": ReadonlyArray<Schema.Json>, readonly "threadId": string }
-export const ThreadInjectItemsParams: Schema.Codec<ThreadInjectItemsParams> = Schema.Struct({ "items": Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), "threadId": Schema.String }).annotate({ identifier: "ThreadInjectItemsParams" })
+export const ThreadInjectItemsParams: Schema.Codec<ThreadInjectItemsParams> = Schema.suspend(C.ThreadInjectItemsParams)
 
 export type ThreadInjectItemsResponse = { readonly [x: string]: Schema.Json }
-export const ThreadInjectItemsResponse: Schema.Codec<ThreadInjectItemsResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadInjectItemsResponse" })
+export const ThreadInjectItemsResponse: Schema.Codec<ThreadInjectItemsResponse> = Schema.suspend(C.ThreadInjectItemsResponse)
 
 export type ThreadItemOutputDeferral = { readonly "commandExecution"?: boolean, readonly "mcpToolCall"?: boolean }
-export const ThreadItemOutputDeferral: Schema.Codec<ThreadItemOutputDeferral> = Schema.Struct({ "commandExecution": Schema.optionalKey(Schema.Boolean), "mcpToolCall": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "ThreadItemOutputDeferral" })
+export const ThreadItemOutputDeferral: Schema.Codec<ThreadItemOutputDeferral> = Schema.suspend(C.ThreadItemOutputDeferral)
 
 /**
  * An exclusive item position within the requested visible turn.
@@ -1885,7 +1886,7 @@ export type ThreadItemsListAnchor = { readonly "itemId": string, readonly "type"
 /**
  * An exclusive item position within the requested visible turn.
  */
-export const ThreadItemsListAnchor: Schema.Codec<ThreadItemsListAnchor> = Schema.Union([Schema.Struct({ "itemId": Schema.String, "type": Schema.Literal("item") })], { mode: "oneOf" }).annotate({ identifier: "ThreadItemsListAnchor" })
+export const ThreadItemsListAnchor: Schema.Codec<ThreadItemsListAnchor> = Schema.suspend(C.ThreadItemsListAnchor)
 
 /**
  * EXPERIMENTAL - retrieve a bounded set of persisted items from one turn.
@@ -1894,52 +1895,52 @@ export type ThreadItemsReadParams = { readonly "itemIds": ReadonlyArray<string>,
 /**
  * EXPERIMENTAL - retrieve a bounded set of persisted items from one turn.
  */
-export const ThreadItemsReadParams: Schema.Codec<ThreadItemsReadParams> = Schema.Struct({ "itemIds": Schema.Array(Schema.String), "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ThreadItemsReadParams" })
+export const ThreadItemsReadParams: Schema.Codec<ThreadItemsReadParams> = Schema.suspend(C.ThreadItemsReadParams)
 
 export type ThreadListCwdFilter = string | ReadonlyArray<string>
-export const ThreadListCwdFilter: Schema.Codec<ThreadListCwdFilter> = Schema.Union([Schema.String, Schema.Array(Schema.String)]).annotate({ identifier: "ThreadListCwdFilter" })
+export const ThreadListCwdFilter: Schema.Codec<ThreadListCwdFilter> = Schema.suspend(C.ThreadListCwdFilter)
 
 export type ThreadSortKey = "created_at" | "updated_at" | "recency_at" | "section_position"
-export const ThreadSortKey: Schema.Codec<ThreadSortKey> = Schema.Literals(["created_at", "updated_at", "recency_at", "section_position"]).annotate({ identifier: "ThreadSortKey" })
+export const ThreadSortKey: Schema.Codec<ThreadSortKey> = Schema.suspend(C.ThreadSortKey)
 
 export type ThreadSourceKind = "cli" | "vscode" | "exec" | "appServer" | "subAgent" | "subAgentReview" | "subAgentCompact" | "subAgentThreadSpawn" | "subAgentOther" | "unknown"
-export const ThreadSourceKind: Schema.Codec<ThreadSourceKind> = Schema.Literals(["cli", "vscode", "exec", "appServer", "subAgent", "subAgentReview", "subAgentCompact", "subAgentThreadSpawn", "subAgentOther", "unknown"]).annotate({ identifier: "ThreadSourceKind" })
+export const ThreadSourceKind: Schema.Codec<ThreadSourceKind> = Schema.suspend(C.ThreadSourceKind)
 
 export type ThreadUnreadPosition = { readonly "type": "threadStart" } | { readonly "turnId": string, readonly "type": "turn" }
-export const ThreadUnreadPosition: Schema.Codec<ThreadUnreadPosition> = Schema.Union([Schema.Struct({ "type": Schema.Literal("threadStart") }), Schema.Struct({ "turnId": Schema.String, "type": Schema.Literal("turn") })], { mode: "oneOf" }).annotate({ identifier: "ThreadUnreadPosition" })
+export const ThreadUnreadPosition: Schema.Codec<ThreadUnreadPosition> = Schema.suspend(C.ThreadUnreadPosition)
 
 export type ThreadLoadedListParams = { readonly "cursor"?: string | null, readonly "limit"?: number | null }
-export const ThreadLoadedListParams: Schema.Codec<ThreadLoadedListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "ThreadLoadedListParams" })
+export const ThreadLoadedListParams: Schema.Codec<ThreadLoadedListParams> = Schema.suspend(C.ThreadLoadedListParams)
 
 export type ThreadLoadedListResponse = { readonly "data": ReadonlyArray<string>, readonly "nextCursor"?: string | null }
-export const ThreadLoadedListResponse: Schema.Codec<ThreadLoadedListResponse> = Schema.Struct({ "data": Schema.Array(Schema.String), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadLoadedListResponse" })
+export const ThreadLoadedListResponse: Schema.Codec<ThreadLoadedListResponse> = Schema.suspend(C.ThreadLoadedListResponse)
 
 export type ThreadMemoryMode = "enabled" | "disabled"
-export const ThreadMemoryMode: Schema.Codec<ThreadMemoryMode> = Schema.Literals(["enabled", "disabled"]).annotate({ identifier: "ThreadMemoryMode" })
+export const ThreadMemoryMode: Schema.Codec<ThreadMemoryMode> = Schema.suspend(C.ThreadMemoryMode)
 
 export type ThreadMemoryModeSetResponse = { readonly [x: string]: Schema.Json }
-export const ThreadMemoryModeSetResponse: Schema.Codec<ThreadMemoryModeSetResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadMemoryModeSetResponse" })
+export const ThreadMemoryModeSetResponse: Schema.Codec<ThreadMemoryModeSetResponse> = Schema.suspend(C.ThreadMemoryModeSetResponse)
 
 export type ThreadMemoryReadParams = { readonly "threadId": string }
-export const ThreadMemoryReadParams: Schema.Codec<ThreadMemoryReadParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadMemoryReadParams" })
+export const ThreadMemoryReadParams: Schema.Codec<ThreadMemoryReadParams> = Schema.suspend(C.ThreadMemoryReadParams)
 
 export type ThreadMemoryReadResponse = { readonly "summary"?: string | null }
-export const ThreadMemoryReadResponse: Schema.Codec<ThreadMemoryReadResponse> = Schema.Struct({ "summary": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadMemoryReadResponse" })
+export const ThreadMemoryReadResponse: Schema.Codec<ThreadMemoryReadResponse> = Schema.suspend(C.ThreadMemoryReadResponse)
 
 export type ThreadMetadataGitInfoUpdateParams = { readonly "branch"?: string | null, readonly "originUrl"?: string | null, readonly "sha"?: string | null }
-export const ThreadMetadataGitInfoUpdateParams: Schema.Codec<ThreadMetadataGitInfoUpdateParams> = Schema.Struct({ "branch": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "originUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sha": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadMetadataGitInfoUpdateParams" })
+export const ThreadMetadataGitInfoUpdateParams: Schema.Codec<ThreadMetadataGitInfoUpdateParams> = Schema.suspend(C.ThreadMetadataGitInfoUpdateParams)
 
 export type ThreadNameUpdatedNotification = { readonly "threadId": string, readonly "threadName"?: string | null }
-export const ThreadNameUpdatedNotification: Schema.Codec<ThreadNameUpdatedNotification> = Schema.Struct({ "threadId": Schema.String, "threadName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadNameUpdatedNotification" })
+export const ThreadNameUpdatedNotification: Schema.Codec<ThreadNameUpdatedNotification> = Schema.suspend(C.ThreadNameUpdatedNotification)
 
 export type ThreadPredictionRequestParams = { readonly "sourceTurnId": string, readonly "threadId": string }
-export const ThreadPredictionRequestParams: Schema.Codec<ThreadPredictionRequestParams> = Schema.Struct({ "sourceTurnId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadPredictionRequestParams" })
+export const ThreadPredictionRequestParams: Schema.Codec<ThreadPredictionRequestParams> = Schema.suspend(C.ThreadPredictionRequestParams)
 
 export type ThreadPredictionRequestResponse = { readonly [x: string]: Schema.Json }
-export const ThreadPredictionRequestResponse: Schema.Codec<ThreadPredictionRequestResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadPredictionRequestResponse" })
+export const ThreadPredictionRequestResponse: Schema.Codec<ThreadPredictionRequestResponse> = Schema.suspend(C.ThreadPredictionRequestResponse)
 
 export type ThreadPredictionResult = { readonly "text"?: string | null, readonly "type": "completed" } | { readonly "type": "failed" }
-export const ThreadPredictionResult: Schema.Codec<ThreadPredictionResult> = Schema.Union([Schema.Struct({ "text": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("completed") }), Schema.Struct({ "type": Schema.Literal("failed") })], { mode: "oneOf" }).annotate({ identifier: "ThreadPredictionResult" })
+export const ThreadPredictionResult: Schema.Codec<ThreadPredictionResult> = Schema.suspend(C.ThreadPredictionResult)
 
 /**
  * Prepare an approved plan for the first turn of a fresh thread.
@@ -1948,40 +1949,40 @@ export type ThreadPrepareApprovedPlanParams = { readonly "attachmentPath"?: stri
 /**
  * Prepare an approved plan for the first turn of a fresh thread.
  */
-export const ThreadPrepareApprovedPlanParams: Schema.Codec<ThreadPrepareApprovedPlanParams> = Schema.Struct({ "attachmentPath": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "markdown": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadPrepareApprovedPlanParams" })
+export const ThreadPrepareApprovedPlanParams: Schema.Codec<ThreadPrepareApprovedPlanParams> = Schema.suspend(C.ThreadPrepareApprovedPlanParams)
 
 export type ThreadPrepareApprovedPlanResponse = { readonly "prompt": string }
-export const ThreadPrepareApprovedPlanResponse: Schema.Codec<ThreadPrepareApprovedPlanResponse> = Schema.Struct({ "prompt": Schema.String }).annotate({ identifier: "ThreadPrepareApprovedPlanResponse" })
+export const ThreadPrepareApprovedPlanResponse: Schema.Codec<ThreadPrepareApprovedPlanResponse> = Schema.suspend(C.ThreadPrepareApprovedPlanResponse)
 
 export type ThreadProjectUpdatedNotification = { readonly "projectId": string | null, readonly "threadId": string }
-export const ThreadProjectUpdatedNotification: Schema.Codec<ThreadProjectUpdatedNotification> = Schema.Struct({ "projectId": Schema.Union([Schema.String, Schema.Null]), "threadId": Schema.String }).annotate({ identifier: "ThreadProjectUpdatedNotification" })
+export const ThreadProjectUpdatedNotification: Schema.Codec<ThreadProjectUpdatedNotification> = Schema.suspend(C.ThreadProjectUpdatedNotification)
 
 export type ThreadQueueChangedNotification = { readonly "threadId": string }
-export const ThreadQueueChangedNotification: Schema.Codec<ThreadQueueChangedNotification> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadQueueChangedNotification" })
+export const ThreadQueueChangedNotification: Schema.Codec<ThreadQueueChangedNotification> = Schema.suspend(C.ThreadQueueChangedNotification)
 
 export type ThreadQueueDeleteParams = { readonly "queuedSubmissionId": string, readonly "threadId": string }
-export const ThreadQueueDeleteParams: Schema.Codec<ThreadQueueDeleteParams> = Schema.Struct({ "queuedSubmissionId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadQueueDeleteParams" })
+export const ThreadQueueDeleteParams: Schema.Codec<ThreadQueueDeleteParams> = Schema.suspend(C.ThreadQueueDeleteParams)
 
 export type ThreadQueueDeleteResponse = { readonly "deleted": boolean }
-export const ThreadQueueDeleteResponse: Schema.Codec<ThreadQueueDeleteResponse> = Schema.Struct({ "deleted": Schema.Boolean }).annotate({ identifier: "ThreadQueueDeleteResponse" })
+export const ThreadQueueDeleteResponse: Schema.Codec<ThreadQueueDeleteResponse> = Schema.suspend(C.ThreadQueueDeleteResponse)
 
 export type ThreadQueueListParams = { readonly "cursor"?: string | null, readonly "limit"?: number | null, readonly "threadId": string }
-export const ThreadQueueListParams: Schema.Codec<ThreadQueueListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadQueueListParams" })
+export const ThreadQueueListParams: Schema.Codec<ThreadQueueListParams> = Schema.suspend(C.ThreadQueueListParams)
 
 export type ThreadQueueReorderParams = { readonly "queuedSubmissionIds": ReadonlyArray<string>, readonly "threadId": string }
-export const ThreadQueueReorderParams: Schema.Codec<ThreadQueueReorderParams> = Schema.Struct({ "queuedSubmissionIds": Schema.Array(Schema.String), "threadId": Schema.String }).annotate({ identifier: "ThreadQueueReorderParams" })
+export const ThreadQueueReorderParams: Schema.Codec<ThreadQueueReorderParams> = Schema.suspend(C.ThreadQueueReorderParams)
 
 export type ThreadQueueReorderResponse = { readonly [x: string]: Schema.Json }
-export const ThreadQueueReorderResponse: Schema.Codec<ThreadQueueReorderResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadQueueReorderResponse" })
+export const ThreadQueueReorderResponse: Schema.Codec<ThreadQueueReorderResponse> = Schema.suspend(C.ThreadQueueReorderResponse)
 
 export type ThreadQueueStartParams = { readonly "queuedSubmissionId"?: string | null, readonly "threadId": string }
-export const ThreadQueueStartParams: Schema.Codec<ThreadQueueStartParams> = Schema.Struct({ "queuedSubmissionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadQueueStartParams" })
+export const ThreadQueueStartParams: Schema.Codec<ThreadQueueStartParams> = Schema.suspend(C.ThreadQueueStartParams)
 
 export type ThreadReadParams = { readonly "includeTurns"?: boolean, readonly "threadId": string }
-export const ThreadReadParams: Schema.Codec<ThreadReadParams> = Schema.Struct({ "includeTurns": Schema.optionalKey(Schema.Boolean), "threadId": Schema.String }).annotate({ identifier: "ThreadReadParams" })
+export const ThreadReadParams: Schema.Codec<ThreadReadParams> = Schema.suspend(C.ThreadReadParams)
 
 export type ThreadReadStateOperation = { readonly "type": "read" } | { readonly "type": "unread" }
-export const ThreadReadStateOperation: Schema.Codec<ThreadReadStateOperation> = Schema.Union([Schema.Struct({ "type": Schema.Literal("read") }), Schema.Struct({ "type": Schema.Literal("unread") })], { mode: "oneOf" }).annotate({ identifier: "ThreadReadStateOperation" })
+export const ThreadReadStateOperation: Schema.Codec<ThreadReadStateOperation> = Schema.suspend(C.ThreadReadStateOperation)
 
 /**
  * EXPERIMENTAL - thread realtime audio chunk.
@@ -1990,7 +1991,7 @@ export type ThreadRealtimeAudioChunk = { readonly "data": string, readonly "item
 /**
  * EXPERIMENTAL - thread realtime audio chunk.
  */
-export const ThreadRealtimeAudioChunk: Schema.Codec<ThreadRealtimeAudioChunk> = Schema.Struct({ "data": Schema.String, "itemId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "numChannels": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "sampleRate": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "samplesPerChannel": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "ThreadRealtimeAudioChunk" })
+export const ThreadRealtimeAudioChunk: Schema.Codec<ThreadRealtimeAudioChunk> = Schema.suspend(C.ThreadRealtimeAudioChunk)
 
 /**
  * EXPERIMENTAL - response for appending realtime audio input.
@@ -1999,7 +2000,7 @@ export type ThreadRealtimeAppendAudioResponse = { readonly [x: string]: Schema.J
 /**
  * EXPERIMENTAL - response for appending realtime audio input.
  */
-export const ThreadRealtimeAppendAudioResponse: Schema.Codec<ThreadRealtimeAppendAudioResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadRealtimeAppendAudioResponse" })
+export const ThreadRealtimeAppendAudioResponse: Schema.Codec<ThreadRealtimeAppendAudioResponse> = Schema.suspend(C.ThreadRealtimeAppendAudioResponse)
 
 /**
  * EXPERIMENTAL - append speakable text to thread realtime.
@@ -2008,7 +2009,7 @@ export type ThreadRealtimeAppendSpeechParams = { readonly "text": string, readon
 /**
  * EXPERIMENTAL - append speakable text to thread realtime.
  */
-export const ThreadRealtimeAppendSpeechParams: Schema.Codec<ThreadRealtimeAppendSpeechParams> = Schema.Struct({ "text": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeAppendSpeechParams" })
+export const ThreadRealtimeAppendSpeechParams: Schema.Codec<ThreadRealtimeAppendSpeechParams> = Schema.suspend(C.ThreadRealtimeAppendSpeechParams)
 
 /**
  * EXPERIMENTAL - response for appending realtime speech.
@@ -2017,7 +2018,7 @@ export type ThreadRealtimeAppendSpeechResponse = { readonly [x: string]: Schema.
 /**
  * EXPERIMENTAL - response for appending realtime speech.
  */
-export const ThreadRealtimeAppendSpeechResponse: Schema.Codec<ThreadRealtimeAppendSpeechResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadRealtimeAppendSpeechResponse" })
+export const ThreadRealtimeAppendSpeechResponse: Schema.Codec<ThreadRealtimeAppendSpeechResponse> = Schema.suspend(C.ThreadRealtimeAppendSpeechResponse)
 
 /**
  * EXPERIMENTAL - response for appending realtime text input.
@@ -2026,7 +2027,7 @@ export type ThreadRealtimeAppendTextResponse = { readonly [x: string]: Schema.Js
 /**
  * EXPERIMENTAL - response for appending realtime text input.
  */
-export const ThreadRealtimeAppendTextResponse: Schema.Codec<ThreadRealtimeAppendTextResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadRealtimeAppendTextResponse" })
+export const ThreadRealtimeAppendTextResponse: Schema.Codec<ThreadRealtimeAppendTextResponse> = Schema.suspend(C.ThreadRealtimeAppendTextResponse)
 
 /**
  * EXPERIMENTAL - how an existing agent item appears in a realtime conversation.
@@ -2035,7 +2036,7 @@ export type ThreadRealtimeBemItemPresentation = { readonly "type": "wholeItem" }
 /**
  * EXPERIMENTAL - how an existing agent item appears in a realtime conversation.
  */
-export const ThreadRealtimeBemItemPresentation: Schema.Codec<ThreadRealtimeBemItemPresentation> = Schema.Union([Schema.Struct({ "type": Schema.Literal("wholeItem") }), Schema.Struct({ "type": Schema.Literal("inlineMarkdown") }), Schema.Struct({ "index": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "type": Schema.Literal("inlineVisualization") })], { mode: "oneOf" }).annotate({ identifier: "ThreadRealtimeBemItemPresentation" })
+export const ThreadRealtimeBemItemPresentation: Schema.Codec<ThreadRealtimeBemItemPresentation> = Schema.suspend(C.ThreadRealtimeBemItemPresentation)
 
 /**
  * EXPERIMENTAL - emitted when thread realtime transport closes.
@@ -2044,7 +2045,7 @@ export type ThreadRealtimeClosedNotification = { readonly "reason"?: string | nu
 /**
  * EXPERIMENTAL - emitted when thread realtime transport closes.
  */
-export const ThreadRealtimeClosedNotification: Schema.Codec<ThreadRealtimeClosedNotification> = Schema.Struct({ "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeClosedNotification" })
+export const ThreadRealtimeClosedNotification: Schema.Codec<ThreadRealtimeClosedNotification> = Schema.suspend(C.ThreadRealtimeClosedNotification)
 
 /**
  * EXPERIMENTAL - emitted when thread realtime encounters an error.
@@ -2053,13 +2054,13 @@ export type ThreadRealtimeErrorNotification = { readonly "message": string, read
 /**
  * EXPERIMENTAL - emitted when thread realtime encounters an error.
  */
-export const ThreadRealtimeErrorNotification: Schema.Codec<ThreadRealtimeErrorNotification> = Schema.Struct({ "message": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeErrorNotification" })
+export const ThreadRealtimeErrorNotification: Schema.Codec<ThreadRealtimeErrorNotification> = Schema.suspend(C.ThreadRealtimeErrorNotification)
 
 export type ThreadRealtimeTranscriptRole = "user" | "assistant" | (string & {})
-export const ThreadRealtimeTranscriptRole: Schema.Codec<ThreadRealtimeTranscriptRole> = Schema.Union([Schema.Literals(["user", "assistant"]), Schema.String]).annotate({ identifier: "ThreadRealtimeTranscriptRole" })
+export const ThreadRealtimeTranscriptRole: Schema.Codec<ThreadRealtimeTranscriptRole> = Schema.suspend(C.ThreadRealtimeTranscriptRole)
 
 export type ThreadRealtimeSessionOutcome = "ended" | "failed" | (string & {})
-export const ThreadRealtimeSessionOutcome: Schema.Codec<ThreadRealtimeSessionOutcome> = Schema.Union([Schema.Literals(["ended", "failed"]), Schema.String]).annotate({ identifier: "ThreadRealtimeSessionOutcome" })
+export const ThreadRealtimeSessionOutcome: Schema.Codec<ThreadRealtimeSessionOutcome> = Schema.suspend(C.ThreadRealtimeSessionOutcome)
 
 /**
  * EXPERIMENTAL - raw non-audio thread realtime item emitted by the backend.
@@ -2068,7 +2069,7 @@ export type ThreadRealtimeItemAddedNotification = { readonly "item": Schema.Json
 /**
  * EXPERIMENTAL - raw non-audio thread realtime item emitted by the backend.
  */
-export const ThreadRealtimeItemAddedNotification: Schema.Codec<ThreadRealtimeItemAddedNotification> = Schema.Struct({ "item": Schema.Json.annotate({ "expected": "JSON value" }), "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeItemAddedNotification" })
+export const ThreadRealtimeItemAddedNotification: Schema.Codec<ThreadRealtimeItemAddedNotification> = Schema.suspend(C.ThreadRealtimeItemAddedNotification)
 
 /**
  * EXPERIMENTAL - text appended to an active realtime transcript item.
@@ -2077,7 +2078,7 @@ export type ThreadRealtimeItemTranscriptDeltaNotification = { readonly "delta": 
 /**
  * EXPERIMENTAL - text appended to an active realtime transcript item.
  */
-export const ThreadRealtimeItemTranscriptDeltaNotification: Schema.Codec<ThreadRealtimeItemTranscriptDeltaNotification> = Schema.Struct({ "delta": Schema.String, "itemId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeItemTranscriptDeltaNotification" })
+export const ThreadRealtimeItemTranscriptDeltaNotification: Schema.Codec<ThreadRealtimeItemTranscriptDeltaNotification> = Schema.suspend(C.ThreadRealtimeItemTranscriptDeltaNotification)
 
 /**
  * EXPERIMENTAL - list voices supported by thread realtime.
@@ -2086,7 +2087,7 @@ export type ThreadRealtimeListVoicesParams = { readonly [x: string]: Schema.Json
 /**
  * EXPERIMENTAL - list voices supported by thread realtime.
  */
-export const ThreadRealtimeListVoicesParams: Schema.Codec<ThreadRealtimeListVoicesParams> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadRealtimeListVoicesParams" })
+export const ThreadRealtimeListVoicesParams: Schema.Codec<ThreadRealtimeListVoicesParams> = Schema.suspend(C.ThreadRealtimeListVoicesParams)
 
 /**
  * EXPERIMENTAL - emitted with the remote SDP for a WebRTC realtime session.
@@ -2095,7 +2096,7 @@ export type ThreadRealtimeSdpNotification = { readonly "sdp": string, readonly "
 /**
  * EXPERIMENTAL - emitted with the remote SDP for a WebRTC realtime session.
  */
-export const ThreadRealtimeSdpNotification: Schema.Codec<ThreadRealtimeSdpNotification> = Schema.Struct({ "sdp": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeSdpNotification" })
+export const ThreadRealtimeSdpNotification: Schema.Codec<ThreadRealtimeSdpNotification> = Schema.suspend(C.ThreadRealtimeSdpNotification)
 
 /**
  * EXPERIMENTAL - transport used by thread realtime.
@@ -2104,7 +2105,7 @@ export type ThreadRealtimeStartTransport = { readonly "type": "websocket" } | { 
 /**
  * EXPERIMENTAL - transport used by thread realtime.
  */
-export const ThreadRealtimeStartTransport: Schema.Codec<ThreadRealtimeStartTransport> = Schema.Union([Schema.Struct({ "type": Schema.Literal("websocket") }), Schema.Struct({ "sdp": Schema.String, "type": Schema.Literal("webrtc") }), Schema.Struct({ "callId": Schema.String, "type": Schema.Literal("existingCall") })], { mode: "oneOf" }).annotate({ identifier: "ThreadRealtimeStartTransport" })
+export const ThreadRealtimeStartTransport: Schema.Codec<ThreadRealtimeStartTransport> = Schema.suspend(C.ThreadRealtimeStartTransport)
 
 /**
  * EXPERIMENTAL - response for starting thread realtime.
@@ -2113,7 +2114,7 @@ export type ThreadRealtimeStartResponse = { readonly [x: string]: Schema.Json }
 /**
  * EXPERIMENTAL - response for starting thread realtime.
  */
-export const ThreadRealtimeStartResponse: Schema.Codec<ThreadRealtimeStartResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadRealtimeStartResponse" })
+export const ThreadRealtimeStartResponse: Schema.Codec<ThreadRealtimeStartResponse> = Schema.suspend(C.ThreadRealtimeStartResponse)
 
 /**
  * EXPERIMENTAL - stop thread realtime.
@@ -2122,7 +2123,7 @@ export type ThreadRealtimeStopParams = { readonly "threadId": string }
 /**
  * EXPERIMENTAL - stop thread realtime.
  */
-export const ThreadRealtimeStopParams: Schema.Codec<ThreadRealtimeStopParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeStopParams" })
+export const ThreadRealtimeStopParams: Schema.Codec<ThreadRealtimeStopParams> = Schema.suspend(C.ThreadRealtimeStopParams)
 
 /**
  * EXPERIMENTAL - response for stopping thread realtime.
@@ -2131,7 +2132,7 @@ export type ThreadRealtimeStopResponse = { readonly [x: string]: Schema.Json }
 /**
  * EXPERIMENTAL - response for stopping thread realtime.
  */
-export const ThreadRealtimeStopResponse: Schema.Codec<ThreadRealtimeStopResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadRealtimeStopResponse" })
+export const ThreadRealtimeStopResponse: Schema.Codec<ThreadRealtimeStopResponse> = Schema.suspend(C.ThreadRealtimeStopResponse)
 
 /**
  * EXPERIMENTAL - flat transcript delta emitted whenever realtime transcript text changes.
@@ -2140,7 +2141,7 @@ export type ThreadRealtimeTranscriptDeltaNotification = { readonly "delta": stri
 /**
  * EXPERIMENTAL - flat transcript delta emitted whenever realtime transcript text changes.
  */
-export const ThreadRealtimeTranscriptDeltaNotification: Schema.Codec<ThreadRealtimeTranscriptDeltaNotification> = Schema.Struct({ "delta": Schema.String, "role": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeTranscriptDeltaNotification" })
+export const ThreadRealtimeTranscriptDeltaNotification: Schema.Codec<ThreadRealtimeTranscriptDeltaNotification> = Schema.suspend(C.ThreadRealtimeTranscriptDeltaNotification)
 
 /**
  * EXPERIMENTAL - final transcript text emitted when realtime completes a transcript part.
@@ -2149,7 +2150,7 @@ export type ThreadRealtimeTranscriptDoneNotification = { readonly "role": string
 /**
  * EXPERIMENTAL - final transcript text emitted when realtime completes a transcript part.
  */
-export const ThreadRealtimeTranscriptDoneNotification: Schema.Codec<ThreadRealtimeTranscriptDoneNotification> = Schema.Struct({ "role": Schema.String, "text": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeTranscriptDoneNotification" })
+export const ThreadRealtimeTranscriptDoneNotification: Schema.Codec<ThreadRealtimeTranscriptDoneNotification> = Schema.suspend(C.ThreadRealtimeTranscriptDoneNotification)
 
 /**
  * Replace a paginated thread's durable history with the prefix before one turn.
@@ -2162,16 +2163,16 @@ export type ThreadRevertParams = { readonly "beforeTurnId": string, readonly "th
  *
  * This only changes persisted conversation history. It does not revert local file changes.
  */
-export const ThreadRevertParams: Schema.Codec<ThreadRevertParams> = Schema.Struct({ "beforeTurnId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRevertParams" })
+export const ThreadRevertParams: Schema.Codec<ThreadRevertParams> = Schema.suspend(C.ThreadRevertParams)
 
 export type ThreadRevertedNotification = { readonly "threadId": string }
-export const ThreadRevertedNotification: Schema.Codec<ThreadRevertedNotification> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadRevertedNotification" })
+export const ThreadRevertedNotification: Schema.Codec<ThreadRevertedNotification> = Schema.suspend(C.ThreadRevertedNotification)
 
 export type ThreadSampleCancelResponse = { readonly [x: string]: Schema.Json }
-export const ThreadSampleCancelResponse: Schema.Codec<ThreadSampleCancelResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadSampleCancelResponse" })
+export const ThreadSampleCancelResponse: Schema.Codec<ThreadSampleCancelResponse> = Schema.suspend(C.ThreadSampleCancelResponse)
 
 export type ThreadSampleResponse = { readonly "cachedInputTokens"?: number | null, readonly "inputTokens"?: number | null, readonly "outputTokens"?: number | null, readonly "responseId": string, readonly "sourceTurnId": string, readonly "text"?: string | null }
-export const ThreadSampleResponse: Schema.Codec<ThreadSampleResponse> = Schema.Struct({ "cachedInputTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "inputTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "outputTokens": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "responseId": Schema.String, "sourceTurnId": Schema.String, "text": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadSampleResponse" })
+export const ThreadSampleResponse: Schema.Codec<ThreadSampleResponse> = Schema.suspend(C.ThreadSampleResponse)
 
 /**
  * UTF-16 code-unit range within `snippet`.
@@ -2180,7 +2181,7 @@ export type ThreadSearchTextRange = { readonly "end": number, readonly "start": 
 /**
  * UTF-16 code-unit range within `snippet`.
  */
-export const ThreadSearchTextRange: Schema.Codec<ThreadSearchTextRange> = Schema.Struct({ "end": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "start": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "ThreadSearchTextRange" })
+export const ThreadSearchTextRange: Schema.Codec<ThreadSearchTextRange> = Schema.suspend(C.ThreadSearchTextRange)
 
 /**
  * Parameters for searching visible message occurrences within one paginated thread.
@@ -2189,10 +2190,10 @@ export type ThreadSearchOccurrencesParams = { readonly "cursor"?: string | null,
 /**
  * Parameters for searching visible message occurrences within one paginated thread.
  */
-export const ThreadSearchOccurrencesParams: Schema.Codec<ThreadSearchOccurrencesParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "searchTerm": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadSearchOccurrencesParams" })
+export const ThreadSearchOccurrencesParams: Schema.Codec<ThreadSearchOccurrencesParams> = Schema.suspend(C.ThreadSearchOccurrencesParams)
 
 export type ThreadSearchSortKey = "created_at" | "updated_at" | "recency_at"
-export const ThreadSearchSortKey: Schema.Codec<ThreadSearchSortKey> = Schema.Literals(["created_at", "updated_at", "recency_at"]).annotate({ identifier: "ThreadSearchSortKey" })
+export const ThreadSearchSortKey: Schema.Codec<ThreadSearchSortKey> = Schema.suspend(C.ThreadSearchSortKey)
 
 /**
  * Broadcast after a successful move into, within, or out of a section.
@@ -2201,7 +2202,7 @@ export type ThreadSectionChangedNotification = { readonly "sectionId": string | 
 /**
  * Broadcast after a successful move into, within, or out of a section.
  */
-export const ThreadSectionChangedNotification: Schema.Codec<ThreadSectionChangedNotification> = Schema.Struct({ "sectionId": Schema.Union([Schema.String, Schema.Null]), "threadId": Schema.String }).annotate({ identifier: "ThreadSectionChangedNotification" })
+export const ThreadSectionChangedNotification: Schema.Codec<ThreadSectionChangedNotification> = Schema.suspend(C.ThreadSectionChangedNotification)
 
 /**
  * Parameters for deleting an independently persisted thread section.
@@ -2210,7 +2211,7 @@ export type ThreadSectionDeleteParams = { readonly "sectionId": string }
 /**
  * Parameters for deleting an independently persisted thread section.
  */
-export const ThreadSectionDeleteParams: Schema.Codec<ThreadSectionDeleteParams> = Schema.Struct({ "sectionId": Schema.String }).annotate({ identifier: "ThreadSectionDeleteParams" })
+export const ThreadSectionDeleteParams: Schema.Codec<ThreadSectionDeleteParams> = Schema.suspend(C.ThreadSectionDeleteParams)
 
 /**
  * Successful deletion does not return additional section data.
@@ -2219,7 +2220,7 @@ export type ThreadSectionDeleteResponse = { readonly [x: string]: Schema.Json }
 /**
  * Successful deletion does not return additional section data.
  */
-export const ThreadSectionDeleteResponse: Schema.Codec<ThreadSectionDeleteResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadSectionDeleteResponse" })
+export const ThreadSectionDeleteResponse: Schema.Codec<ThreadSectionDeleteResponse> = Schema.suspend(C.ThreadSectionDeleteResponse)
 
 /**
  * Parameters for listing independently persisted thread sections.
@@ -2228,7 +2229,7 @@ export type ThreadSectionListParams = { readonly "cursor"?: string | null, reado
 /**
  * Parameters for listing independently persisted thread sections.
  */
-export const ThreadSectionListParams: Schema.Codec<ThreadSectionListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "ThreadSectionListParams" })
+export const ThreadSectionListParams: Schema.Codec<ThreadSectionListParams> = Schema.suspend(C.ThreadSectionListParams)
 
 /**
  * Parameters for moving a thread within a server-owned section ordering.
@@ -2237,28 +2238,28 @@ export type ThreadSectionMoveParams = { readonly "beforeThreadId"?: string | nul
 /**
  * Parameters for moving a thread within a server-owned section ordering.
  */
-export const ThreadSectionMoveParams: Schema.Codec<ThreadSectionMoveParams> = Schema.Struct({ "beforeThreadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sectionId": Schema.Union([Schema.String, Schema.Null]), "threadId": Schema.String }).annotate({ identifier: "ThreadSectionMoveParams" })
+export const ThreadSectionMoveParams: Schema.Codec<ThreadSectionMoveParams> = Schema.suspend(C.ThreadSectionMoveParams)
 
 export type ThreadSectionMoveResponse = { readonly [x: string]: Schema.Json }
-export const ThreadSectionMoveResponse: Schema.Codec<ThreadSectionMoveResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadSectionMoveResponse" })
+export const ThreadSectionMoveResponse: Schema.Codec<ThreadSectionMoveResponse> = Schema.suspend(C.ThreadSectionMoveResponse)
 
 export type ThreadSetNameParams = { readonly "name": string, readonly "threadId": string }
-export const ThreadSetNameParams: Schema.Codec<ThreadSetNameParams> = Schema.Struct({ "name": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadSetNameParams" })
+export const ThreadSetNameParams: Schema.Codec<ThreadSetNameParams> = Schema.suspend(C.ThreadSetNameParams)
 
 export type ThreadSetNameResponse = { readonly [x: string]: Schema.Json }
-export const ThreadSetNameResponse: Schema.Codec<ThreadSetNameResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadSetNameResponse" })
+export const ThreadSetNameResponse: Schema.Codec<ThreadSetNameResponse> = Schema.suspend(C.ThreadSetNameResponse)
 
 export type ThreadSettingsUpdateResponse = { readonly [x: string]: Schema.Json }
-export const ThreadSettingsUpdateResponse: Schema.Codec<ThreadSettingsUpdateResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadSettingsUpdateResponse" })
+export const ThreadSettingsUpdateResponse: Schema.Codec<ThreadSettingsUpdateResponse> = Schema.suspend(C.ThreadSettingsUpdateResponse)
 
 export type ThreadShellCommandParams = { readonly "command": string, readonly "threadId": string, readonly "timeoutMs"?: number | null }
-export const ThreadShellCommandParams: Schema.Codec<ThreadShellCommandParams> = Schema.Struct({ "command": Schema.String, "threadId": Schema.String, "timeoutMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])) }).annotate({ identifier: "ThreadShellCommandParams" })
+export const ThreadShellCommandParams: Schema.Codec<ThreadShellCommandParams> = Schema.suspend(C.ThreadShellCommandParams)
 
 export type ThreadShellCommandResponse = { readonly [x: string]: Schema.Json }
-export const ThreadShellCommandResponse: Schema.Codec<ThreadShellCommandResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "ThreadShellCommandResponse" })
+export const ThreadShellCommandResponse: Schema.Codec<ThreadShellCommandResponse> = Schema.suspend(C.ThreadShellCommandResponse)
 
 export type ThreadStartSource = "startup" | "clear"
-export const ThreadStartSource: Schema.Codec<ThreadStartSource> = Schema.Literals(["startup", "clear"]).annotate({ identifier: "ThreadStartSource" })
+export const ThreadStartSource: Schema.Codec<ThreadStartSource> = Schema.suspend(C.ThreadStartSource)
 
 /**
  * EXPERIMENTAL - list ordinary and realtime thread history in rollout order.
@@ -2267,19 +2268,19 @@ export type ThreadTimelineListParams = { readonly "cursor"?: string | null, read
 /**
  * EXPERIMENTAL - list ordinary and realtime thread history in rollout order.
  */
-export const ThreadTimelineListParams: Schema.Codec<ThreadTimelineListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadTimelineListParams" })
+export const ThreadTimelineListParams: Schema.Codec<ThreadTimelineListParams> = Schema.suspend(C.ThreadTimelineListParams)
 
 export type ThreadUnarchiveParams = { readonly "threadId": string }
-export const ThreadUnarchiveParams: Schema.Codec<ThreadUnarchiveParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadUnarchiveParams" })
+export const ThreadUnarchiveParams: Schema.Codec<ThreadUnarchiveParams> = Schema.suspend(C.ThreadUnarchiveParams)
 
 export type ThreadUnarchivedNotification = { readonly "threadId": string }
-export const ThreadUnarchivedNotification: Schema.Codec<ThreadUnarchivedNotification> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadUnarchivedNotification" })
+export const ThreadUnarchivedNotification: Schema.Codec<ThreadUnarchivedNotification> = Schema.suspend(C.ThreadUnarchivedNotification)
 
 export type ThreadUnsubscribeParams = { readonly "threadId": string }
-export const ThreadUnsubscribeParams: Schema.Codec<ThreadUnsubscribeParams> = Schema.Struct({ "threadId": Schema.String }).annotate({ identifier: "ThreadUnsubscribeParams" })
+export const ThreadUnsubscribeParams: Schema.Codec<ThreadUnsubscribeParams> = Schema.suspend(C.ThreadUnsubscribeParams)
 
 export type ThreadUnsubscribeStatus = "notLoaded" | "notSubscribed" | "unsubscribed" | (string & {})
-export const ThreadUnsubscribeStatus: Schema.Codec<ThreadUnsubscribeStatus> = Schema.Union([Schema.Literals(["notLoaded", "notSubscribed", "unsubscribed"]), Schema.String]).annotate({ identifier: "ThreadUnsubscribeStatus" })
+export const ThreadUnsubscribeStatus: Schema.Codec<ThreadUnsubscribeStatus> = Schema.suspend(C.ThreadUnsubscribeStatus)
 
 /**
  * EXPERIMENTAL. Captures a user's answer to a request_user_input question.
@@ -2288,7 +2289,7 @@ export type ToolRequestUserInputAnswer = { readonly "answers": ReadonlyArray<str
 /**
  * EXPERIMENTAL. Captures a user's answer to a request_user_input question.
  */
-export const ToolRequestUserInputAnswer: Schema.Codec<ToolRequestUserInputAnswer> = Schema.Struct({ "answers": Schema.Array(Schema.String) }).annotate({ identifier: "ToolRequestUserInputAnswer" })
+export const ToolRequestUserInputAnswer: Schema.Codec<ToolRequestUserInputAnswer> = Schema.suspend(C.ToolRequestUserInputAnswer)
 
 /**
  * EXPERIMENTAL. Defines a single selectable option for request_user_input.
@@ -2297,7 +2298,7 @@ export type ToolRequestUserInputOption = { readonly "description": string, reado
 /**
  * EXPERIMENTAL. Defines a single selectable option for request_user_input.
  */
-export const ToolRequestUserInputOption: Schema.Codec<ToolRequestUserInputOption> = Schema.Struct({ "description": Schema.String, "label": Schema.String }).annotate({ identifier: "ToolRequestUserInputOption" })
+export const ToolRequestUserInputOption: Schema.Codec<ToolRequestUserInputOption> = Schema.suspend(C.ToolRequestUserInputOption)
 
 /**
  * Notification that the turn-level unified diff has changed. Contains the latest aggregated diff across all file changes in the turn.
@@ -2306,25 +2307,25 @@ export type TurnDiffUpdatedNotification = { readonly "diff": string, readonly "t
 /**
  * Notification that the turn-level unified diff has changed. Contains the latest aggregated diff across all file changes in the turn.
  */
-export const TurnDiffUpdatedNotification: Schema.Codec<TurnDiffUpdatedNotification> = Schema.Struct({ "diff": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "TurnDiffUpdatedNotification" })
+export const TurnDiffUpdatedNotification: Schema.Codec<TurnDiffUpdatedNotification> = Schema.suspend(C.TurnDiffUpdatedNotification)
 
 export type TurnInterruptParams = { readonly "threadId": string, readonly "turnId": string }
-export const TurnInterruptParams: Schema.Codec<TurnInterruptParams> = Schema.Struct({ "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "TurnInterruptParams" })
+export const TurnInterruptParams: Schema.Codec<TurnInterruptParams> = Schema.suspend(C.TurnInterruptParams)
 
 export type TurnInterruptResponse = { readonly [x: string]: Schema.Json }
-export const TurnInterruptResponse: Schema.Codec<TurnInterruptResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "TurnInterruptResponse" })
+export const TurnInterruptResponse: Schema.Codec<TurnInterruptResponse> = Schema.suspend(C.TurnInterruptResponse)
 
 export type TurnModerationMetadataNotification = { readonly "metadata": Schema.Json, readonly "threadId": string, readonly "turnId": string }
-export const TurnModerationMetadataNotification: Schema.Codec<TurnModerationMetadataNotification> = Schema.Struct({ "metadata": Schema.Json.annotate({ "expected": "JSON value" }), "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "TurnModerationMetadataNotification" })
+export const TurnModerationMetadataNotification: Schema.Codec<TurnModerationMetadataNotification> = Schema.suspend(C.TurnModerationMetadataNotification)
 
 export type TurnPlanStepStatus = "pending" | "inProgress" | "completed" | (string & {})
-export const TurnPlanStepStatus: Schema.Codec<TurnPlanStepStatus> = Schema.Union([Schema.Literals(["pending", "inProgress", "completed"]), Schema.String]).annotate({ identifier: "TurnPlanStepStatus" })
+export const TurnPlanStepStatus: Schema.Codec<TurnPlanStepStatus> = Schema.suspend(C.TurnPlanStepStatus)
 
 export type TurnSettingsUpdateStatus = "applied" | "targetUnavailable" | (string & {})
-export const TurnSettingsUpdateStatus: Schema.Codec<TurnSettingsUpdateStatus> = Schema.Union([Schema.Literals(["applied", "targetUnavailable"]), Schema.String]).annotate({ identifier: "TurnSettingsUpdateStatus" })
+export const TurnSettingsUpdateStatus: Schema.Codec<TurnSettingsUpdateStatus> = Schema.suspend(C.TurnSettingsUpdateStatus)
 
 export type TurnSteerResponse = { readonly "turnId": string }
-export const TurnSteerResponse: Schema.Codec<TurnSteerResponse> = Schema.Struct({ "turnId": Schema.String }).annotate({ identifier: "TurnSteerResponse" })
+export const TurnSteerResponse: Schema.Codec<TurnSteerResponse> = Schema.suspend(C.TurnSteerResponse)
 
 /**
  * Acknowledges the cancellation signal; native work may still be finishing. Unknown or finished requests are a no-op, and completed effects are not rolled back.
@@ -2333,19 +2334,19 @@ export type UserVerificationCancelResponse = { readonly [x: string]: Schema.Json
 /**
  * Acknowledges the cancellation signal; native work may still be finishing. Unknown or finished requests are a no-op, and completed effects are not rolled back.
  */
-export const UserVerificationCancelResponse: Schema.Codec<UserVerificationCancelResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "UserVerificationCancelResponse" })
+export const UserVerificationCancelResponse: Schema.Codec<UserVerificationCancelResponse> = Schema.suspend(C.UserVerificationCancelResponse)
 
 export type UserVerificationCancellationReason = "userCancelled" | "interrupted" | (string & {})
-export const UserVerificationCancellationReason: Schema.Codec<UserVerificationCancellationReason> = Schema.Union([Schema.Literals(["userCancelled", "interrupted"]), Schema.String]).annotate({ identifier: "UserVerificationCancellationReason" })
+export const UserVerificationCancellationReason: Schema.Codec<UserVerificationCancellationReason> = Schema.suspend(C.UserVerificationCancellationReason)
 
 export type UserVerificationDeleteParams = { readonly [x: string]: never }
-export const UserVerificationDeleteParams: Schema.Codec<UserVerificationDeleteParams> = Schema.Record(Schema.String, Schema.Never).annotate({ identifier: "UserVerificationDeleteParams" })
+export const UserVerificationDeleteParams: Schema.Codec<UserVerificationDeleteParams> = Schema.suspend(C.UserVerificationDeleteParams)
 
 export type UserVerificationDeleteResponse = { readonly [x: string]: Schema.Json }
-export const UserVerificationDeleteResponse: Schema.Codec<UserVerificationDeleteResponse> = Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })).annotate({ identifier: "UserVerificationDeleteResponse" })
+export const UserVerificationDeleteResponse: Schema.Codec<UserVerificationDeleteResponse> = Schema.suspend(C.UserVerificationDeleteResponse)
 
 export type UserVerificationEnrollParams = { readonly [x: string]: never }
-export const UserVerificationEnrollParams: Schema.Codec<UserVerificationEnrollParams> = Schema.Record(Schema.String, Schema.Never).annotate({ identifier: "UserVerificationEnrollParams" })
+export const UserVerificationEnrollParams: Schema.Codec<UserVerificationEnrollParams> = Schema.suspend(C.UserVerificationEnrollParams)
 
 /**
  * Public metadata for a created or reused local credential. The caller completes backend registration; this response does not establish server enrollment. Older app-servers omit the metadata fields; callers must check both before registration.
@@ -2354,16 +2355,16 @@ export type UserVerificationEnrollResponse = { readonly "algorithm"?: string | n
 /**
  * Public metadata for a created or reused local credential. The caller completes backend registration; this response does not establish server enrollment. Older app-servers omit the metadata fields; callers must check both before registration.
  */
-export const UserVerificationEnrollResponse: Schema.Codec<UserVerificationEnrollResponse> = Schema.Struct({ "algorithm": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "credentialId": Schema.String, "publicKey": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "UserVerificationEnrollResponse" })
+export const UserVerificationEnrollResponse: Schema.Codec<UserVerificationEnrollResponse> = Schema.suspend(C.UserVerificationEnrollResponse)
 
 export type UserVerificationInvalidRequestReason = "invalidParams"
-export const UserVerificationInvalidRequestReason: Schema.Codec<UserVerificationInvalidRequestReason> = Schema.Literal("invalidParams").annotate({ identifier: "UserVerificationInvalidRequestReason" })
+export const UserVerificationInvalidRequestReason: Schema.Codec<UserVerificationInvalidRequestReason> = Schema.suspend(C.UserVerificationInvalidRequestReason)
 
 export type UserVerificationUnavailableReason = "credentialMissing" | "biometricsUnavailable" | "providerUnavailable" | (string & {})
-export const UserVerificationUnavailableReason: Schema.Codec<UserVerificationUnavailableReason> = Schema.Union([Schema.Literals(["credentialMissing", "biometricsUnavailable", "providerUnavailable"]), Schema.String]).annotate({ identifier: "UserVerificationUnavailableReason" })
+export const UserVerificationUnavailableReason: Schema.Codec<UserVerificationUnavailableReason> = Schema.suspend(C.UserVerificationUnavailableReason)
 
 export type UserVerificationFailureReason = "authenticationFailed" | "timeout" | "providerError" | "serviceError" | (string & {})
-export const UserVerificationFailureReason: Schema.Codec<UserVerificationFailureReason> = Schema.Union([Schema.Literals(["authenticationFailed", "timeout", "providerError", "serviceError"]), Schema.String]).annotate({ identifier: "UserVerificationFailureReason" })
+export const UserVerificationFailureReason: Schema.Codec<UserVerificationFailureReason> = Schema.suspend(C.UserVerificationFailureReason)
 
 /**
  * A signature over the exact decoded challenge. The verifier validates and consumes it.
@@ -2372,10 +2373,10 @@ export type UserVerificationProof = { readonly "credentialId": string, readonly 
 /**
  * A signature over the exact decoded challenge. The verifier validates and consumes it.
  */
-export const UserVerificationProof: Schema.Codec<UserVerificationProof> = Schema.Struct({ "credentialId": Schema.String, "signature": Schema.String }).annotate({ identifier: "UserVerificationProof" })
+export const UserVerificationProof: Schema.Codec<UserVerificationProof> = Schema.suspend(C.UserVerificationProof)
 
 export type UserVerificationStatusParams = { readonly [x: string]: never }
-export const UserVerificationStatusParams: Schema.Codec<UserVerificationStatusParams> = Schema.Record(Schema.String, Schema.Never).annotate({ identifier: "UserVerificationStatusParams" })
+export const UserVerificationStatusParams: Schema.Codec<UserVerificationStatusParams> = Schema.suspend(C.UserVerificationStatusParams)
 
 /**
  * Local signing primitive, independent of any pending elicitation.
@@ -2384,28 +2385,28 @@ export type UserVerificationVerifyParams = { readonly "challenge": string, reado
 /**
  * Local signing primitive, independent of any pending elicitation.
  */
-export const UserVerificationVerifyParams: Schema.Codec<UserVerificationVerifyParams> = Schema.Struct({ "challenge": Schema.String, "description": Schema.String, "title": Schema.String }).annotate({ identifier: "UserVerificationVerifyParams" })
+export const UserVerificationVerifyParams: Schema.Codec<UserVerificationVerifyParams> = Schema.suspend(C.UserVerificationVerifyParams)
 
 export type W3cTraceContext = { readonly "traceparent"?: string | null, readonly "tracestate"?: string | null }
-export const W3cTraceContext: Schema.Codec<W3cTraceContext> = Schema.Struct({ "traceparent": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "tracestate": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "W3cTraceContext" })
+export const W3cTraceContext: Schema.Codec<W3cTraceContext> = Schema.suspend(C.W3cTraceContext)
 
 export type WarningNotification = { readonly "message": string, readonly "threadId"?: string | null }
-export const WarningNotification: Schema.Codec<WarningNotification> = Schema.Struct({ "message": Schema.String, "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "WarningNotification" })
+export const WarningNotification: Schema.Codec<WarningNotification> = Schema.suspend(C.WarningNotification)
 
 export type WindowsSandboxReadiness = "ready" | "notConfigured" | "updateRequired" | (string & {})
-export const WindowsSandboxReadiness: Schema.Codec<WindowsSandboxReadiness> = Schema.Union([Schema.Literals(["ready", "notConfigured", "updateRequired"]), Schema.String]).annotate({ identifier: "WindowsSandboxReadiness" })
+export const WindowsSandboxReadiness: Schema.Codec<WindowsSandboxReadiness> = Schema.suspend(C.WindowsSandboxReadiness)
 
 export type WindowsSandboxSetupMode = "elevated" | "unelevated"
-export const WindowsSandboxSetupMode: Schema.Codec<WindowsSandboxSetupMode> = Schema.Literals(["elevated", "unelevated"]).annotate({ identifier: "WindowsSandboxSetupMode" })
+export const WindowsSandboxSetupMode: Schema.Codec<WindowsSandboxSetupMode> = Schema.suspend(C.WindowsSandboxSetupMode)
 
 export type WindowsSandboxSetupStartResponse = { readonly "started": boolean }
-export const WindowsSandboxSetupStartResponse: Schema.Codec<WindowsSandboxSetupStartResponse> = Schema.Struct({ "started": Schema.Boolean }).annotate({ identifier: "WindowsSandboxSetupStartResponse" })
+export const WindowsSandboxSetupStartResponse: Schema.Codec<WindowsSandboxSetupStartResponse> = Schema.suspend(C.WindowsSandboxSetupStartResponse)
 
 export type WindowsWorldWritableWarningNotification = { readonly "extraCount": number, readonly "failedScan": boolean, readonly "samplePaths": ReadonlyArray<string> }
-export const WindowsWorldWritableWarningNotification: Schema.Codec<WindowsWorldWritableWarningNotification> = Schema.Struct({ "extraCount": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "failedScan": Schema.Boolean, "samplePaths": Schema.Array(Schema.String) }).annotate({ identifier: "WindowsWorldWritableWarningNotification" })
+export const WindowsWorldWritableWarningNotification: Schema.Codec<WindowsWorldWritableWarningNotification> = Schema.suspend(C.WindowsWorldWritableWarningNotification)
 
 export type ConfigLayerSource = { readonly "file": AbsolutePathBuf, readonly "type": "packagedDefaults" } | { readonly "domain": string, readonly "key": string, readonly "type": "mdm" } | { readonly "file": AbsolutePathBuf, readonly "type": "system" } | { readonly "id": string, readonly "name": string, readonly "type": "enterpriseManaged" } | { readonly "file": AbsolutePathBuf, readonly "profile"?: string | null, readonly "type": "user" } | { readonly "dotCodexFolder": AbsolutePathBuf, readonly "type": "project" } | { readonly "type": "sessionFlags" } | { readonly "file": AbsolutePathBuf, readonly "type": "legacyManagedConfigTomlFromFile" } | { readonly "type": "legacyManagedConfigTomlFromMdm" }
-export const ConfigLayerSource: Schema.Codec<ConfigLayerSource> = Schema.Union([Schema.Struct({ "file": AbsolutePathBuf, "type": Schema.Literal("packagedDefaults") }), Schema.Struct({ "domain": Schema.String, "key": Schema.String, "type": Schema.Literal("mdm") }), Schema.Struct({ "file": AbsolutePathBuf, "type": Schema.Literal("system") }), Schema.Struct({ "id": Schema.String, "name": Schema.String, "type": Schema.Literal("enterpriseManaged") }), Schema.Struct({ "file": AbsolutePathBuf, "profile": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("user") }), Schema.Struct({ "dotCodexFolder": AbsolutePathBuf, "type": Schema.Literal("project") }), Schema.Struct({ "type": Schema.Literal("sessionFlags") }), Schema.Struct({ "file": AbsolutePathBuf, "type": Schema.Literal("legacyManagedConfigTomlFromFile") }), Schema.Struct({ "type": Schema.Literal("legacyManagedConfigTomlFromMdm") })], { mode: "oneOf" }).annotate({ identifier: "ConfigLayerSource" })
+export const ConfigLayerSource: Schema.Codec<ConfigLayerSource> = Schema.suspend(C.ConfigLayerSource)
 
 /**
  * Filesystem watch notification emitted for `fs/watch` subscribers.
@@ -2414,7 +2415,7 @@ export type FsChangedNotification = { readonly "changedPaths": ReadonlyArray<Abs
 /**
  * Filesystem watch notification emitted for `fs/watch` subscribers.
  */
-export const FsChangedNotification: Schema.Codec<FsChangedNotification> = Schema.Struct({ "changedPaths": Schema.Array(AbsolutePathBuf), "watchId": Schema.String }).annotate({ identifier: "FsChangedNotification" })
+export const FsChangedNotification: Schema.Codec<FsChangedNotification> = Schema.suspend(C.FsChangedNotification)
 
 /**
  * Copy a file or directory tree on the host filesystem.
@@ -2423,7 +2424,7 @@ export type FsCopyParams = { readonly "destinationPath": AbsolutePathBuf, readon
 /**
  * Copy a file or directory tree on the host filesystem.
  */
-export const FsCopyParams: Schema.Codec<FsCopyParams> = Schema.Struct({ "destinationPath": AbsolutePathBuf, "recursive": Schema.optionalKey(Schema.Boolean), "sourcePath": AbsolutePathBuf }).annotate({ identifier: "FsCopyParams" })
+export const FsCopyParams: Schema.Codec<FsCopyParams> = Schema.suspend(C.FsCopyParams)
 
 /**
  * Create a directory on the host filesystem.
@@ -2432,7 +2433,7 @@ export type FsCreateDirectoryParams = { readonly "path": AbsolutePathBuf, readon
 /**
  * Create a directory on the host filesystem.
  */
-export const FsCreateDirectoryParams: Schema.Codec<FsCreateDirectoryParams> = Schema.Struct({ "path": AbsolutePathBuf, "recursive": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "FsCreateDirectoryParams" })
+export const FsCreateDirectoryParams: Schema.Codec<FsCreateDirectoryParams> = Schema.suspend(C.FsCreateDirectoryParams)
 
 /**
  * Request metadata for an absolute path.
@@ -2441,7 +2442,7 @@ export type FsGetMetadataParams = { readonly "path": AbsolutePathBuf }
 /**
  * Request metadata for an absolute path.
  */
-export const FsGetMetadataParams: Schema.Codec<FsGetMetadataParams> = Schema.Struct({ "path": AbsolutePathBuf }).annotate({ identifier: "FsGetMetadataParams" })
+export const FsGetMetadataParams: Schema.Codec<FsGetMetadataParams> = Schema.suspend(C.FsGetMetadataParams)
 
 /**
  * List direct child names for a directory.
@@ -2450,7 +2451,7 @@ export type FsReadDirectoryParams = { readonly "path": AbsolutePathBuf }
 /**
  * List direct child names for a directory.
  */
-export const FsReadDirectoryParams: Schema.Codec<FsReadDirectoryParams> = Schema.Struct({ "path": AbsolutePathBuf }).annotate({ identifier: "FsReadDirectoryParams" })
+export const FsReadDirectoryParams: Schema.Codec<FsReadDirectoryParams> = Schema.suspend(C.FsReadDirectoryParams)
 
 /**
  * Read a file from the host filesystem.
@@ -2459,7 +2460,7 @@ export type FsReadFileParams = { readonly "path": AbsolutePathBuf }
 /**
  * Read a file from the host filesystem.
  */
-export const FsReadFileParams: Schema.Codec<FsReadFileParams> = Schema.Struct({ "path": AbsolutePathBuf }).annotate({ identifier: "FsReadFileParams" })
+export const FsReadFileParams: Schema.Codec<FsReadFileParams> = Schema.suspend(C.FsReadFileParams)
 
 /**
  * Remove a file or directory tree from the host filesystem.
@@ -2468,7 +2469,7 @@ export type FsRemoveParams = { readonly "force"?: boolean | null, readonly "path
 /**
  * Remove a file or directory tree from the host filesystem.
  */
-export const FsRemoveParams: Schema.Codec<FsRemoveParams> = Schema.Struct({ "force": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "path": AbsolutePathBuf, "recursive": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "FsRemoveParams" })
+export const FsRemoveParams: Schema.Codec<FsRemoveParams> = Schema.suspend(C.FsRemoveParams)
 
 /**
  * Start filesystem watch notifications for an absolute path.
@@ -2477,7 +2478,7 @@ export type FsWatchParams = { readonly "path": AbsolutePathBuf, readonly "watchI
 /**
  * Start filesystem watch notifications for an absolute path.
  */
-export const FsWatchParams: Schema.Codec<FsWatchParams> = Schema.Struct({ "path": AbsolutePathBuf, "watchId": Schema.String }).annotate({ identifier: "FsWatchParams" })
+export const FsWatchParams: Schema.Codec<FsWatchParams> = Schema.suspend(C.FsWatchParams)
 
 /**
  * Successful response for `fs/watch`.
@@ -2486,7 +2487,7 @@ export type FsWatchResponse = { readonly "path": AbsolutePathBuf }
 /**
  * Successful response for `fs/watch`.
  */
-export const FsWatchResponse: Schema.Codec<FsWatchResponse> = Schema.Struct({ "path": AbsolutePathBuf }).annotate({ identifier: "FsWatchResponse" })
+export const FsWatchResponse: Schema.Codec<FsWatchResponse> = Schema.suspend(C.FsWatchResponse)
 
 /**
  * Write a file on the host filesystem.
@@ -2495,7 +2496,7 @@ export type FsWriteFileParams = { readonly "dataBase64": string, readonly "path"
 /**
  * Write a file on the host filesystem.
  */
-export const FsWriteFileParams: Schema.Codec<FsWriteFileParams> = Schema.Struct({ "dataBase64": Schema.String, "path": AbsolutePathBuf }).annotate({ identifier: "FsWriteFileParams" })
+export const FsWriteFileParams: Schema.Codec<FsWriteFileParams> = Schema.suspend(C.FsWriteFileParams)
 
 /**
  * A local image file successfully read for this exact image-generation request.
@@ -2504,82 +2505,82 @@ export type ImageGenerationInputImage = { readonly "path": AbsolutePathBuf, read
 /**
  * A local image file successfully read for this exact image-generation request.
  */
-export const ImageGenerationInputImage: Schema.Codec<ImageGenerationInputImage> = Schema.Struct({ "path": AbsolutePathBuf, "sha256": Schema.String }).annotate({ identifier: "ImageGenerationInputImage" })
+export const ImageGenerationInputImage: Schema.Codec<ImageGenerationInputImage> = Schema.suspend(C.ImageGenerationInputImage)
 
 export type InitializeResponse = { readonly "codexHome": AbsolutePathBuf, readonly "platformFamily": string, readonly "platformOs": string, readonly "userAgent": string }
-export const InitializeResponse: Schema.Codec<InitializeResponse> = Schema.Struct({ "codexHome": AbsolutePathBuf, "platformFamily": Schema.String, "platformOs": Schema.String, "userAgent": Schema.String }).annotate({ identifier: "InitializeResponse" })
+export const InitializeResponse: Schema.Codec<InitializeResponse> = Schema.suspend(C.InitializeResponse)
 
 export type MarketplaceAddResponse = { readonly "alreadyAdded": boolean, readonly "installedRoot": AbsolutePathBuf, readonly "marketplaceName": string }
-export const MarketplaceAddResponse: Schema.Codec<MarketplaceAddResponse> = Schema.Struct({ "alreadyAdded": Schema.Boolean, "installedRoot": AbsolutePathBuf, "marketplaceName": Schema.String }).annotate({ identifier: "MarketplaceAddResponse" })
+export const MarketplaceAddResponse: Schema.Codec<MarketplaceAddResponse> = Schema.suspend(C.MarketplaceAddResponse)
 
 export type MarketplaceLoadErrorInfo = { readonly "marketplacePath": AbsolutePathBuf, readonly "message": string }
-export const MarketplaceLoadErrorInfo: Schema.Codec<MarketplaceLoadErrorInfo> = Schema.Struct({ "marketplacePath": AbsolutePathBuf, "message": Schema.String }).annotate({ identifier: "MarketplaceLoadErrorInfo" })
+export const MarketplaceLoadErrorInfo: Schema.Codec<MarketplaceLoadErrorInfo> = Schema.suspend(C.MarketplaceLoadErrorInfo)
 
 export type MarketplaceRemoveResponse = { readonly "installedRoot"?: AbsolutePathBuf | null, readonly "marketplaceName": string }
-export const MarketplaceRemoveResponse: Schema.Codec<MarketplaceRemoveResponse> = Schema.Struct({ "installedRoot": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "marketplaceName": Schema.String }).annotate({ identifier: "MarketplaceRemoveResponse" })
+export const MarketplaceRemoveResponse: Schema.Codec<MarketplaceRemoveResponse> = Schema.suspend(C.MarketplaceRemoveResponse)
 
 export type SkillInterface = { readonly "brandColor"?: string | null, readonly "defaultPrompt"?: string | null, readonly "displayName"?: string | null, readonly "iconLarge"?: AbsolutePathBuf | null, readonly "iconLargeUrl"?: string | null, readonly "iconSmall"?: AbsolutePathBuf | null, readonly "iconSmallUrl"?: string | null, readonly "shortDescription"?: string | null }
-export const SkillInterface: Schema.Codec<SkillInterface> = Schema.Struct({ "brandColor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "defaultPrompt": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "displayName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "iconLarge": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "iconLargeUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "iconSmall": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "iconSmallUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "shortDescription": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "SkillInterface" })
+export const SkillInterface: Schema.Codec<SkillInterface> = Schema.suspend(C.SkillInterface)
 
 export type PluginInterface = { readonly "brandColor"?: string | null, readonly "capabilities": ReadonlyArray<string>, readonly "category"?: string | null, readonly "composerIcon"?: AbsolutePathBuf | null, readonly "composerIconUrl"?: string | null, readonly "defaultPrompt"?: ReadonlyArray<string> | null, readonly "developerName"?: string | null, readonly "displayName"?: string | null, readonly "logo"?: AbsolutePathBuf | null, readonly "logoDark"?: AbsolutePathBuf | null, readonly "logoUrl"?: string | null, readonly "logoUrlDark"?: string | null, readonly "longDescription"?: string | null, readonly "privacyPolicyUrl"?: string | null, readonly "screenshotUrls": ReadonlyArray<string>, readonly "screenshots": ReadonlyArray<AbsolutePathBuf>, readonly "shortDescription"?: string | null, readonly "termsOfServiceUrl"?: string | null, readonly "websiteUrl"?: string | null }
-export const PluginInterface: Schema.Codec<PluginInterface> = Schema.Struct({ "brandColor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "capabilities": Schema.Array(Schema.String), "category": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "composerIcon": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "composerIconUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "defaultPrompt": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "developerName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "displayName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "logo": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "logoDark": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "logoUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "logoUrlDark": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "longDescription": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "privacyPolicyUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "screenshotUrls": Schema.Array(Schema.String), "screenshots": Schema.Array(AbsolutePathBuf), "shortDescription": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "termsOfServiceUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "websiteUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginInterface" })
+export const PluginInterface: Schema.Codec<PluginInterface> = Schema.suspend(C.PluginInterface)
 
 export type PluginSource = { readonly "path": AbsolutePathBuf, readonly "type": "local" } | { readonly "path"?: string | null, readonly "refName"?: string | null, readonly "sha"?: string | null, readonly "type": "git", readonly "url": string } | { readonly "package": string, readonly "registry"?: string | null, readonly "type": "npm", readonly "version"?: string | null } | { readonly "type": "remote" }
-export const PluginSource: Schema.Codec<PluginSource> = Schema.Union([Schema.Struct({ "path": AbsolutePathBuf, "type": Schema.Literal("local") }), Schema.Struct({ "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "refName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sha": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("git"), "url": Schema.String }), Schema.Struct({ "package": Schema.String, "registry": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("npm"), "version": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }), Schema.Struct({ "type": Schema.Literal("remote") })], { mode: "oneOf" }).annotate({ identifier: "PluginSource" })
+export const PluginSource: Schema.Codec<PluginSource> = Schema.suspend(C.PluginSource)
 
 export type PluginInstallParams = { readonly "installAttemptId"?: string | null, readonly "marketplacePath"?: AbsolutePathBuf | null, readonly "pluginName": string, readonly "remoteMarketplaceName"?: string | null }
-export const PluginInstallParams: Schema.Codec<PluginInstallParams> = Schema.Struct({ "installAttemptId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "marketplacePath": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "pluginName": Schema.String, "remoteMarketplaceName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginInstallParams" })
+export const PluginInstallParams: Schema.Codec<PluginInstallParams> = Schema.suspend(C.PluginInstallParams)
 
 export type PluginInstalledParams = { readonly "cwds"?: ReadonlyArray<AbsolutePathBuf> | null, readonly "installSuggestionPluginNames"?: ReadonlyArray<string> | null }
-export const PluginInstalledParams: Schema.Codec<PluginInstalledParams> = Schema.Struct({ "cwds": Schema.optionalKey(Schema.Union([Schema.Array(AbsolutePathBuf), Schema.Null])), "installSuggestionPluginNames": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])) }).annotate({ identifier: "PluginInstalledParams" })
+export const PluginInstalledParams: Schema.Codec<PluginInstalledParams> = Schema.suspend(C.PluginInstalledParams)
 
 export type PluginReadParams = { readonly "marketplacePath"?: AbsolutePathBuf | null, readonly "pluginName": string, readonly "remoteMarketplaceName"?: string | null }
-export const PluginReadParams: Schema.Codec<PluginReadParams> = Schema.Struct({ "marketplacePath": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "pluginName": Schema.String, "remoteMarketplaceName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginReadParams" })
+export const PluginReadParams: Schema.Codec<PluginReadParams> = Schema.suspend(C.PluginReadParams)
 
 export type PluginShareCheckoutResponse = { readonly "marketplaceName": string, readonly "marketplacePath": AbsolutePathBuf, readonly "pluginId": string, readonly "pluginName": string, readonly "pluginPath": AbsolutePathBuf, readonly "remotePluginId": string, readonly "remoteVersion"?: string | null }
-export const PluginShareCheckoutResponse: Schema.Codec<PluginShareCheckoutResponse> = Schema.Struct({ "marketplaceName": Schema.String, "marketplacePath": AbsolutePathBuf, "pluginId": Schema.String, "pluginName": Schema.String, "pluginPath": AbsolutePathBuf, "remotePluginId": Schema.String, "remoteVersion": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginShareCheckoutResponse" })
+export const PluginShareCheckoutResponse: Schema.Codec<PluginShareCheckoutResponse> = Schema.suspend(C.PluginShareCheckoutResponse)
 
 export type ProjectRoot = { readonly "path": AbsolutePathBuf }
-export const ProjectRoot: Schema.Codec<ProjectRoot> = Schema.Struct({ "path": AbsolutePathBuf }).annotate({ identifier: "ProjectRoot" })
+export const ProjectRoot: Schema.Codec<ProjectRoot> = Schema.suspend(C.ProjectRoot)
 
 export type SkillsConfigWriteParams = { readonly "enabled": boolean, readonly "name"?: string | null, readonly "path"?: AbsolutePathBuf | null }
-export const SkillsConfigWriteParams: Schema.Codec<SkillsConfigWriteParams> = Schema.Struct({ "enabled": Schema.Boolean, "name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "path": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])) }).annotate({ identifier: "SkillsConfigWriteParams" })
+export const SkillsConfigWriteParams: Schema.Codec<SkillsConfigWriteParams> = Schema.suspend(C.SkillsConfigWriteParams)
 
 export type SkillsExtraRootsSetParams = { readonly "extraRoots": ReadonlyArray<AbsolutePathBuf> }
-export const SkillsExtraRootsSetParams: Schema.Codec<SkillsExtraRootsSetParams> = Schema.Struct({ "extraRoots": Schema.Array(AbsolutePathBuf) }).annotate({ identifier: "SkillsExtraRootsSetParams" })
+export const SkillsExtraRootsSetParams: Schema.Codec<SkillsExtraRootsSetParams> = Schema.suspend(C.SkillsExtraRootsSetParams)
 
 export type Account = { readonly "type": "apiKey" } | { readonly "email": string | null, readonly "planType": PlanType, readonly "type": "chatgpt", readonly "workspaceName"?: string | null } | { readonly "type": "amazonBedrock", readonly "usesCodexManagedCredentials"?: boolean } | { readonly "type": "gcp" }
-export const Account: Schema.Codec<Account> = Schema.Union([Schema.Struct({ "type": Schema.Literal("apiKey") }), Schema.Struct({ "email": Schema.Union([Schema.String, Schema.Null]), "planType": PlanType, "type": Schema.Literal("chatgpt"), "workspaceName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }), Schema.Struct({ "type": Schema.Literal("amazonBedrock"), "usesCodexManagedCredentials": Schema.optionalKey(Schema.Boolean) }), Schema.Struct({ "type": Schema.Literal("gcp") })], { mode: "oneOf" }).annotate({ identifier: "Account" })
+export const Account: Schema.Codec<Account> = Schema.suspend(C.Account)
 
 export type AccountLoginCompletedNotification = { readonly "error"?: string | null, readonly "loginId"?: string | null, readonly "onboardingEntrypoint"?: DesktopOnboardingEntrypoint | null, readonly "success": boolean }
-export const AccountLoginCompletedNotification: Schema.Codec<AccountLoginCompletedNotification> = Schema.Struct({ "error": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "loginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "onboardingEntrypoint": Schema.optionalKey(Schema.Union([DesktopOnboardingEntrypoint, Schema.Null])), "success": Schema.Boolean }).annotate({ identifier: "AccountLoginCompletedNotification" })
+export const AccountLoginCompletedNotification: Schema.Codec<AccountLoginCompletedNotification> = Schema.suspend(C.AccountLoginCompletedNotification)
 
 export type RateLimitSnapshot = { readonly "credits"?: CreditsSnapshot | null, readonly "individualLimit"?: SpendControlLimitSnapshot | null, readonly "limitId"?: string | null, readonly "limitName"?: string | null, readonly "normalModelSlug"?: string | null, readonly "planType"?: PlanType | null, readonly "primary"?: RateLimitWindow | null, readonly "rateLimitReachedType"?: RateLimitReachedType | null, readonly "secondary"?: RateLimitWindow | null, readonly "spendControlReached"?: boolean | null }
-export const RateLimitSnapshot: Schema.Codec<RateLimitSnapshot> = Schema.Struct({ "credits": Schema.optionalKey(Schema.Union([CreditsSnapshot, Schema.Null])), "individualLimit": Schema.optionalKey(Schema.Union([SpendControlLimitSnapshot, Schema.Null])), "limitId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limitName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "normalModelSlug": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "planType": Schema.optionalKey(Schema.Union([PlanType, Schema.Null])), "primary": Schema.optionalKey(Schema.Union([RateLimitWindow, Schema.Null])), "rateLimitReachedType": Schema.optionalKey(Schema.Union([RateLimitReachedType, Schema.Null])), "secondary": Schema.optionalKey(Schema.Union([RateLimitWindow, Schema.Null])), "spendControlReached": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "RateLimitSnapshot" })
+export const RateLimitSnapshot: Schema.Codec<RateLimitSnapshot> = Schema.suspend(C.RateLimitSnapshot)
 
 export type WorkspaceRouting = { readonly "accountRoutingOverride": AccountRoutingOverride, readonly "backendOrigin": string, readonly "chatgptAccountId": string }
-export const WorkspaceRouting: Schema.Codec<WorkspaceRouting> = Schema.Struct({ "accountRoutingOverride": AccountRoutingOverride, "backendOrigin": Schema.String, "chatgptAccountId": Schema.String }).annotate({ identifier: "WorkspaceRouting" })
+export const WorkspaceRouting: Schema.Codec<WorkspaceRouting> = Schema.suspend(C.WorkspaceRouting)
 
 export type AccountSecuritySetupNotice = { readonly "accountId": string, readonly "action": AccountSecuritySetupAction, readonly "description": string, readonly "title": string, readonly "userId": string }
-export const AccountSecuritySetupNotice: Schema.Codec<AccountSecuritySetupNotice> = Schema.Struct({ "accountId": Schema.String, "action": AccountSecuritySetupAction, "description": Schema.String, "title": Schema.String, "userId": Schema.String }).annotate({ identifier: "AccountSecuritySetupNotice" })
+export const AccountSecuritySetupNotice: Schema.Codec<AccountSecuritySetupNotice> = Schema.suspend(C.AccountSecuritySetupNotice)
 
 export type AccountSessionWorkspace = { readonly "accountId": string, readonly "imageUrl"?: string | null, readonly "kind"?: AccountSessionWorkspaceKind | null, readonly "name"?: string | null }
-export const AccountSessionWorkspace: Schema.Codec<AccountSessionWorkspace> = Schema.Struct({ "accountId": Schema.String, "imageUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "kind": Schema.optionalKey(Schema.Union([AccountSessionWorkspaceKind, Schema.Null])), "name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AccountSessionWorkspace" })
+export const AccountSessionWorkspace: Schema.Codec<AccountSessionWorkspace> = Schema.suspend(C.AccountSessionWorkspace)
 
 export type AccountUpdatedNotification = { readonly "authMode"?: AuthMode | null, readonly "planType"?: PlanType | null }
-export const AccountUpdatedNotification: Schema.Codec<AccountUpdatedNotification> = Schema.Struct({ "authMode": Schema.optionalKey(Schema.Union([AuthMode, Schema.Null])), "planType": Schema.optionalKey(Schema.Union([PlanType, Schema.Null])) }).annotate({ identifier: "AccountUpdatedNotification" })
+export const AccountUpdatedNotification: Schema.Codec<AccountUpdatedNotification> = Schema.suspend(C.AccountUpdatedNotification)
 
 export type SendAddCreditsNudgeEmailParams = { readonly "creditType": AddCreditsNudgeCreditType }
-export const SendAddCreditsNudgeEmailParams: Schema.Codec<SendAddCreditsNudgeEmailParams> = Schema.Struct({ "creditType": AddCreditsNudgeCreditType }).annotate({ identifier: "SendAddCreditsNudgeEmailParams" })
+export const SendAddCreditsNudgeEmailParams: Schema.Codec<SendAddCreditsNudgeEmailParams> = Schema.suspend(C.SendAddCreditsNudgeEmailParams)
 
 export type SendAddCreditsNudgeEmailResponse = { readonly "status": AddCreditsNudgeEmailStatus }
-export const SendAddCreditsNudgeEmailResponse: Schema.Codec<SendAddCreditsNudgeEmailResponse> = Schema.Struct({ "status": AddCreditsNudgeEmailStatus }).annotate({ identifier: "SendAddCreditsNudgeEmailResponse" })
+export const SendAddCreditsNudgeEmailResponse: Schema.Codec<SendAddCreditsNudgeEmailResponse> = Schema.suspend(C.SendAddCreditsNudgeEmailResponse)
 
 export type AdditionalContextEntry = { readonly "kind": AdditionalContextKind, readonly "name"?: string | null, readonly "value": string }
-export const AdditionalContextEntry: Schema.Codec<AdditionalContextEntry> = Schema.Struct({ "kind": AdditionalContextKind, "name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "value": Schema.String }).annotate({ identifier: "AdditionalContextEntry" })
+export const AdditionalContextEntry: Schema.Codec<AdditionalContextEntry> = Schema.suspend(C.AdditionalContextEntry)
 
 export type FileSystemSpecialPath = { readonly "kind": "root" } | { readonly "kind": "minimal" } | { readonly "kind": "project_roots", readonly "subpath"?: LegacyAppPathString | null } | { readonly "kind": "tmpdir" } | { readonly "kind": "slash_tmp" } | { readonly "kind": "unknown", readonly "path": string, readonly "subpath"?: LegacyAppPathString | null }
-export const FileSystemSpecialPath: Schema.Codec<FileSystemSpecialPath> = Schema.Union([Schema.Struct({ "kind": Schema.Literal("root") }), Schema.Struct({ "kind": Schema.Literal("minimal") }), Schema.Struct({ "kind": Schema.Literal("project_roots"), "subpath": Schema.optionalKey(Schema.Union([LegacyAppPathString, Schema.Null])) }), Schema.Struct({ "kind": Schema.Literal("tmpdir") }), Schema.Struct({ "kind": Schema.Literal("slash_tmp") }), Schema.Struct({ "kind": Schema.Literal("unknown"), "path": Schema.String, "subpath": Schema.optionalKey(Schema.Union([LegacyAppPathString, Schema.Null])) })], { mode: "oneOf" }).annotate({ identifier: "FileSystemSpecialPath" })
+export const FileSystemSpecialPath: Schema.Codec<FileSystemSpecialPath> = Schema.suspend(C.FileSystemSpecialPath)
 
 /**
  * Managed storage settings for new Desktop workspaces, not filesystem access restrictions.
@@ -2588,16 +2589,16 @@ export type ApplicationStorageRequirements = { readonly "defaultProjectParent"?:
 /**
  * Managed storage settings for new Desktop workspaces, not filesystem access restrictions.
  */
-export const ApplicationStorageRequirements: Schema.Codec<ApplicationStorageRequirements> = Schema.Struct({ "defaultProjectParent": Schema.optionalKey(Schema.Union([LegacyAppPathString, Schema.Null])), "projectlessWorkspaceRoot": Schema.optionalKey(Schema.Union([LegacyAppPathString, Schema.Null])) }).annotate({ identifier: "ApplicationStorageRequirements" })
+export const ApplicationStorageRequirements: Schema.Codec<ApplicationStorageRequirements> = Schema.suspend(C.ApplicationStorageRequirements)
 
 export type CommandAction = { readonly "command": string, readonly "name": string, readonly "path": LegacyAppPathString, readonly "type": "read" } | { readonly "command": string, readonly "path"?: string | null, readonly "type": "listFiles" } | { readonly "command": string, readonly "path"?: string | null, readonly "query"?: string | null, readonly "type": "search" } | { readonly "command": string, readonly "type": "unknown" }
-export const CommandAction: Schema.Codec<CommandAction> = Schema.Union([Schema.Struct({ "command": Schema.String, "name": Schema.String, "path": LegacyAppPathString, "type": Schema.Literal("read") }), Schema.Struct({ "command": Schema.String, "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("listFiles") }), Schema.Struct({ "command": Schema.String, "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "query": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("search") }), Schema.Struct({ "command": Schema.String, "type": Schema.Literal("unknown") })], { mode: "oneOf" }).annotate({ identifier: "CommandAction" })
+export const CommandAction: Schema.Codec<CommandAction> = Schema.suspend(C.CommandAction)
 
 export type FeedbackSaveParams = { readonly "classification": string, readonly "extraLogFiles"?: ReadonlyArray<string> | null, readonly "includeLogs"?: boolean, readonly "reason"?: string | null, readonly "savePath": LegacyAppPathString, readonly "tags"?: { readonly [x: string]: string } | null, readonly "threadId"?: string | null }
-export const FeedbackSaveParams: Schema.Codec<FeedbackSaveParams> = Schema.Struct({ "classification": Schema.String, "extraLogFiles": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "includeLogs": Schema.optionalKey(Schema.Boolean), "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "savePath": LegacyAppPathString, "tags": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "FeedbackSaveParams" })
+export const FeedbackSaveParams: Schema.Codec<FeedbackSaveParams> = Schema.suspend(C.FeedbackSaveParams)
 
 export type FeedbackSaveResponse = { readonly "promptHash"?: string | null, readonly "savedPath": LegacyAppPathString, readonly "threadId": string }
-export const FeedbackSaveResponse: Schema.Codec<FeedbackSaveResponse> = Schema.Struct({ "promptHash": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "savedPath": LegacyAppPathString, "threadId": Schema.String }).annotate({ identifier: "FeedbackSaveResponse" })
+export const FeedbackSaveResponse: Schema.Codec<FeedbackSaveResponse> = Schema.suspend(C.FeedbackSaveResponse)
 
 /**
  * An environment selected by a loaded thread, independent of connection status.
@@ -2606,31 +2607,31 @@ export type ThreadEnvironment = { readonly "cwd": LegacyAppPathString, readonly 
 /**
  * An environment selected by a loaded thread, independent of connection status.
  */
-export const ThreadEnvironment: Schema.Codec<ThreadEnvironment> = Schema.Struct({ "cwd": LegacyAppPathString, "environmentId": Schema.String, "runtimeWorkspaceRoots": Schema.Array(LegacyAppPathString) }).annotate({ identifier: "ThreadEnvironment" })
+export const ThreadEnvironment: Schema.Codec<ThreadEnvironment> = Schema.suspend(C.ThreadEnvironment)
 
 export type ThreadBackgroundTerminal = { readonly "command": string, readonly "cpuPercent"?: number | null, readonly "cwd": LegacyAppPathString, readonly "itemId": string, readonly "osPid"?: number | null, readonly "processId": string, readonly "rssKb"?: number | null }
-export const ThreadBackgroundTerminal: Schema.Codec<ThreadBackgroundTerminal> = Schema.Struct({ "command": Schema.String, "cpuPercent": Schema.optionalKey(Schema.Union([Schema.Finite, Schema.Null])), "cwd": LegacyAppPathString, "itemId": Schema.String, "osPid": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "processId": Schema.String, "rssKb": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }).annotate({ identifier: "ThreadBackgroundTerminal" })
+export const ThreadBackgroundTerminal: Schema.Codec<ThreadBackgroundTerminal> = Schema.suspend(C.ThreadBackgroundTerminal)
 
 export type TurnEnvironmentParams = { readonly "cwd": LegacyAppPathString, readonly "environmentId": string, readonly "runtimeWorkspaceRoots"?: ReadonlyArray<LegacyAppPathString> | null }
-export const TurnEnvironmentParams: Schema.Codec<TurnEnvironmentParams> = Schema.Struct({ "cwd": LegacyAppPathString, "environmentId": Schema.String, "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Union([Schema.Array(LegacyAppPathString), Schema.Null])) }).annotate({ identifier: "TurnEnvironmentParams" })
+export const TurnEnvironmentParams: Schema.Codec<TurnEnvironmentParams> = Schema.suspend(C.TurnEnvironmentParams)
 
 export type AgentMessageModeration = { readonly "display"?: AgentMessageDisplay | null, readonly "moderated": boolean }
-export const AgentMessageModeration: Schema.Codec<AgentMessageModeration> = Schema.Struct({ "display": Schema.optionalKey(Schema.Union([AgentMessageDisplay, Schema.Null])), "moderated": Schema.Boolean }).annotate({ identifier: "AgentMessageModeration" })
+export const AgentMessageModeration: Schema.Codec<AgentMessageModeration> = Schema.suspend(C.AgentMessageModeration)
 
 export type BrowserUseOriginPolicyConfig = { readonly "access"?: AllowDenyRequirement | null, readonly "downloads"?: AllowDenyRequirement | null, readonly "full_cdp_access"?: AllowDenyRequirement | null, readonly "uploads"?: AllowDenyRequirement | null }
-export const BrowserUseOriginPolicyConfig: Schema.Codec<BrowserUseOriginPolicyConfig> = Schema.Struct({ "access": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "downloads": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "full_cdp_access": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "uploads": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])) }).annotate({ identifier: "BrowserUseOriginPolicyConfig" })
+export const BrowserUseOriginPolicyConfig: Schema.Codec<BrowserUseOriginPolicyConfig> = Schema.suspend(C.BrowserUseOriginPolicyConfig)
 
 export type ComputerUseMacosConfig = { readonly "bundle_ids"?: { readonly [x: string]: AllowDenyRequirement } | null }
-export const ComputerUseMacosConfig: Schema.Codec<ComputerUseMacosConfig> = Schema.Struct({ "bundle_ids": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, AllowDenyRequirement), Schema.Null])) }).annotate({ identifier: "ComputerUseMacosConfig" })
+export const ComputerUseMacosConfig: Schema.Codec<ComputerUseMacosConfig> = Schema.suspend(C.ComputerUseMacosConfig)
 
 export type ComputerUseWindowsExeConfig = { readonly "access": AllowDenyRequirement, readonly "binary_name"?: string | null, readonly "product_name": string, readonly "publisher_name": string }
-export const ComputerUseWindowsExeConfig: Schema.Codec<ComputerUseWindowsExeConfig> = Schema.Struct({ "access": AllowDenyRequirement, "binary_name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "product_name": Schema.String, "publisher_name": Schema.String }).annotate({ identifier: "ComputerUseWindowsExeConfig" })
+export const ComputerUseWindowsExeConfig: Schema.Codec<ComputerUseWindowsExeConfig> = Schema.suspend(C.ComputerUseWindowsExeConfig)
 
 export type ComputerUseMacosRequirements = { readonly "bundleIds"?: { readonly [x: string]: AllowDenyRequirement } | null }
-export const ComputerUseMacosRequirements: Schema.Codec<ComputerUseMacosRequirements> = Schema.Struct({ "bundleIds": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, AllowDenyRequirement), Schema.Null])) }).annotate({ identifier: "ComputerUseMacosRequirements" })
+export const ComputerUseMacosRequirements: Schema.Codec<ComputerUseMacosRequirements> = Schema.suspend(C.ComputerUseMacosRequirements)
 
 export type ComputerUseWindowsExeRequirement = { readonly "access": AllowDenyRequirement, readonly "binaryName"?: string | null, readonly "productName": string, readonly "publisherName": string }
-export const ComputerUseWindowsExeRequirement: Schema.Codec<ComputerUseWindowsExeRequirement> = Schema.Struct({ "access": AllowDenyRequirement, "binaryName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "productName": Schema.String, "publisherName": Schema.String }).annotate({ identifier: "ComputerUseWindowsExeRequirement" })
+export const ComputerUseWindowsExeRequirement: Schema.Codec<ComputerUseWindowsExeRequirement> = Schema.suspend(C.ComputerUseWindowsExeRequirement)
 
 /**
  * Approval settings for a connected account within an app.
@@ -2639,22 +2640,22 @@ export type AppLinkConfig = { readonly "approvals_reviewer"?: ApprovalsReviewer 
 /**
  * Approval settings for a connected account within an app.
  */
-export const AppLinkConfig: Schema.Codec<AppLinkConfig> = Schema.Struct({ "approvals_reviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "default_tools_approval_mode": Schema.optionalKey(Schema.Union([AppToolApproval, Schema.Null])) }).annotate({ identifier: "AppLinkConfig" })
+export const AppLinkConfig: Schema.Codec<AppLinkConfig> = Schema.suspend(C.AppLinkConfig)
 
 export type AppToolConfig = { readonly "approval_mode"?: AppToolApproval | null, readonly "enabled"?: boolean | null }
-export const AppToolConfig: Schema.Codec<AppToolConfig> = Schema.Struct({ "approval_mode": Schema.optionalKey(Schema.Union([AppToolApproval, Schema.Null])), "enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "AppToolConfig" })
+export const AppToolConfig: Schema.Codec<AppToolConfig> = Schema.suspend(C.AppToolConfig)
 
 export type AppsDefaultConfig = { readonly "approvals_reviewer"?: ApprovalsReviewer | null, readonly "default_tools_approval_mode"?: AppToolApproval | null, readonly "destructive_enabled"?: boolean, readonly "enabled"?: boolean, readonly "open_world_enabled"?: boolean }
-export const AppsDefaultConfig: Schema.Codec<AppsDefaultConfig> = Schema.Struct({ "approvals_reviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "default_tools_approval_mode": Schema.optionalKey(Schema.Union([AppToolApproval, Schema.Null])), "destructive_enabled": Schema.optionalKey(Schema.Boolean), "enabled": Schema.optionalKey(Schema.Boolean), "open_world_enabled": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "AppsDefaultConfig" })
+export const AppsDefaultConfig: Schema.Codec<AppsDefaultConfig> = Schema.suspend(C.AppsDefaultConfig)
 
 export type AppConfig = { readonly "approvals_reviewer"?: ApprovalsReviewer | null, readonly "default_tools_approval_mode"?: AppToolApproval | null, readonly "default_tools_enabled"?: boolean | null, readonly "destructive_enabled"?: boolean | null, readonly "enabled"?: boolean, readonly "links"?: AppLinksConfig | null, readonly "omit_tools_from"?: ReadonlyArray<ToolExposureSurface> | null, readonly "open_world_enabled"?: boolean | null, readonly "tools"?: AppToolsConfig | null }
-export const AppConfig: Schema.Codec<AppConfig> = Schema.Struct({ "approvals_reviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "default_tools_approval_mode": Schema.optionalKey(Schema.Union([AppToolApproval, Schema.Null])), "default_tools_enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "destructive_enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "enabled": Schema.optionalKey(Schema.Boolean), "links": Schema.optionalKey(Schema.Union([AppLinksConfig, Schema.Null])), "omit_tools_from": Schema.optionalKey(Schema.Union([Schema.Array(ToolExposureSurface), Schema.Null])), "open_world_enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "tools": Schema.optionalKey(Schema.Union([AppToolsConfig, Schema.Null])) }).annotate({ identifier: "AppConfig" })
+export const AppConfig: Schema.Codec<AppConfig> = Schema.suspend(C.AppConfig)
 
 export type AppMetadata = { readonly "categories"?: ReadonlyArray<string> | null, readonly "developer"?: string | null, readonly "firstPartyRequiresInstall"?: boolean | null, readonly "review"?: AppReview | null, readonly "screenshots"?: ReadonlyArray<AppScreenshot> | null, readonly "seoDescription"?: string | null, readonly "showInComposerWhenUnlinked"?: boolean | null, readonly "subCategories"?: ReadonlyArray<string> | null, readonly "version"?: string | null, readonly "versionId"?: string | null, readonly "versionNotes"?: string | null }
-export const AppMetadata: Schema.Codec<AppMetadata> = Schema.Struct({ "categories": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "developer": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "firstPartyRequiresInstall": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "review": Schema.optionalKey(Schema.Union([AppReview, Schema.Null])), "screenshots": Schema.optionalKey(Schema.Union([Schema.Array(AppScreenshot), Schema.Null])), "seoDescription": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "showInComposerWhenUnlinked": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "subCategories": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "version": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "versionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "versionNotes": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AppMetadata" })
+export const AppMetadata: Schema.Codec<AppMetadata> = Schema.suspend(C.AppMetadata)
 
 export type AppTemplateSummary = { readonly "canonicalConnectorId"?: string | null, readonly "category"?: string | null, readonly "description"?: string | null, readonly "logoUrl"?: string | null, readonly "logoUrlDark"?: string | null, readonly "materializedAppIds": ReadonlyArray<string>, readonly "name": string, readonly "reason"?: AppTemplateUnavailableReason | null, readonly "templateId": string }
-export const AppTemplateSummary: Schema.Codec<AppTemplateSummary> = Schema.Struct({ "canonicalConnectorId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "category": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "logoUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "logoUrlDark": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "materializedAppIds": Schema.Array(Schema.String), "name": Schema.String, "reason": Schema.optionalKey(Schema.Union([AppTemplateUnavailableReason, Schema.Null])), "templateId": Schema.String }).annotate({ identifier: "AppTemplateSummary" })
+export const AppTemplateSummary: Schema.Codec<AppTemplateSummary> = Schema.suspend(C.AppTemplateSummary)
 
 /**
  * EXPERIMENTAL - metadata returned by app/read.
@@ -2663,19 +2664,19 @@ export type ConnectorMetadata = { readonly "description"?: string | null, readon
 /**
  * EXPERIMENTAL - metadata returned by app/read.
  */
-export const ConnectorMetadata: Schema.Codec<ConnectorMetadata> = Schema.Struct({ "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "distributionChannel": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "iconUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "iconUrlDark": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.String, "installUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String, "pluginDisplayNames": Schema.optionalKey(Schema.Array(Schema.String)), "toolSummaries": Schema.optionalKey(Schema.Union([Schema.Array(AppToolSummary), Schema.Null])) }).annotate({ identifier: "ConnectorMetadata" })
+export const ConnectorMetadata: Schema.Codec<ConnectorMetadata> = Schema.suspend(C.ConnectorMetadata)
 
 export type ApplicationNetworkRequirements = { readonly "domains": { readonly [x: string]: NetworkDomainPermission }, readonly "enabled": boolean }
-export const ApplicationNetworkRequirements: Schema.Codec<ApplicationNetworkRequirements> = Schema.Struct({ "domains": Schema.Record(Schema.String, NetworkDomainPermission), "enabled": Schema.Boolean }).annotate({ identifier: "ApplicationNetworkRequirements" })
+export const ApplicationNetworkRequirements: Schema.Codec<ApplicationNetworkRequirements> = Schema.suspend(C.ApplicationNetworkRequirements)
 
 export type SubAgentSource = "review" | "compact" | "memory_consolidation" | { readonly "thread_spawn": { readonly "agent_nickname"?: string | null, readonly "agent_path"?: AgentPath | null, readonly "agent_role"?: string | null, readonly "depth": number, readonly "parent_thread_id": ThreadId } } | { readonly "other": string }
-export const SubAgentSource: Schema.Codec<SubAgentSource> = Schema.Union([Schema.Literals(["review", "compact", "memory_consolidation"]), Schema.Struct({ "thread_spawn": Schema.Struct({ "agent_nickname": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "agent_path": Schema.optionalKey(Schema.Union([AgentPath, Schema.Null])), "agent_role": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "depth": Schema.Int, "parent_thread_id": ThreadId }) }), Schema.Struct({ "other": Schema.String })], { mode: "oneOf" }).annotate({ identifier: "SubAgentSource" })
+export const SubAgentSource: Schema.Codec<SubAgentSource> = Schema.suspend(C.SubAgentSource)
 
 export type ApplyPatchApprovalParams = { readonly "callId": string, readonly "conversationId": ThreadId, readonly "fileChanges": { readonly [x: string]: FileChange }, readonly "grantRoot"?: string | null, readonly "reason"?: string | null }
-export const ApplyPatchApprovalParams: Schema.Codec<ApplyPatchApprovalParams> = Schema.Struct({ "callId": Schema.String, "conversationId": ThreadId, "fileChanges": Schema.Record(Schema.String, FileChange), "grantRoot": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ApplyPatchApprovalParams" })
+export const ApplyPatchApprovalParams: Schema.Codec<ApplyPatchApprovalParams> = Schema.suspend(C.ApplyPatchApprovalParams)
 
 export type NetworkPolicyAmendment = { readonly "action": NetworkPolicyRuleAction, readonly "host": string }
-export const NetworkPolicyAmendment: Schema.Codec<NetworkPolicyAmendment> = Schema.Struct({ "action": NetworkPolicyRuleAction, "host": Schema.String }).annotate({ identifier: "NetworkPolicyAmendment" })
+export const NetworkPolicyAmendment: Schema.Codec<NetworkPolicyAmendment> = Schema.suspend(C.NetworkPolicyAmendment)
 
 /**
  * The installed connectors in one committed runtime snapshot.
@@ -2684,22 +2685,22 @@ export type AppsInstalledResponse = { readonly "apps": ReadonlyArray<InstalledAp
 /**
  * The installed connectors in one committed runtime snapshot.
  */
-export const AppsInstalledResponse: Schema.Codec<AppsInstalledResponse> = Schema.Struct({ "apps": Schema.Array(InstalledApp) }).annotate({ identifier: "AppsInstalledResponse" })
+export const AppsInstalledResponse: Schema.Codec<AppsInstalledResponse> = Schema.suspend(C.AppsInstalledResponse)
 
 export type BedrockEnvironmentCredential = { readonly "region"?: string | null, readonly "type": AwsCredentialType }
-export const BedrockEnvironmentCredential: Schema.Codec<BedrockEnvironmentCredential> = Schema.Struct({ "region": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": AwsCredentialType }).annotate({ identifier: "BedrockEnvironmentCredential" })
+export const BedrockEnvironmentCredential: Schema.Codec<BedrockEnvironmentCredential> = Schema.suspend(C.BedrockEnvironmentCredential)
 
 export type BrowserUseOriginPolicy = { readonly "access"?: AllowDenyRequirement | null, readonly "accessApprovalLifetime"?: BrowserUseAccessApprovalLifetime | null, readonly "autoReview"?: AllowDenyRequirement | null, readonly "downloads"?: AllowDenyRequirement | null, readonly "fullCdpAccess"?: AllowDenyRequirement | null, readonly "persistentApproval"?: boolean | null, readonly "uploads"?: AllowDenyRequirement | null }
-export const BrowserUseOriginPolicy: Schema.Codec<BrowserUseOriginPolicy> = Schema.Struct({ "access": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "accessApprovalLifetime": Schema.optionalKey(Schema.Union([BrowserUseAccessApprovalLifetime, Schema.Null])), "autoReview": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "downloads": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "fullCdpAccess": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "persistentApproval": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "uploads": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])) }).annotate({ identifier: "BrowserUseOriginPolicy" })
+export const BrowserUseOriginPolicy: Schema.Codec<BrowserUseOriginPolicy> = Schema.suspend(C.BrowserUseOriginPolicy)
 
 export type BrowserUseExtensionRequirements = { readonly "requestHeaders"?: ReadonlyArray<RequestHeader> | null }
-export const BrowserUseExtensionRequirements: Schema.Codec<BrowserUseExtensionRequirements> = Schema.Struct({ "requestHeaders": Schema.optionalKey(Schema.Union([Schema.Array(RequestHeader), Schema.Null])) }).annotate({ identifier: "BrowserUseExtensionRequirements" })
+export const BrowserUseExtensionRequirements: Schema.Codec<BrowserUseExtensionRequirements> = Schema.suspend(C.BrowserUseExtensionRequirements)
 
 export type TextElement = { readonly "byteRange": ByteRange, readonly "placeholder"?: string | null }
-export const TextElement: Schema.Codec<TextElement> = Schema.Struct({ "byteRange": ByteRange, "placeholder": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "TextElement" })
+export const TextElement: Schema.Codec<TextElement> = Schema.suspend(C.TextElement)
 
 export type CancelLoginAccountResponse = { readonly "status": CancelLoginAccountStatus }
-export const CancelLoginAccountResponse: Schema.Codec<CancelLoginAccountResponse> = Schema.Struct({ "status": CancelLoginAccountStatus }).annotate({ identifier: "CancelLoginAccountResponse" })
+export const CancelLoginAccountResponse: Schema.Codec<CancelLoginAccountResponse> = Schema.suspend(C.CancelLoginAccountResponse)
 
 /**
  * A user-selected root that can expose one or more runtime capabilities.
@@ -2708,10 +2709,10 @@ export type SelectedCapabilityRoot = { readonly "id": string, readonly "location
 /**
  * A user-selected root that can expose one or more runtime capabilities.
  */
-export const SelectedCapabilityRoot: Schema.Codec<SelectedCapabilityRoot> = Schema.Struct({ "id": Schema.String, "location": CapabilityRootLocation }).annotate({ identifier: "SelectedCapabilityRoot" })
+export const SelectedCapabilityRoot: Schema.Codec<SelectedCapabilityRoot> = Schema.suspend(C.SelectedCapabilityRoot)
 
 export type ChatgptAuthTokensRefreshParams = { readonly "previousAccountId"?: string | null, readonly "reason": ChatgptAuthTokensRefreshReason }
-export const ChatgptAuthTokensRefreshParams: Schema.Codec<ChatgptAuthTokensRefreshParams> = Schema.Struct({ "previousAccountId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "reason": ChatgptAuthTokensRefreshReason }).annotate({ identifier: "ChatgptAuthTokensRefreshParams" })
+export const ChatgptAuthTokensRefreshParams: Schema.Codec<ChatgptAuthTokensRefreshParams> = Schema.suspend(C.ChatgptAuthTokensRefreshParams)
 
 /**
  * This translation layer make sure that we expose codex error code in camel case.
@@ -2724,10 +2725,10 @@ export type CodexErrorInfo = "contextWindowExceeded" | "sessionBudgetExceeded" |
  *
  * When an upstream HTTP status is available (for example, from the Responses API or a provider), it is forwarded in `httpStatusCode` on the relevant `codexErrorInfo` variant.
  */
-export const CodexErrorInfo: Schema.Codec<CodexErrorInfo> = Schema.Union([Schema.Literals(["contextWindowExceeded", "sessionBudgetExceeded", "usageLimitExceeded", "rateLimitExceeded", "flexUnavailable", "serverOverloaded", "modelNotFound", "policyCapacityUnavailable", "cyberPolicy", "misalignmentPolicyViolation", "tooManyDenials", "internalServerError", "unauthorized", "badRequest", "threadRollbackFailed", "sandboxError", "other"]), Schema.Literal("inferenceHookDenied"), Schema.Struct({ "httpConnectionFailed": Schema.Struct({ "httpStatusCode": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }) }), Schema.Struct({ "responseStreamConnectionFailed": Schema.Struct({ "httpStatusCode": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }) }), Schema.Struct({ "responseStreamDisconnected": Schema.Struct({ "httpStatusCode": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }) }), Schema.Struct({ "responseTooManyFailedAttempts": Schema.Struct({ "httpStatusCode": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])) }) }), Schema.Struct({ "activeTurnNotSteerable": Schema.Struct({ "turnKind": NonSteerableTurnKind }) }), Schema.Union([Schema.String, Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" }))])]).annotate({ identifier: "CodexErrorInfo" })
+export const CodexErrorInfo: Schema.Codec<CodexErrorInfo> = Schema.suspend(C.CodexErrorInfo)
 
 export type CollabAgentState = { readonly "message"?: string | null, readonly "status": CollabAgentStatus }
-export const CollabAgentState: Schema.Codec<CollabAgentState> = Schema.Struct({ "message": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "status": CollabAgentStatus }).annotate({ identifier: "CollabAgentState" })
+export const CollabAgentState: Schema.Codec<CollabAgentState> = Schema.suspend(C.CollabAgentState)
 
 /**
  * Settings for a collaboration mode.
@@ -2736,7 +2737,7 @@ export type Settings = { readonly "developer_instructions"?: string | null, read
 /**
  * Settings for a collaboration mode.
  */
-export const Settings: Schema.Codec<Settings> = Schema.Struct({ "developer_instructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model": Schema.String, "reasoning_effort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])) }).annotate({ identifier: "Settings" })
+export const Settings: Schema.Codec<Settings> = Schema.suspend(C.Settings)
 
 /**
  * EXPERIMENTAL - collaboration mode preset metadata for clients.
@@ -2745,10 +2746,10 @@ export type CollaborationModeMask = { readonly "mode"?: ModeKind | null, readonl
 /**
  * EXPERIMENTAL - collaboration mode preset metadata for clients.
  */
-export const CollaborationModeMask: Schema.Codec<CollaborationModeMask> = Schema.Struct({ "mode": Schema.optionalKey(Schema.Union([ModeKind, Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String, "reasoning_effort": Schema.optionalKey(Schema.Union([Schema.Union([ReasoningEffort, Schema.Null]), Schema.Null])) }).annotate({ identifier: "CollaborationModeMask" })
+export const CollaborationModeMask: Schema.Codec<CollaborationModeMask> = Schema.suspend(C.CollaborationModeMask)
 
 export type NewThreadModelDefaults = { readonly "model"?: string | null, readonly "modelReasoningEffort"?: ReasoningEffort | null, readonly "serviceTier"?: string | null }
-export const NewThreadModelDefaults: Schema.Codec<NewThreadModelDefaults> = Schema.Struct({ "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelReasoningEffort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "NewThreadModelDefaults" })
+export const NewThreadModelDefaults: Schema.Codec<NewThreadModelDefaults> = Schema.suspend(C.NewThreadModelDefaults)
 
 /**
  * Reasoning settings interpreted by the backend for the routed model.
@@ -2757,10 +2758,10 @@ export type ConfigurationReasoning = { readonly "effort": ReasoningEffort }
 /**
  * Reasoning settings interpreted by the backend for the routed model.
  */
-export const ConfigurationReasoning: Schema.Codec<ConfigurationReasoning> = Schema.Struct({ "effort": ReasoningEffort }).annotate({ identifier: "ConfigurationReasoning" })
+export const ConfigurationReasoning: Schema.Codec<ConfigurationReasoning> = Schema.suspend(C.ConfigurationReasoning)
 
 export type ReasoningEffortOption = { readonly "description": string, readonly "reasoningEffort": ReasoningEffort }
-export const ReasoningEffortOption: Schema.Codec<ReasoningEffortOption> = Schema.Struct({ "description": Schema.String, "reasoningEffort": ReasoningEffort }).annotate({ identifier: "ReasoningEffortOption" })
+export const ReasoningEffortOption: Schema.Codec<ReasoningEffortOption> = Schema.suspend(C.ReasoningEffortOption)
 
 /**
  * Base64-encoded output chunk emitted for a streaming `command/exec` request.
@@ -2773,10 +2774,10 @@ export type CommandExecOutputDeltaNotification = { readonly "capReached": boolea
  *
  * These notifications are connection-scoped. If the originating connection closes, the server terminates the process.
  */
-export const CommandExecOutputDeltaNotification: Schema.Codec<CommandExecOutputDeltaNotification> = Schema.Struct({ "capReached": Schema.Boolean, "deltaBase64": Schema.String, "processId": Schema.String, "stream": CommandExecOutputStream }).annotate({ identifier: "CommandExecOutputDeltaNotification" })
+export const CommandExecOutputDeltaNotification: Schema.Codec<CommandExecOutputDeltaNotification> = Schema.suspend(C.CommandExecOutputDeltaNotification)
 
 export type SandboxPolicy = { readonly "type": "dangerFullAccess" } | { readonly "networkAccess"?: boolean, readonly "type": "readOnly" } | { readonly "networkAccess"?: NetworkAccess, readonly "type": "externalSandbox" } | { readonly "excludeSlashTmp"?: boolean, readonly "excludeTmpdirEnvVar"?: boolean, readonly "networkAccess"?: boolean, readonly "type": "workspaceWrite", readonly "writableRoots"?: ReadonlyArray<AbsolutePathBuf> }
-export const SandboxPolicy: Schema.Codec<SandboxPolicy> = Schema.Union([Schema.Struct({ "type": Schema.Literal("dangerFullAccess") }), Schema.Struct({ "networkAccess": Schema.optionalKey(Schema.Boolean), "type": Schema.Literal("readOnly") }), Schema.Struct({ "networkAccess": Schema.optionalKey(NetworkAccess), "type": Schema.Literal("externalSandbox") }), Schema.Struct({ "excludeSlashTmp": Schema.optionalKey(Schema.Boolean), "excludeTmpdirEnvVar": Schema.optionalKey(Schema.Boolean), "networkAccess": Schema.optionalKey(Schema.Boolean), "type": Schema.Literal("workspaceWrite"), "writableRoots": Schema.optionalKey(Schema.Array(AbsolutePathBuf)) })], { mode: "oneOf" }).annotate({ identifier: "SandboxPolicy" })
+export const SandboxPolicy: Schema.Codec<SandboxPolicy> = Schema.suspend(C.SandboxPolicy)
 
 /**
  * Resize a running PTY-backed `command/exec` session.
@@ -2785,37 +2786,37 @@ export type CommandExecResizeParams = { readonly "processId": string, readonly "
 /**
  * Resize a running PTY-backed `command/exec` session.
  */
-export const CommandExecResizeParams: Schema.Codec<CommandExecResizeParams> = Schema.Struct({ "processId": Schema.String, "size": CommandExecTerminalSize }).annotate({ identifier: "CommandExecResizeParams" })
+export const CommandExecResizeParams: Schema.Codec<CommandExecResizeParams> = Schema.suspend(C.CommandExecResizeParams)
 
 export type NetworkApprovalContext = { readonly "host": string, readonly "protocol": NetworkApprovalProtocol }
-export const NetworkApprovalContext: Schema.Codec<NetworkApprovalContext> = Schema.Struct({ "host": Schema.String, "protocol": NetworkApprovalProtocol }).annotate({ identifier: "NetworkApprovalContext" })
+export const NetworkApprovalContext: Schema.Codec<NetworkApprovalContext> = Schema.suspend(C.NetworkApprovalContext)
 
 export type WebSearchToolConfig = { readonly "allowed_domains"?: ReadonlyArray<string> | null, readonly "context_size"?: WebSearchContextSize | null, readonly "location"?: WebSearchLocation | null }
-export const WebSearchToolConfig: Schema.Codec<WebSearchToolConfig> = Schema.Struct({ "allowed_domains": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "context_size": Schema.optionalKey(Schema.Union([WebSearchContextSize, Schema.Null])), "location": Schema.optionalKey(Schema.Union([WebSearchLocation, Schema.Null])) }).annotate({ identifier: "WebSearchToolConfig" })
+export const WebSearchToolConfig: Schema.Codec<WebSearchToolConfig> = Schema.suspend(C.WebSearchToolConfig)
 
 export type ConfigEdit = { readonly "keyPath": string, readonly "mergeStrategy": MergeStrategy, readonly "value": Schema.Json }
-export const ConfigEdit: Schema.Codec<ConfigEdit> = Schema.Struct({ "keyPath": Schema.String, "mergeStrategy": MergeStrategy, "value": Schema.Json.annotate({ "expected": "JSON value" }) }).annotate({ identifier: "ConfigEdit" })
+export const ConfigEdit: Schema.Codec<ConfigEdit> = Schema.suspend(C.ConfigEdit)
 
 export type ConfigValueWriteParams = { readonly "expectedVersion"?: string | null, readonly "filePath"?: string | null, readonly "keyPath": string, readonly "mergeStrategy": MergeStrategy, readonly "value": Schema.Json }
-export const ConfigValueWriteParams: Schema.Codec<ConfigValueWriteParams> = Schema.Struct({ "expectedVersion": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "filePath": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "keyPath": Schema.String, "mergeStrategy": MergeStrategy, "value": Schema.Json.annotate({ "expected": "JSON value" }) }).annotate({ identifier: "ConfigValueWriteParams" })
+export const ConfigValueWriteParams: Schema.Codec<ConfigValueWriteParams> = Schema.suspend(C.ConfigValueWriteParams)
 
 export type ConfiguredHookMatcherGroup = { readonly "hooks": ReadonlyArray<ConfiguredHookHandler>, readonly "matcher"?: string | null }
-export const ConfiguredHookMatcherGroup: Schema.Codec<ConfiguredHookMatcherGroup> = Schema.Struct({ "hooks": Schema.Array(ConfiguredHookHandler), "matcher": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ConfiguredHookMatcherGroup" })
+export const ConfiguredHookMatcherGroup: Schema.Codec<ConfiguredHookMatcherGroup> = Schema.suspend(C.ConfiguredHookMatcherGroup)
 
 export type NetworkRequirements = { readonly "allowLocalBinding"?: boolean | null, readonly "allowUnixSockets"?: ReadonlyArray<string> | null, readonly "allowUpstreamProxy"?: boolean | null, readonly "allowedDomains"?: ReadonlyArray<string> | null, readonly "dangerouslyAllowAllUnixSockets"?: boolean | null, readonly "dangerouslyAllowNonLoopbackProxy"?: boolean | null, readonly "deniedDomains"?: ReadonlyArray<string> | null, readonly "domains"?: { readonly [x: string]: NetworkDomainPermission } | null, readonly "enabled"?: boolean | null, readonly "httpPort"?: number | null, readonly "managedAllowedDomainsOnly"?: boolean | null, readonly "reviewDomains"?: ReadonlyArray<string> | null, readonly "socksPort"?: number | null, readonly "unixSockets"?: { readonly [x: string]: NetworkUnixSocketPermission } | null }
-export const NetworkRequirements: Schema.Codec<NetworkRequirements> = Schema.Struct({ "allowLocalBinding": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowUnixSockets": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "allowUpstreamProxy": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowedDomains": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "dangerouslyAllowAllUnixSockets": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "dangerouslyAllowNonLoopbackProxy": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "deniedDomains": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "domains": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, NetworkDomainPermission), Schema.Null])), "enabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "httpPort": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "managedAllowedDomainsOnly": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "reviewDomains": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "socksPort": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "unixSockets": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, NetworkUnixSocketPermission), Schema.Null])) }).annotate({ identifier: "NetworkRequirements" })
+export const NetworkRequirements: Schema.Codec<NetworkRequirements> = Schema.suspend(C.NetworkRequirements)
 
 export type OtelExporter = "none" | "statsig" | { readonly "otlp-http": { readonly "endpoint": string, readonly "headers": { readonly [x: string]: string }, readonly "protocol": OtelHttpProtocol, readonly "tls"?: OtelTlsConfig | null } } | { readonly "otlp-grpc": { readonly "endpoint": string, readonly "headers": { readonly [x: string]: string }, readonly "tls"?: OtelTlsConfig | null } }
-export const OtelExporter: Schema.Codec<OtelExporter> = Schema.Union([Schema.Literals(["none", "statsig"]), Schema.Struct({ "otlp-http": Schema.Struct({ "endpoint": Schema.String, "headers": Schema.Record(Schema.String, Schema.String), "protocol": OtelHttpProtocol, "tls": Schema.optionalKey(Schema.Union([OtelTlsConfig, Schema.Null])) }) }), Schema.Struct({ "otlp-grpc": Schema.Struct({ "endpoint": Schema.String, "headers": Schema.Record(Schema.String, Schema.String), "tls": Schema.optionalKey(Schema.Union([OtelTlsConfig, Schema.Null])) }) })], { mode: "oneOf" }).annotate({ identifier: "OtelExporter" })
+export const OtelExporter: Schema.Codec<OtelExporter> = Schema.suspend(C.OtelExporter)
 
 export type TextRange = { readonly "end": TextPosition, readonly "start": TextPosition }
-export const TextRange: Schema.Codec<TextRange> = Schema.Struct({ "end": TextPosition, "start": TextPosition }).annotate({ identifier: "TextRange" })
+export const TextRange: Schema.Codec<TextRange> = Schema.suspend(C.TextRange)
 
 export type ConsumeAccountRateLimitResetCreditResponse = { readonly "outcome": ConsumeAccountRateLimitResetCreditOutcome }
-export const ConsumeAccountRateLimitResetCreditResponse: Schema.Codec<ConsumeAccountRateLimitResetCreditResponse> = Schema.Struct({ "outcome": ConsumeAccountRateLimitResetCreditOutcome }).annotate({ identifier: "ConsumeAccountRateLimitResetCreditResponse" })
+export const ConsumeAccountRateLimitResetCreditResponse: Schema.Codec<ConsumeAccountRateLimitResetCreditResponse> = Schema.suspend(C.ConsumeAccountRateLimitResetCreditResponse)
 
 export type ContentItem = { readonly "text": string, readonly "type": "input_text" } | { readonly "detail"?: ImageDetail | null, readonly "type": "input_image", readonly "image_url": string } | { readonly "detail"?: ImageDetail | null, readonly "type": "input_image", readonly "file_id": string } | { readonly "type": "input_audio", readonly "audio_url": string } | { readonly "type": "input_audio", readonly "file_id": string } | { readonly "annotations"?: ReadonlyArray<Schema.Json> | null, readonly "logprobs"?: ReadonlyArray<Schema.Json> | null, readonly "text": string, readonly "type": "output_text" }
-export const ContentItem: Schema.Codec<ContentItem> = Schema.Union([Schema.Struct({ "text": Schema.String, "type": Schema.Literal("input_text") }), Schema.Union([Schema.Struct({ "detail": Schema.optionalKey(Schema.Union([ImageDetail, Schema.Null])), "type": Schema.Literal("input_image"), "image_url": Schema.String }), Schema.Struct({ "detail": Schema.optionalKey(Schema.Union([ImageDetail, Schema.Null])), "type": Schema.Literal("input_image"), "file_id": Schema.String })]), Schema.Union([Schema.Struct({ "type": Schema.Literal("input_audio"), "audio_url": Schema.String }), Schema.Struct({ "type": Schema.Literal("input_audio"), "file_id": Schema.String })]), Schema.Struct({ "annotations": Schema.optionalKey(Schema.Union([Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "logprobs": Schema.optionalKey(Schema.Union([Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "text": Schema.String, "type": Schema.Literal("output_text") })], { mode: "oneOf" }).annotate({ identifier: "ContentItem" })
+export const ContentItem: Schema.Codec<ContentItem> = Schema.suspend(C.ContentItem)
 
 /**
  * Responses API compatible content items that can be returned by a tool call. This is a subset of ContentItem with the types we support as function call outputs.
@@ -2824,7 +2825,7 @@ export type FunctionCallOutputContentItem = { readonly "text": string, readonly 
 /**
  * Responses API compatible content items that can be returned by a tool call. This is a subset of ContentItem with the types we support as function call outputs.
  */
-export const FunctionCallOutputContentItem: Schema.Codec<FunctionCallOutputContentItem> = Schema.Union([Schema.Struct({ "text": Schema.String, "type": Schema.Literal("input_text") }), Schema.Union([Schema.Struct({ "detail": Schema.optionalKey(Schema.Union([ImageDetail, Schema.Null])), "type": Schema.Literal("input_image"), "image_url": Schema.String }), Schema.Struct({ "detail": Schema.optionalKey(Schema.Union([ImageDetail, Schema.Null])), "type": Schema.Literal("input_image"), "file_id": Schema.String })]), Schema.Union([Schema.Struct({ "type": Schema.Literal("input_audio"), "audio_url": Schema.String }), Schema.Struct({ "type": Schema.Literal("input_audio"), "file_id": Schema.String })]), Schema.Struct({ "encrypted_content": Schema.String, "type": Schema.Literal("encrypted_content") })], { mode: "oneOf" }).annotate({ identifier: "FunctionCallOutputContentItem" })
+export const FunctionCallOutputContentItem: Schema.Codec<FunctionCallOutputContentItem> = Schema.suspend(C.FunctionCallOutputContentItem)
 
 /**
  * EXPERIMENTAL - append text input to thread realtime.
@@ -2833,7 +2834,7 @@ export type ThreadRealtimeAppendTextParams = { readonly "role"?: ConversationTex
 /**
  * EXPERIMENTAL - append text input to thread realtime.
  */
-export const ThreadRealtimeAppendTextParams: Schema.Codec<ThreadRealtimeAppendTextParams> = Schema.Struct({ "role": Schema.optionalKey(ConversationTextRole), "text": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeAppendTextParams" })
+export const ThreadRealtimeAppendTextParams: Schema.Codec<ThreadRealtimeAppendTextParams> = Schema.suspend(C.ThreadRealtimeAppendTextParams)
 
 /**
  * EXPERIMENTAL - role-bearing text item included when a realtime V3 session starts.
@@ -2842,7 +2843,7 @@ export type ThreadRealtimeInitialItem = { readonly "role": ConversationTextRole,
 /**
  * EXPERIMENTAL - role-bearing text item included when a realtime V3 session starts.
  */
-export const ThreadRealtimeInitialItem: Schema.Codec<ThreadRealtimeInitialItem> = Schema.Struct({ "role": ConversationTextRole, "text": Schema.String }).annotate({ identifier: "ThreadRealtimeInitialItem" })
+export const ThreadRealtimeInitialItem: Schema.Codec<ThreadRealtimeInitialItem> = Schema.suspend(C.ThreadRealtimeInitialItem)
 
 /**
  * Caller-specific explicit access programs advertised by model discovery.
@@ -2851,19 +2852,19 @@ export type ModelAccessPrograms = { readonly "cyber": ReadonlyArray<CyberAccessP
 /**
  * Caller-specific explicit access programs advertised by model discovery.
  */
-export const ModelAccessPrograms: Schema.Codec<ModelAccessPrograms> = Schema.Struct({ "cyber": Schema.Array(CyberAccessProgram) }).annotate({ identifier: "ModelAccessPrograms" })
+export const ModelAccessPrograms: Schema.Codec<ModelAccessPrograms> = Schema.suspend(C.ModelAccessPrograms)
 
 export type DynamicToolCallResponse = { readonly "contentItems": ReadonlyArray<DynamicToolCallOutputContentItem>, readonly "success": boolean }
-export const DynamicToolCallResponse: Schema.Codec<DynamicToolCallResponse> = Schema.Struct({ "contentItems": Schema.Array(DynamicToolCallOutputContentItem), "success": Schema.Boolean }).annotate({ identifier: "DynamicToolCallResponse" })
+export const DynamicToolCallResponse: Schema.Codec<DynamicToolCallResponse> = Schema.suspend(C.DynamicToolCallResponse)
 
 export type DynamicToolSpec = { readonly "deferLoading"?: boolean, readonly "description": string, readonly "inputSchema": Schema.Json, readonly "name": string, readonly "type": "function" } | { readonly "description": string, readonly "name": string, readonly "tools": ReadonlyArray<DynamicToolNamespaceTool>, readonly "type": "namespace" }
-export const DynamicToolSpec: Schema.Codec<DynamicToolSpec> = Schema.Union([Schema.Struct({ "deferLoading": Schema.optionalKey(Schema.Boolean), "description": Schema.String, "inputSchema": Schema.Json.annotate({ "expected": "JSON value" }), "name": Schema.String, "type": Schema.Literal("function") }), Schema.Struct({ "description": Schema.String, "name": Schema.String, "tools": Schema.Array(DynamicToolNamespaceTool), "type": Schema.Literal("namespace") })], { mode: "oneOf" }).annotate({ identifier: "DynamicToolSpec" })
+export const DynamicToolSpec: Schema.Codec<DynamicToolSpec> = Schema.suspend(C.DynamicToolSpec)
 
 export type EnvironmentAddParams = { readonly "authBearerToken"?: string | null, readonly "connectTimeoutMs"?: number | null, readonly "environmentId": string, readonly "execServerUrl": string, readonly "skills"?: EnvironmentSkillsParams | null, readonly "websocketRequestId"?: string | null }
-export const EnvironmentAddParams: Schema.Codec<EnvironmentAddParams> = Schema.Struct({ "authBearerToken": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "connectTimeoutMs": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "environmentId": Schema.String, "execServerUrl": Schema.String, "skills": Schema.optionalKey(Schema.Union([EnvironmentSkillsParams, Schema.Null])), "websocketRequestId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "EnvironmentAddParams" })
+export const EnvironmentAddParams: Schema.Codec<EnvironmentAddParams> = Schema.suspend(C.EnvironmentAddParams)
 
 export type EnvironmentInfoResponse = { readonly "cwd"?: PathUri | null, readonly "shell": EnvironmentShellInfo }
-export const EnvironmentInfoResponse: Schema.Codec<EnvironmentInfoResponse> = Schema.Struct({ "cwd": Schema.optionalKey(Schema.Union([PathUri, Schema.Null])), "shell": EnvironmentShellInfo }).annotate({ identifier: "EnvironmentInfoResponse" })
+export const EnvironmentInfoResponse: Schema.Codec<EnvironmentInfoResponse> = Schema.suspend(C.EnvironmentInfoResponse)
 
 /**
  * Current status for the requested environment.
@@ -2872,40 +2873,40 @@ export type EnvironmentStatusResponse = { readonly "error"?: string | null, read
 /**
  * Current status for the requested environment.
  */
-export const EnvironmentStatusResponse: Schema.Codec<EnvironmentStatusResponse> = Schema.Struct({ "error": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "status": EnvironmentStatusKind }).annotate({ identifier: "EnvironmentStatusResponse" })
+export const EnvironmentStatusResponse: Schema.Codec<EnvironmentStatusResponse> = Schema.suspend(C.EnvironmentStatusResponse)
 
 export type MisalignmentErrorDetails = { readonly "detailedExplanation"?: string | null, readonly "errorType"?: string | null, readonly "reviewTarget"?: string | null, readonly "steer"?: MisalignmentSteer | null }
-export const MisalignmentErrorDetails: Schema.Codec<MisalignmentErrorDetails> = Schema.Struct({ "detailedExplanation": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "errorType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "reviewTarget": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "steer": Schema.optionalKey(Schema.Union([MisalignmentSteer, Schema.Null])) }).annotate({ identifier: "MisalignmentErrorDetails" })
+export const MisalignmentErrorDetails: Schema.Codec<MisalignmentErrorDetails> = Schema.suspend(C.MisalignmentErrorDetails)
 
 export type ExecCommandApprovalParams = { readonly "approvalId"?: string | null, readonly "callId": string, readonly "command": ReadonlyArray<string>, readonly "conversationId": ThreadId, readonly "cwd": string, readonly "parsedCmd": ReadonlyArray<ParsedCommand>, readonly "reason"?: string | null }
-export const ExecCommandApprovalParams: Schema.Codec<ExecCommandApprovalParams> = Schema.Struct({ "approvalId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "callId": Schema.String, "command": Schema.Array(Schema.String), "conversationId": ThreadId, "cwd": Schema.String, "parsedCmd": Schema.Array(ParsedCommand), "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExecCommandApprovalParams" })
+export const ExecCommandApprovalParams: Schema.Codec<ExecCommandApprovalParams> = Schema.suspend(C.ExecCommandApprovalParams)
 
 export type ExperimentalFeature = { readonly "announcement"?: string | null, readonly "defaultEnabled": boolean, readonly "description"?: string | null, readonly "displayName"?: string | null, readonly "enabled": boolean, readonly "name": string, readonly "stage": ExperimentalFeatureStage }
-export const ExperimentalFeature: Schema.Codec<ExperimentalFeature> = Schema.Struct({ "announcement": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "defaultEnabled": Schema.Boolean, "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "displayName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "enabled": Schema.Boolean, "name": Schema.String, "stage": ExperimentalFeatureStage }).annotate({ identifier: "ExperimentalFeature" })
+export const ExperimentalFeature: Schema.Codec<ExperimentalFeature> = Schema.suspend(C.ExperimentalFeature)
 
 export type ExternalAgentDetectedConnectorCandidate = { readonly "name": string, readonly "sessionCount": number, readonly "source": ExternalAgentDetectedConnectorSource }
-export const ExternalAgentDetectedConnectorCandidate: Schema.Codec<ExternalAgentDetectedConnectorCandidate> = Schema.Struct({ "name": Schema.String, "sessionCount": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "source": ExternalAgentDetectedConnectorSource }).annotate({ identifier: "ExternalAgentDetectedConnectorCandidate" })
+export const ExternalAgentDetectedConnectorCandidate: Schema.Codec<ExternalAgentDetectedConnectorCandidate> = Schema.suspend(C.ExternalAgentDetectedConnectorCandidate)
 
 export type MigrationDetails = { readonly "commands"?: ReadonlyArray<CommandMigration>, readonly "hooks"?: ReadonlyArray<HookMigration>, readonly "mcpServers"?: ReadonlyArray<McpServerMigration>, readonly "memory"?: ReadonlyArray<string>, readonly "plugins"?: ReadonlyArray<PluginsMigration>, readonly "sessions"?: ReadonlyArray<SessionMigration>, readonly "skills"?: ReadonlyArray<SkillMigration>, readonly "subagents"?: ReadonlyArray<SubagentMigration> }
-export const MigrationDetails: Schema.Codec<MigrationDetails> = Schema.Struct({ "commands": Schema.optionalKey(Schema.Array(CommandMigration)), "hooks": Schema.optionalKey(Schema.Array(HookMigration)), "mcpServers": Schema.optionalKey(Schema.Array(McpServerMigration)), "memory": Schema.optionalKey(Schema.Array(Schema.String)), "plugins": Schema.optionalKey(Schema.Array(PluginsMigration)), "sessions": Schema.optionalKey(Schema.Array(SessionMigration)), "skills": Schema.optionalKey(Schema.Array(SkillMigration)), "subagents": Schema.optionalKey(Schema.Array(SubagentMigration)) }).annotate({ identifier: "MigrationDetails" })
+export const MigrationDetails: Schema.Codec<MigrationDetails> = Schema.suspend(C.MigrationDetails)
 
 export type ExternalAgentConfigImportItemTypeFailure = { readonly "cwd"?: string | null, readonly "errorType"?: string | null, readonly "failureStage": string, readonly "itemType": ExternalAgentConfigMigrationItemType, readonly "message": string, readonly "source"?: string | null, readonly "subErrorType"?: string | null }
-export const ExternalAgentConfigImportItemTypeFailure: Schema.Codec<ExternalAgentConfigImportItemTypeFailure> = Schema.Struct({ "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "errorType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "failureStage": Schema.String, "itemType": ExternalAgentConfigMigrationItemType, "message": Schema.String, "source": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "subErrorType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExternalAgentConfigImportItemTypeFailure" })
+export const ExternalAgentConfigImportItemTypeFailure: Schema.Codec<ExternalAgentConfigImportItemTypeFailure> = Schema.suspend(C.ExternalAgentConfigImportItemTypeFailure)
 
 export type ExternalAgentConfigImportItemTypeSuccess = { readonly "cwd"?: string | null, readonly "itemType": ExternalAgentConfigMigrationItemType, readonly "source"?: string | null, readonly "target"?: string | null, readonly "title"?: string | null }
-export const ExternalAgentConfigImportItemTypeSuccess: Schema.Codec<ExternalAgentConfigImportItemTypeSuccess> = Schema.Struct({ "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "itemType": ExternalAgentConfigMigrationItemType, "source": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "target": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExternalAgentConfigImportItemTypeSuccess" })
+export const ExternalAgentConfigImportItemTypeSuccess: Schema.Codec<ExternalAgentConfigImportItemTypeSuccess> = Schema.suspend(C.ExternalAgentConfigImportItemTypeSuccess)
 
 export type ExternalAgentConfigImportHistoryRecordSuccessParams = { readonly "cwd"?: string | null, readonly "itemType": ExternalAgentConfigMigrationItemType, readonly "source"?: string | null, readonly "target"?: string | null, readonly "title"?: string | null }
-export const ExternalAgentConfigImportHistoryRecordSuccessParams: Schema.Codec<ExternalAgentConfigImportHistoryRecordSuccessParams> = Schema.Struct({ "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "itemType": ExternalAgentConfigMigrationItemType, "source": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "target": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExternalAgentConfigImportHistoryRecordSuccessParams" })
+export const ExternalAgentConfigImportHistoryRecordSuccessParams: Schema.Codec<ExternalAgentConfigImportHistoryRecordSuccessParams> = Schema.suspend(C.ExternalAgentConfigImportHistoryRecordSuccessParams)
 
 export type ExternalAgentImportedConnectorCandidate = { readonly "name": string, readonly "sessionCount": number, readonly "source": ExternalAgentImportedConnectorSource }
-export const ExternalAgentImportedConnectorCandidate: Schema.Codec<ExternalAgentImportedConnectorCandidate> = Schema.Struct({ "name": Schema.String, "sessionCount": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "source": ExternalAgentImportedConnectorSource }).annotate({ identifier: "ExternalAgentImportedConnectorCandidate" })
+export const ExternalAgentImportedConnectorCandidate: Schema.Codec<ExternalAgentImportedConnectorCandidate> = Schema.suspend(C.ExternalAgentImportedConnectorCandidate)
 
 export type FileChangeRequestApprovalResponse = { readonly "decision": FileChangeApprovalDecision }
-export const FileChangeRequestApprovalResponse: Schema.Codec<FileChangeRequestApprovalResponse> = Schema.Struct({ "decision": FileChangeApprovalDecision }).annotate({ identifier: "FileChangeRequestApprovalResponse" })
+export const FileChangeRequestApprovalResponse: Schema.Codec<FileChangeRequestApprovalResponse> = Schema.suspend(C.FileChangeRequestApprovalResponse)
 
 export type FileUpdateChange = { readonly "diff": string, readonly "kind": PatchChangeKind, readonly "path": string }
-export const FileUpdateChange: Schema.Codec<FileUpdateChange> = Schema.Struct({ "diff": Schema.String, "kind": PatchChangeKind, "path": Schema.String }).annotate({ identifier: "FileUpdateChange" })
+export const FileUpdateChange: Schema.Codec<FileUpdateChange> = Schema.suspend(C.FileUpdateChange)
 
 /**
  * Directory entries returned by `fs/readDirectory`.
@@ -2914,7 +2915,7 @@ export type FsReadDirectoryResponse = { readonly "entries": ReadonlyArray<FsRead
 /**
  * Directory entries returned by `fs/readDirectory`.
  */
-export const FsReadDirectoryResponse: Schema.Codec<FsReadDirectoryResponse> = Schema.Struct({ "entries": Schema.Array(FsReadDirectoryEntry) }).annotate({ identifier: "FsReadDirectoryResponse" })
+export const FsReadDirectoryResponse: Schema.Codec<FsReadDirectoryResponse> = Schema.suspend(C.FsReadDirectoryResponse)
 
 /**
  * Superset of [`codex_file_search::FileMatch`]
@@ -2923,13 +2924,13 @@ export type FuzzyFileSearchResult = { readonly "file_name": string, readonly "in
 /**
  * Superset of [`codex_file_search::FileMatch`]
  */
-export const FuzzyFileSearchResult: Schema.Codec<FuzzyFileSearchResult> = Schema.Struct({ "file_name": Schema.String, "indices": Schema.optionalKey(Schema.Union([Schema.Array(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" }))), Schema.Null])), "match_type": FuzzyFileSearchMatchType, "path": Schema.String, "root": Schema.String, "score": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })) }).annotate({ identifier: "FuzzyFileSearchResult" })
+export const FuzzyFileSearchResult: Schema.Codec<FuzzyFileSearchResult> = Schema.suspend(C.FuzzyFileSearchResult)
 
 export type ProviderSettings = { readonly "type": "openai" } | { readonly "auth": GatewayAuth, readonly "type": "customGateway" } | { readonly "profile"?: string | null, readonly "region"?: string | null, readonly "type": "bedrock" } | { readonly "credentialFile"?: string | null, readonly "location"?: string | null, readonly "projectId"?: string | null, readonly "type": "gcp" }
-export const ProviderSettings: Schema.Codec<ProviderSettings> = Schema.Union([Schema.Struct({ "type": Schema.Literal("openai") }), Schema.Struct({ "auth": GatewayAuth, "type": Schema.Literal("customGateway") }), Schema.Struct({ "profile": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "region": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("bedrock") }), Schema.Struct({ "credentialFile": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "location": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "projectId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("gcp") })], { mode: "oneOf" }).annotate({ identifier: "ProviderSettings" })
+export const ProviderSettings: Schema.Codec<ProviderSettings> = Schema.suspend(C.ProviderSettings)
 
 export type GatewayOAuthChangedNotification = { readonly "authUrl"?: string | null, readonly "error"?: string | null, readonly "loginId"?: string | null, readonly "providerId": string, readonly "status": GatewayOAuthStatus }
-export const GatewayOAuthChangedNotification: Schema.Codec<GatewayOAuthChangedNotification> = Schema.Struct({ "authUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "error": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "loginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "providerId": Schema.String, "status": GatewayOAuthStatus }).annotate({ identifier: "GatewayOAuthChangedNotification" })
+export const GatewayOAuthChangedNotification: Schema.Codec<GatewayOAuthChangedNotification> = Schema.suspend(C.GatewayOAuthChangedNotification)
 
 /**
  * Current effective gateway policy and credential readiness; never contains credentials.
@@ -2938,16 +2939,16 @@ export type GatewayOAuthReadResponse = { readonly "error"?: string | null, reado
 /**
  * Current effective gateway policy and credential readiness; never contains credentials.
  */
-export const GatewayOAuthReadResponse: Schema.Codec<GatewayOAuthReadResponse> = Schema.Struct({ "error": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "providerId": Schema.String, "providerName": Schema.String, "required": Schema.Boolean, "status": Schema.optionalKey(Schema.Union([GatewayOAuthStatus, Schema.Null])), "supportsDeviceAuth": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "GatewayOAuthReadResponse" })
+export const GatewayOAuthReadResponse: Schema.Codec<GatewayOAuthReadResponse> = Schema.suspend(C.GatewayOAuthReadResponse)
 
 export type NullableGatewayOAuthLoginParams = GatewayOAuthLoginParams | null
-export const NullableGatewayOAuthLoginParams: Schema.Codec<NullableGatewayOAuthLoginParams> = Schema.Union([GatewayOAuthLoginParams, Schema.Null]).annotate({ identifier: "NullableGatewayOAuthLoginParams" })
+export const NullableGatewayOAuthLoginParams: Schema.Codec<NullableGatewayOAuthLoginParams> = Schema.suspend(C.NullableGatewayOAuthLoginParams)
 
 export type GatewayOAuthLoginResponse = { readonly "prompt"?: GatewayOAuthPrompt | null }
-export const GatewayOAuthLoginResponse: Schema.Codec<GatewayOAuthLoginResponse> = Schema.Struct({ "prompt": Schema.optionalKey(Schema.Union([GatewayOAuthPrompt, Schema.Null])) }).annotate({ identifier: "GatewayOAuthLoginResponse" })
+export const GatewayOAuthLoginResponse: Schema.Codec<GatewayOAuthLoginResponse> = Schema.suspend(C.GatewayOAuthLoginResponse)
 
 export type NullableGatewayOAuthReadParams = GatewayOAuthReadParams | null
-export const NullableGatewayOAuthReadParams: Schema.Codec<NullableGatewayOAuthReadParams> = Schema.Union([GatewayOAuthReadParams, Schema.Null]).annotate({ identifier: "NullableGatewayOAuthReadParams" })
+export const NullableGatewayOAuthReadParams: Schema.Codec<NullableGatewayOAuthReadParams> = Schema.suspend(C.NullableGatewayOAuthReadParams)
 
 /**
  * Omitted patch fields preserve their values. Explicit null clears a nullable field.
@@ -2956,22 +2957,22 @@ export type ProviderSettingsPatch = { readonly "baseUrl"?: string | null, readon
 /**
  * Omitted patch fields preserve their values. Explicit null clears a nullable field.
  */
-export const ProviderSettingsPatch: Schema.Codec<ProviderSettingsPatch> = Schema.Union([Schema.Struct({ "baseUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "envKey": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.optionalKey(Schema.String), "providerId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("customGateway") }), Schema.Struct({ "profile": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "providerId": BedrockProviderId, "region": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("bedrock") }), Schema.Struct({ "credentialFile": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "location": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "projectId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "providerId": GcpProviderId, "type": Schema.Literal("gcp") })], { mode: "oneOf" }).annotate({ identifier: "ProviderSettingsPatch" })
+export const ProviderSettingsPatch: Schema.Codec<ProviderSettingsPatch> = Schema.suspend(C.ProviderSettingsPatch)
 
 export type NullableGetAccountRateLimitsParams = GetAccountRateLimitsParams | null
-export const NullableGetAccountRateLimitsParams: Schema.Codec<NullableGetAccountRateLimitsParams> = Schema.Union([GetAccountRateLimitsParams, Schema.Null]).annotate({ identifier: "NullableGetAccountRateLimitsParams" })
+export const NullableGetAccountRateLimitsParams: Schema.Codec<NullableGetAccountRateLimitsParams> = Schema.suspend(C.NullableGetAccountRateLimitsParams)
 
 export type RateLimitResetCredit = { readonly "description"?: string | null, readonly "expiresAt"?: number | null, readonly "grantedAt": number, readonly "id": string, readonly "resetType": RateLimitResetType, readonly "status": RateLimitResetCreditStatus, readonly "title"?: string | null }
-export const RateLimitResetCredit: Schema.Codec<RateLimitResetCredit> = Schema.Struct({ "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "expiresAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "grantedAt": Schema.Int, "id": Schema.String, "resetType": RateLimitResetType, "status": RateLimitResetCreditStatus, "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "RateLimitResetCredit" })
+export const RateLimitResetCredit: Schema.Codec<RateLimitResetCredit> = Schema.suspend(C.RateLimitResetCredit)
 
 export type NullableGetAccountTokenUsageParams = GetAccountTokenUsageParams | null
-export const NullableGetAccountTokenUsageParams: Schema.Codec<NullableGetAccountTokenUsageParams> = Schema.Union([GetAccountTokenUsageParams, Schema.Null]).annotate({ identifier: "NullableGetAccountTokenUsageParams" })
+export const NullableGetAccountTokenUsageParams: Schema.Codec<NullableGetAccountTokenUsageParams> = Schema.suspend(C.NullableGetAccountTokenUsageParams)
 
 export type ThreadUsage = { readonly "estimatedUsageCreditsMicros": number, readonly "estimatedUsageUsdMicros"?: number | null, readonly "groups": ReadonlyArray<ThreadUsageBreakdownGroup>, readonly "nativeUsageUsdMicros"?: number | null, readonly "threadId": string }
-export const ThreadUsage: Schema.Codec<ThreadUsage> = Schema.Struct({ "estimatedUsageCreditsMicros": Schema.Int, "estimatedUsageUsdMicros": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "groups": Schema.Array(ThreadUsageBreakdownGroup), "nativeUsageUsdMicros": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadUsage" })
+export const ThreadUsage: Schema.Codec<ThreadUsage> = Schema.suspend(C.ThreadUsage)
 
 export type WorkspaceMessage = { readonly "archivedAt"?: number | null, readonly "createdAt"?: number | null, readonly "messageBody": string, readonly "messageId": string, readonly "messageType": WorkspaceMessageType }
-export const WorkspaceMessage: Schema.Codec<WorkspaceMessage> = Schema.Struct({ "archivedAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "createdAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "messageBody": Schema.String, "messageId": Schema.String, "messageType": WorkspaceMessageType }).annotate({ identifier: "WorkspaceMessage" })
+export const WorkspaceMessage: Schema.Codec<WorkspaceMessage> = Schema.suspend(C.WorkspaceMessage)
 
 /**
  * [UNSTABLE] Temporary approval auto-review payload used by `item/autoApprovalReview/*` notifications. This shape is expected to change soon.
@@ -2980,25 +2981,25 @@ export type GuardianApprovalReview = { readonly "rationale"?: string | null, rea
 /**
  * [UNSTABLE] Temporary approval auto-review payload used by `item/autoApprovalReview/*` notifications. This shape is expected to change soon.
  */
-export const GuardianApprovalReview: Schema.Codec<GuardianApprovalReview> = Schema.Struct({ "rationale": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "riskLevel": Schema.optionalKey(Schema.Union([GuardianRiskLevel, Schema.Null])), "status": GuardianApprovalReviewStatus, "userAuthorization": Schema.optionalKey(Schema.Union([GuardianUserAuthorization, Schema.Null])) }).annotate({ identifier: "GuardianApprovalReview" })
+export const GuardianApprovalReview: Schema.Codec<GuardianApprovalReview> = Schema.suspend(C.GuardianApprovalReview)
 
 export type ThreadGuardianAssessment = { readonly "outcome": GuardianAssessmentOutcome, readonly "rationale": string, readonly "riskLevel": GuardianRiskLevel, readonly "userAuthorization": GuardianUserAuthorization }
-export const ThreadGuardianAssessment: Schema.Codec<ThreadGuardianAssessment> = Schema.Struct({ "outcome": GuardianAssessmentOutcome, "rationale": Schema.String, "riskLevel": GuardianRiskLevel, "userAuthorization": GuardianUserAuthorization }).annotate({ identifier: "ThreadGuardianAssessment" })
+export const ThreadGuardianAssessment: Schema.Codec<ThreadGuardianAssessment> = Schema.suspend(C.ThreadGuardianAssessment)
 
 export type HookOutputEntry = { readonly "kind": HookOutputEntryKind, readonly "text": string }
-export const HookOutputEntry: Schema.Codec<HookOutputEntry> = Schema.Struct({ "kind": HookOutputEntryKind, "text": Schema.String }).annotate({ identifier: "HookOutputEntry" })
+export const HookOutputEntry: Schema.Codec<HookOutputEntry> = Schema.suspend(C.HookOutputEntry)
 
 export type PluginHookSummary = { readonly "eventName": HookEventName, readonly "key": string }
-export const PluginHookSummary: Schema.Codec<PluginHookSummary> = Schema.Struct({ "eventName": HookEventName, "key": Schema.String }).annotate({ identifier: "PluginHookSummary" })
+export const PluginHookSummary: Schema.Codec<PluginHookSummary> = Schema.suspend(C.PluginHookSummary)
 
 export type HookMetadata = { readonly "additionalContextLimit"?: number | null, readonly "currentHash": string, readonly "displayOrder": number, readonly "enabled": boolean, readonly "environmentId"?: string | null, readonly "eventName": HookEventName, readonly "isManaged": boolean, readonly "key": string, readonly "matcher"?: string | null, readonly "pluginId"?: string | null, readonly "source": HookSource, readonly "sourcePath": AbsolutePathBuf, readonly "statusMessage"?: string | null, readonly "timeoutSec": number, readonly "trustStatus": HookTrustStatus, readonly "async"?: boolean, readonly "command": string, readonly "handlerType": "command" } | { readonly "additionalContextLimit"?: number | null, readonly "currentHash": string, readonly "displayOrder": number, readonly "enabled": boolean, readonly "environmentId"?: string | null, readonly "eventName": HookEventName, readonly "isManaged": boolean, readonly "key": string, readonly "matcher"?: string | null, readonly "pluginId"?: string | null, readonly "source": HookSource, readonly "sourcePath": AbsolutePathBuf, readonly "statusMessage"?: string | null, readonly "timeoutSec": number, readonly "trustStatus": HookTrustStatus, readonly "handlerType": "mcpTool", readonly "server": string, readonly "tool": string } | { readonly "additionalContextLimit"?: number | null, readonly "currentHash": string, readonly "displayOrder": number, readonly "enabled": boolean, readonly "environmentId"?: string | null, readonly "eventName": HookEventName, readonly "isManaged": boolean, readonly "key": string, readonly "matcher"?: string | null, readonly "pluginId"?: string | null, readonly "source": HookSource, readonly "sourcePath": AbsolutePathBuf, readonly "statusMessage"?: string | null, readonly "timeoutSec": number, readonly "trustStatus": HookTrustStatus, readonly "handlerType": "prompt" } | { readonly "additionalContextLimit"?: number | null, readonly "currentHash": string, readonly "displayOrder": number, readonly "enabled": boolean, readonly "environmentId"?: string | null, readonly "eventName": HookEventName, readonly "isManaged": boolean, readonly "key": string, readonly "matcher"?: string | null, readonly "pluginId"?: string | null, readonly "source": HookSource, readonly "sourcePath": AbsolutePathBuf, readonly "statusMessage"?: string | null, readonly "timeoutSec": number, readonly "trustStatus": HookTrustStatus, readonly "handlerType": "agent" }
-export const HookMetadata: Schema.Codec<HookMetadata> = Schema.Union([Schema.Struct({ "additionalContextLimit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "currentHash": Schema.String, "displayOrder": Schema.Int, "enabled": Schema.Boolean, "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "eventName": HookEventName, "isManaged": Schema.Boolean, "key": Schema.String, "matcher": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": HookSource, "sourcePath": AbsolutePathBuf, "statusMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timeoutSec": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "trustStatus": HookTrustStatus, "async": Schema.optionalKey(Schema.Boolean), "command": Schema.String, "handlerType": Schema.Literal("command") }), Schema.Struct({ "additionalContextLimit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "currentHash": Schema.String, "displayOrder": Schema.Int, "enabled": Schema.Boolean, "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "eventName": HookEventName, "isManaged": Schema.Boolean, "key": Schema.String, "matcher": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": HookSource, "sourcePath": AbsolutePathBuf, "statusMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timeoutSec": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "trustStatus": HookTrustStatus, "handlerType": Schema.Literal("mcpTool"), "server": Schema.String, "tool": Schema.String }), Schema.Struct({ "additionalContextLimit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "currentHash": Schema.String, "displayOrder": Schema.Int, "enabled": Schema.Boolean, "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "eventName": HookEventName, "isManaged": Schema.Boolean, "key": Schema.String, "matcher": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": HookSource, "sourcePath": AbsolutePathBuf, "statusMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timeoutSec": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "trustStatus": HookTrustStatus, "handlerType": Schema.Literal("prompt") }), Schema.Struct({ "additionalContextLimit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "currentHash": Schema.String, "displayOrder": Schema.Int, "enabled": Schema.Boolean, "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "eventName": HookEventName, "isManaged": Schema.Boolean, "key": Schema.String, "matcher": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": HookSource, "sourcePath": AbsolutePathBuf, "statusMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timeoutSec": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "trustStatus": HookTrustStatus, "handlerType": Schema.Literal("agent") })]).annotate({ identifier: "HookMetadata" })
+export const HookMetadata: Schema.Codec<HookMetadata> = Schema.suspend(C.HookMetadata)
 
 export type InitializeParams = { readonly "capabilities"?: InitializeCapabilities | null, readonly "clientInfo": ClientInfo }
-export const InitializeParams: Schema.Codec<InitializeParams> = Schema.Struct({ "capabilities": Schema.optionalKey(Schema.Union([InitializeCapabilities, Schema.Null])), "clientInfo": ClientInfo }).annotate({ identifier: "InitializeParams" })
+export const InitializeParams: Schema.Codec<InitializeParams> = Schema.suspend(C.InitializeParams)
 
 export type MemoryCitation = { readonly "entries": ReadonlyArray<MemoryCitationEntry>, readonly "threadIds": ReadonlyArray<string> }
-export const MemoryCitation: Schema.Codec<MemoryCitation> = Schema.Struct({ "entries": Schema.Array(MemoryCitationEntry), "threadIds": Schema.Array(Schema.String) }).annotate({ identifier: "MemoryCitation" })
+export const MemoryCitation: Schema.Codec<MemoryCitation> = Schema.suspend(C.MemoryCitation)
 
 /**
  * UI resource and display preference for model invocations, captured from the tool descriptor.
@@ -3007,88 +3008,88 @@ export type McpAppUi = { readonly "preferredModelDisplayMode": McpAppDisplayMode
 /**
  * UI resource and display preference for model invocations, captured from the tool descriptor.
  */
-export const McpAppUi: Schema.Codec<McpAppUi> = Schema.Struct({ "preferredModelDisplayMode": McpAppDisplayMode, "resourceUri": Schema.String }).annotate({ identifier: "McpAppUi" })
+export const McpAppUi: Schema.Codec<McpAppUi> = Schema.suspend(C.McpAppUi)
 
 export type ListMcpServerStatusParams = { readonly "cursor"?: string | null, readonly "detail"?: McpServerStatusDetail | null, readonly "limit"?: number | null, readonly "serverName"?: string | null, readonly "threadId"?: string | null }
-export const ListMcpServerStatusParams: Schema.Codec<ListMcpServerStatusParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "detail": Schema.optionalKey(Schema.Union([McpServerStatusDetail, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "serverName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ListMcpServerStatusParams" })
+export const ListMcpServerStatusParams: Schema.Codec<ListMcpServerStatusParams> = Schema.suspend(C.ListMcpServerStatusParams)
 
 export type McpServerStatus = { readonly "authStatus": McpAuthStatus, readonly "httpOrigin"?: string | null, readonly "name": string, readonly "pluginId"?: string | null, readonly "resourceTemplates": ReadonlyArray<ResourceTemplate>, readonly "resources": ReadonlyArray<Resource>, readonly "runtimeStatus"?: McpServerConnectionStatus | null, readonly "serverCapabilities"?: Schema.Json, readonly "serverInfo"?: McpServerInfo | null, readonly "toolListMeta"?: Schema.Json, readonly "tools": { readonly [x: string]: Tool }, readonly "toolsError"?: string | null }
-export const McpServerStatus: Schema.Codec<McpServerStatus> = Schema.Struct({ "authStatus": McpAuthStatus, "httpOrigin": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String, "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "resourceTemplates": Schema.Array(ResourceTemplate), "resources": Schema.Array(Resource), "runtimeStatus": Schema.optionalKey(Schema.Union([McpServerConnectionStatus, Schema.Null])), "serverCapabilities": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "serverInfo": Schema.optionalKey(Schema.Union([McpServerInfo, Schema.Null])), "toolListMeta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "tools": Schema.Record(Schema.String, Tool), "toolsError": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "McpServerStatus" })
+export const McpServerStatus: Schema.Codec<McpServerStatus> = Schema.suspend(C.McpServerStatus)
 
 export type LoginAccountParams = { readonly "apiKey": string, readonly "type": "apiKey" } | { readonly "appBrand"?: LoginAppBrand | null, readonly "codexStreamlinedLogin"?: boolean, readonly "type": "chatgpt", readonly "useHostedLoginSuccessPage"?: boolean } | { readonly "type": "chatgptDeviceCode" } | { readonly "accessToken": string, readonly "chatgptAccountId": string, readonly "chatgptPlanType"?: string | null, readonly "type": "chatgptAuthTokens" } | { readonly "apiKey": string, readonly "region": string, readonly "type": "amazonBedrock" } | { readonly "accessKeyId": string, readonly "region": string, readonly "secretAccessKey": string, readonly "sessionToken"?: string | null, readonly "type": "amazonBedrockAccessKeys" }
-export const LoginAccountParams: Schema.Codec<LoginAccountParams> = Schema.Union([Schema.Struct({ "apiKey": Schema.String, "type": Schema.Literal("apiKey") }), Schema.Struct({ "appBrand": Schema.optionalKey(Schema.Union([LoginAppBrand, Schema.Null])), "codexStreamlinedLogin": Schema.optionalKey(Schema.Boolean), "type": Schema.Literal("chatgpt"), "useHostedLoginSuccessPage": Schema.optionalKey(Schema.Boolean) }), Schema.Struct({ "type": Schema.Literal("chatgptDeviceCode") }), Schema.Struct({ "accessToken": Schema.String, "chatgptAccountId": Schema.String, "chatgptPlanType": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("chatgptAuthTokens") }), Schema.Struct({ "apiKey": Schema.String, "region": Schema.String, "type": Schema.Literal("amazonBedrock") }), Schema.Struct({ "accessKeyId": Schema.String, "region": Schema.String, "secretAccessKey": Schema.String, "sessionToken": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("amazonBedrockAccessKeys") })], { mode: "oneOf" }).annotate({ identifier: "LoginAccountParams" })
+export const LoginAccountParams: Schema.Codec<LoginAccountParams> = Schema.suspend(C.LoginAccountParams)
 
 export type MarketplaceUpgradeResponse = { readonly "errors": ReadonlyArray<MarketplaceUpgradeErrorInfo>, readonly "selectedMarketplaces": ReadonlyArray<string>, readonly "upgradedRoots": ReadonlyArray<AbsolutePathBuf> }
-export const MarketplaceUpgradeResponse: Schema.Codec<MarketplaceUpgradeResponse> = Schema.Struct({ "errors": Schema.Array(MarketplaceUpgradeErrorInfo), "selectedMarketplaces": Schema.Array(Schema.String), "upgradedRoots": Schema.Array(AbsolutePathBuf) }).annotate({ identifier: "MarketplaceUpgradeResponse" })
+export const MarketplaceUpgradeResponse: Schema.Codec<MarketplaceUpgradeResponse> = Schema.suspend(C.MarketplaceUpgradeResponse)
 
 export type McpElicitationBooleanSchema = { readonly "default"?: boolean | null, readonly "description"?: string | null, readonly "title"?: string | null, readonly "type": McpElicitationBooleanType }
-export const McpElicitationBooleanSchema: Schema.Codec<McpElicitationBooleanSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationBooleanType }).annotate({ identifier: "McpElicitationBooleanSchema" })
+export const McpElicitationBooleanSchema: Schema.Codec<McpElicitationBooleanSchema> = Schema.suspend(C.McpElicitationBooleanSchema)
 
 export type McpElicitationTitledEnumItems = { readonly "anyOf": ReadonlyArray<McpElicitationConstOption> }
-export const McpElicitationTitledEnumItems: Schema.Codec<McpElicitationTitledEnumItems> = Schema.Struct({ "anyOf": Schema.Array(McpElicitationConstOption) }).annotate({ identifier: "McpElicitationTitledEnumItems" })
+export const McpElicitationTitledEnumItems: Schema.Codec<McpElicitationTitledEnumItems> = Schema.suspend(C.McpElicitationTitledEnumItems)
 
 export type McpElicitationUntitledSingleSelectEnumSchema = { readonly "default"?: string | null, readonly "description"?: string | null, readonly "enum": ReadonlyArray<string>, readonly "title"?: string | null, readonly "type": McpElicitationStringType }
-export const McpElicitationUntitledSingleSelectEnumSchema: Schema.Codec<McpElicitationUntitledSingleSelectEnumSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "enum": Schema.Array(Schema.String), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationStringType }).annotate({ identifier: "McpElicitationUntitledSingleSelectEnumSchema" })
+export const McpElicitationUntitledSingleSelectEnumSchema: Schema.Codec<McpElicitationUntitledSingleSelectEnumSchema> = Schema.suspend(C.McpElicitationUntitledSingleSelectEnumSchema)
 
 export type McpElicitationTitledSingleSelectEnumSchema = { readonly "default"?: string | null, readonly "description"?: string | null, readonly "oneOf": ReadonlyArray<McpElicitationConstOption>, readonly "title"?: string | null, readonly "type": McpElicitationStringType }
-export const McpElicitationTitledSingleSelectEnumSchema: Schema.Codec<McpElicitationTitledSingleSelectEnumSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "oneOf": Schema.Array(McpElicitationConstOption), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationStringType }).annotate({ identifier: "McpElicitationTitledSingleSelectEnumSchema" })
+export const McpElicitationTitledSingleSelectEnumSchema: Schema.Codec<McpElicitationTitledSingleSelectEnumSchema> = Schema.suspend(C.McpElicitationTitledSingleSelectEnumSchema)
 
 export type McpElicitationUntitledEnumItems = { readonly "enum": ReadonlyArray<string>, readonly "type": McpElicitationStringType }
-export const McpElicitationUntitledEnumItems: Schema.Codec<McpElicitationUntitledEnumItems> = Schema.Struct({ "enum": Schema.Array(Schema.String), "type": McpElicitationStringType }).annotate({ identifier: "McpElicitationUntitledEnumItems" })
+export const McpElicitationUntitledEnumItems: Schema.Codec<McpElicitationUntitledEnumItems> = Schema.suspend(C.McpElicitationUntitledEnumItems)
 
 export type McpElicitationLegacyTitledEnumSchema = { readonly "default"?: string | null, readonly "description"?: string | null, readonly "enum": ReadonlyArray<string>, readonly "enumNames"?: ReadonlyArray<string> | null, readonly "title"?: string | null, readonly "type": McpElicitationStringType }
-export const McpElicitationLegacyTitledEnumSchema: Schema.Codec<McpElicitationLegacyTitledEnumSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "enum": Schema.Array(Schema.String), "enumNames": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationStringType }).annotate({ identifier: "McpElicitationLegacyTitledEnumSchema" })
+export const McpElicitationLegacyTitledEnumSchema: Schema.Codec<McpElicitationLegacyTitledEnumSchema> = Schema.suspend(C.McpElicitationLegacyTitledEnumSchema)
 
 export type McpElicitationNumberSchema = { readonly "default"?: number | null, readonly "description"?: string | null, readonly "maximum"?: number | null, readonly "minimum"?: number | null, readonly "title"?: string | null, readonly "type": McpElicitationNumberType }
-export const McpElicitationNumberSchema: Schema.Codec<McpElicitationNumberSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.Finite, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "maximum": Schema.optionalKey(Schema.Union([Schema.Finite, Schema.Null])), "minimum": Schema.optionalKey(Schema.Union([Schema.Finite, Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationNumberType }).annotate({ identifier: "McpElicitationNumberSchema" })
+export const McpElicitationNumberSchema: Schema.Codec<McpElicitationNumberSchema> = Schema.suspend(C.McpElicitationNumberSchema)
 
 export type McpElicitationStringSchema = { readonly "default"?: string | null, readonly "description"?: string | null, readonly "format"?: McpElicitationStringFormat | null, readonly "maxLength"?: number | null, readonly "minLength"?: number | null, readonly "title"?: string | null, readonly "type": McpElicitationStringType }
-export const McpElicitationStringSchema: Schema.Codec<McpElicitationStringSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "format": Schema.optionalKey(Schema.Union([McpElicitationStringFormat, Schema.Null])), "maxLength": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "minLength": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationStringType }).annotate({ identifier: "McpElicitationStringSchema" })
+export const McpElicitationStringSchema: Schema.Codec<McpElicitationStringSchema> = Schema.suspend(C.McpElicitationStringSchema)
 
 export type McpResourceReadParams = { readonly "_meta"?: { readonly [x: string]: Schema.Json } | null, readonly "connectorId"?: string | null, readonly "originCallId"?: string | null, readonly "server": string, readonly "target"?: McpResourceReadTarget | null, readonly "threadId"?: string | null, readonly "uri": string }
-export const McpResourceReadParams: Schema.Codec<McpResourceReadParams> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "connectorId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "originCallId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "server": Schema.String, "target": Schema.optionalKey(Schema.Union([McpResourceReadTarget, Schema.Null])), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "uri": Schema.String }).annotate({ identifier: "McpResourceReadParams" })
+export const McpResourceReadParams: Schema.Codec<McpResourceReadParams> = Schema.suspend(C.McpResourceReadParams)
 
 export type McpResourceReadResponse = { readonly "contents": ReadonlyArray<ResourceContent>, readonly "originCallId"?: string | null }
-export const McpResourceReadResponse: Schema.Codec<McpResourceReadResponse> = Schema.Struct({ "contents": Schema.Array(ResourceContent), "originCallId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "McpResourceReadResponse" })
+export const McpResourceReadResponse: Schema.Codec<McpResourceReadResponse> = Schema.suspend(C.McpResourceReadResponse)
 
 export type McpServerElicitationRequestResponse = { readonly "_meta"?: Schema.Json, readonly "action": McpServerElicitationAction, readonly "content"?: Schema.Json }
-export const McpServerElicitationRequestResponse: Schema.Codec<McpServerElicitationRequestResponse> = Schema.Struct({ "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "action": McpServerElicitationAction, "content": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })) }).annotate({ identifier: "McpServerElicitationRequestResponse" })
+export const McpServerElicitationRequestResponse: Schema.Codec<McpServerElicitationRequestResponse> = Schema.suspend(C.McpServerElicitationRequestResponse)
 
 export type McpServerEventStreamNotification = { readonly "notification": McpServerEventNotification, readonly "subscriptionId": string }
-export const McpServerEventStreamNotification: Schema.Codec<McpServerEventStreamNotification> = Schema.Struct({ "notification": McpServerEventNotification, "subscriptionId": Schema.String }).annotate({ identifier: "McpServerEventStreamNotification" })
+export const McpServerEventStreamNotification: Schema.Codec<McpServerEventStreamNotification> = Schema.suspend(C.McpServerEventStreamNotification)
 
 export type McpServerOauthLoginParams = { readonly "clientRegistration"?: McpServerOauthClientRegistration | null, readonly "name": string, readonly "scopes"?: ReadonlyArray<string> | null, readonly "threadId"?: string | null, readonly "timeoutSecs"?: number | null }
-export const McpServerOauthLoginParams: Schema.Codec<McpServerOauthLoginParams> = Schema.Struct({ "clientRegistration": Schema.optionalKey(Schema.Union([McpServerOauthClientRegistration, Schema.Null])), "name": Schema.String, "scopes": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "timeoutSecs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])) }).annotate({ identifier: "McpServerOauthLoginParams" })
+export const McpServerOauthLoginParams: Schema.Codec<McpServerOauthLoginParams> = Schema.suspend(C.McpServerOauthLoginParams)
 
 export type McpServerStatusUpdatedNotification = { readonly "error"?: string | null, readonly "failureReason"?: McpServerStartupFailureReason | null, readonly "name": string, readonly "status": McpServerStartupState, readonly "threadId"?: string | null }
-export const McpServerStatusUpdatedNotification: Schema.Codec<McpServerStatusUpdatedNotification> = Schema.Struct({ "error": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "failureReason": Schema.optionalKey(Schema.Union([McpServerStartupFailureReason, Schema.Null])), "name": Schema.String, "status": McpServerStartupState, "threadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "McpServerStatusUpdatedNotification" })
+export const McpServerStatusUpdatedNotification: Schema.Codec<McpServerStatusUpdatedNotification> = Schema.suspend(C.McpServerStatusUpdatedNotification)
 
 export type ModelReroutedNotification = { readonly "fromModel": string, readonly "reason": ModelRerouteReason, readonly "threadId": string, readonly "toModel": string, readonly "turnId": string }
-export const ModelReroutedNotification: Schema.Codec<ModelReroutedNotification> = Schema.Struct({ "fromModel": Schema.String, "reason": ModelRerouteReason, "threadId": Schema.String, "toModel": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ModelReroutedNotification" })
+export const ModelReroutedNotification: Schema.Codec<ModelReroutedNotification> = Schema.suspend(C.ModelReroutedNotification)
 
 export type ModelVerificationNotification = { readonly "threadId": string, readonly "turnId": string, readonly "verifications": ReadonlyArray<ModelVerification> }
-export const ModelVerificationNotification: Schema.Codec<ModelVerificationNotification> = Schema.Struct({ "threadId": Schema.String, "turnId": Schema.String, "verifications": Schema.Array(ModelVerification) }).annotate({ identifier: "ModelVerificationNotification" })
+export const ModelVerificationNotification: Schema.Codec<ModelVerificationNotification> = Schema.suspend(C.ModelVerificationNotification)
 
 export type NullableRemoteControlDisableParams = RemoteControlDisableParams | null
-export const NullableRemoteControlDisableParams: Schema.Codec<NullableRemoteControlDisableParams> = Schema.Union([RemoteControlDisableParams, Schema.Null]).annotate({ identifier: "NullableRemoteControlDisableParams" })
+export const NullableRemoteControlDisableParams: Schema.Codec<NullableRemoteControlDisableParams> = Schema.suspend(C.NullableRemoteControlDisableParams)
 
 export type NullableRemoteControlEnableParams = RemoteControlEnableParams | null
-export const NullableRemoteControlEnableParams: Schema.Codec<NullableRemoteControlEnableParams> = Schema.Union([RemoteControlEnableParams, Schema.Null]).annotate({ identifier: "NullableRemoteControlEnableParams" })
+export const NullableRemoteControlEnableParams: Schema.Codec<NullableRemoteControlEnableParams> = Schema.suspend(C.NullableRemoteControlEnableParams)
 
 export type PermissionProfileListResponse = { readonly "data": ReadonlyArray<PermissionProfileSummary>, readonly "nextCursor"?: string | null }
-export const PermissionProfileListResponse: Schema.Codec<PermissionProfileListResponse> = Schema.Struct({ "data": Schema.Array(PermissionProfileSummary), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PermissionProfileListResponse" })
+export const PermissionProfileListResponse: Schema.Codec<PermissionProfileListResponse> = Schema.suspend(C.PermissionProfileListResponse)
 
 export type PluginInstallResponse = { readonly "appsNeedingAuth": ReadonlyArray<AppSummary>, readonly "authPolicy": PluginAuthPolicy }
-export const PluginInstallResponse: Schema.Codec<PluginInstallResponse> = Schema.Struct({ "appsNeedingAuth": Schema.Array(AppSummary), "authPolicy": PluginAuthPolicy }).annotate({ identifier: "PluginInstallResponse" })
+export const PluginInstallResponse: Schema.Codec<PluginInstallResponse> = Schema.suspend(C.PluginInstallResponse)
 
 export type ScheduledTaskSchedule = { readonly "days"?: ReadonlyArray<ScheduledTaskWeekday> | null, readonly "intervalHours": number, readonly "type": "hourly" } | { readonly "time": string, readonly "type": "daily" } | { readonly "time": string, readonly "type": "weekdays" } | { readonly "days": ReadonlyArray<ScheduledTaskWeekday>, readonly "time": string, readonly "type": "weekly" }
-export const ScheduledTaskSchedule: Schema.Codec<ScheduledTaskSchedule> = Schema.Union([Schema.Struct({ "days": Schema.optionalKey(Schema.Union([Schema.Array(ScheduledTaskWeekday), Schema.Null])), "intervalHours": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "type": Schema.Literal("hourly") }), Schema.Struct({ "time": Schema.String, "type": Schema.Literal("daily") }), Schema.Struct({ "time": Schema.String, "type": Schema.Literal("weekdays") }), Schema.Struct({ "days": Schema.Array(ScheduledTaskWeekday), "time": Schema.String, "type": Schema.Literal("weekly") })], { mode: "oneOf" }).annotate({ identifier: "ScheduledTaskSchedule" })
+export const ScheduledTaskSchedule: Schema.Codec<ScheduledTaskSchedule> = Schema.suspend(C.ScheduledTaskSchedule)
 
 export type PluginSharePrincipal = { readonly "name": string, readonly "principalId": string, readonly "principalType": PluginSharePrincipalType, readonly "role": PluginSharePrincipalRole }
-export const PluginSharePrincipal: Schema.Codec<PluginSharePrincipal> = Schema.Struct({ "name": Schema.String, "principalId": Schema.String, "principalType": PluginSharePrincipalType, "role": PluginSharePrincipalRole }).annotate({ identifier: "PluginSharePrincipal" })
+export const PluginSharePrincipal: Schema.Codec<PluginSharePrincipal> = Schema.suspend(C.PluginSharePrincipal)
 
 export type PluginListParams = { readonly "cwds"?: ReadonlyArray<AbsolutePathBuf> | null, readonly "forceRefetch"?: boolean, readonly "marketplaceKinds"?: ReadonlyArray<PluginListMarketplaceKind> | null }
-export const PluginListParams: Schema.Codec<PluginListParams> = Schema.Struct({ "cwds": Schema.optionalKey(Schema.Union([Schema.Array(AbsolutePathBuf), Schema.Null])), "forceRefetch": Schema.optionalKey(Schema.Boolean), "marketplaceKinds": Schema.optionalKey(Schema.Union([Schema.Array(PluginListMarketplaceKind), Schema.Null])) }).annotate({ identifier: "PluginListParams" })
+export const PluginListParams: Schema.Codec<PluginListParams> = Schema.suspend(C.PluginListParams)
 
 /**
  * Bundle and installed-state changes observed by this pass, not a runtime-readiness acknowledgement or a cumulative diff since the client's last request. Other metadata-only changes are not listed.
@@ -3097,13 +3098,13 @@ export type PluginReconcileResponse = { readonly "changedPlugins": ReadonlyArray
 /**
  * Bundle and installed-state changes observed by this pass, not a runtime-readiness acknowledgement or a cumulative diff since the client's last request. Other metadata-only changes are not listed.
  */
-export const PluginReconcileResponse: Schema.Codec<PluginReconcileResponse> = Schema.Struct({ "changedPlugins": Schema.Array(PluginReconcileChangedPlugin), "failedMaterializationRemotePluginIds": Schema.Array(Schema.String), "failedRemotePluginIds": Schema.Array(Schema.String) }).annotate({ identifier: "PluginReconcileResponse" })
+export const PluginReconcileResponse: Schema.Codec<PluginReconcileResponse> = Schema.suspend(C.PluginReconcileResponse)
 
 export type PluginSearchParams = { readonly "cursor"?: string | null, readonly "cwds"?: ReadonlyArray<AbsolutePathBuf> | null, readonly "limit"?: number | null, readonly "scope"?: PluginSearchScope | null, readonly "searchTerm": string }
-export const PluginSearchParams: Schema.Codec<PluginSearchParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "cwds": Schema.optionalKey(Schema.Union([Schema.Array(AbsolutePathBuf), Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "scope": Schema.optionalKey(Schema.Union([PluginSearchScope, Schema.Null])), "searchTerm": Schema.String }).annotate({ identifier: "PluginSearchParams" })
+export const PluginSearchParams: Schema.Codec<PluginSearchParams> = Schema.suspend(C.PluginSearchParams)
 
 export type PluginShareTarget = { readonly "principalId": string, readonly "principalType": PluginSharePrincipalType, readonly "role": PluginShareTargetRole }
-export const PluginShareTarget: Schema.Codec<PluginShareTarget> = Schema.Struct({ "principalId": Schema.String, "principalType": PluginSharePrincipalType, "role": PluginShareTargetRole }).annotate({ identifier: "PluginShareTarget" })
+export const PluginShareTarget: Schema.Codec<PluginShareTarget> = Schema.suspend(C.PluginShareTarget)
 
 /**
  * Base64-encoded output chunk emitted for a streaming `process/spawn` request.
@@ -3112,7 +3113,7 @@ export type ProcessOutputDeltaNotification = { readonly "capReached": boolean, r
 /**
  * Base64-encoded output chunk emitted for a streaming `process/spawn` request.
  */
-export const ProcessOutputDeltaNotification: Schema.Codec<ProcessOutputDeltaNotification> = Schema.Struct({ "capReached": Schema.Boolean, "deltaBase64": Schema.String, "processHandle": Schema.String, "stream": ProcessOutputStream }).annotate({ identifier: "ProcessOutputDeltaNotification" })
+export const ProcessOutputDeltaNotification: Schema.Codec<ProcessOutputDeltaNotification> = Schema.suspend(C.ProcessOutputDeltaNotification)
 
 /**
  * Resize a running PTY-backed `process/spawn` session.
@@ -3121,7 +3122,7 @@ export type ProcessResizePtyParams = { readonly "processHandle": string, readonl
 /**
  * Resize a running PTY-backed `process/spawn` session.
  */
-export const ProcessResizePtyParams: Schema.Codec<ProcessResizePtyParams> = Schema.Struct({ "processHandle": Schema.String, "size": ProcessTerminalSize }).annotate({ identifier: "ProcessResizePtyParams" })
+export const ProcessResizePtyParams: Schema.Codec<ProcessResizePtyParams> = Schema.suspend(C.ProcessResizePtyParams)
 
 /**
  * Spawn a standalone process (argv vector) without a Codex sandbox on the host where the app server is running.
@@ -3134,16 +3135,16 @@ export type ProcessSpawnParams = { readonly "command": ReadonlyArray<string>, re
  *
  * `process/spawn` returns after the process has started and the connection-scoped `processHandle` has been registered. Process output and exit are reported via `process/outputDelta` and `process/exited` notifications.
  */
-export const ProcessSpawnParams: Schema.Codec<ProcessSpawnParams> = Schema.Struct({ "command": Schema.Array(Schema.String), "cwd": AbsolutePathBuf, "env": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Null])), Schema.Null])), "outputBytesCap": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "processHandle": Schema.String, "size": Schema.optionalKey(Schema.Union([ProcessTerminalSize, Schema.Null])), "streamStdin": Schema.optionalKey(Schema.Boolean), "streamStdoutStderr": Schema.optionalKey(Schema.Boolean), "timeoutMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "tty": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "ProcessSpawnParams" })
+export const ProcessSpawnParams: Schema.Codec<ProcessSpawnParams> = Schema.suspend(C.ProcessSpawnParams)
 
 export type ProjectChangedNotification = { readonly "changeType": ProjectChangeType, readonly "projectId": string }
-export const ProjectChangedNotification: Schema.Codec<ProjectChangedNotification> = Schema.Struct({ "changeType": ProjectChangeType, "projectId": Schema.String }).annotate({ identifier: "ProjectChangedNotification" })
+export const ProjectChangedNotification: Schema.Codec<ProjectChangedNotification> = Schema.suspend(C.ProjectChangedNotification)
 
 export type ProjectListParams = { readonly "cursor"?: string | null, readonly "limit"?: number | null, readonly "sortDirection"?: SortDirection | null, readonly "sortKey"?: ProjectSortKey | null }
-export const ProjectListParams: Schema.Codec<ProjectListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "sortDirection": Schema.optionalKey(Schema.Union([SortDirection, Schema.Null])), "sortKey": Schema.optionalKey(Schema.Union([ProjectSortKey, Schema.Null])) }).annotate({ identifier: "ProjectListParams" })
+export const ProjectListParams: Schema.Codec<ProjectListParams> = Schema.suspend(C.ProjectListParams)
 
 export type ThreadTokenUsage = { readonly "last": TokenUsageBreakdown, readonly "modelContextWindow"?: number | null, readonly "total": TokenUsageBreakdown }
-export const ThreadTokenUsage: Schema.Codec<ThreadTokenUsage> = Schema.Struct({ "last": TokenUsageBreakdown, "modelContextWindow": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "total": TokenUsageBreakdown }).annotate({ identifier: "ThreadTokenUsage" })
+export const ThreadTokenUsage: Schema.Codec<ThreadTokenUsage> = Schema.suspend(C.ThreadTokenUsage)
 
 /**
  * Internal-only notification containing the exact usage from one upstream Responses API completion.
@@ -3152,7 +3153,7 @@ export type RawResponseCompletedNotification = { readonly "responseId": string, 
 /**
  * Internal-only notification containing the exact usage from one upstream Responses API completion.
  */
-export const RawResponseCompletedNotification: Schema.Codec<RawResponseCompletedNotification> = Schema.Struct({ "responseId": Schema.String, "threadId": Schema.String, "turnId": Schema.String, "usage": Schema.optionalKey(Schema.Union([TokenUsageBreakdown, Schema.Null])), "usageMetadata": Schema.optionalKey(Schema.Union([ResponseUsageMetadata, Schema.Null])) }).annotate({ identifier: "RawResponseCompletedNotification" })
+export const RawResponseCompletedNotification: Schema.Codec<RawResponseCompletedNotification> = Schema.suspend(C.RawResponseCompletedNotification)
 
 /**
  * EXPERIMENTAL - emitted when thread realtime startup is accepted.
@@ -3161,22 +3162,22 @@ export type ThreadRealtimeStartedNotification = { readonly "realtimeSessionId"?:
 /**
  * EXPERIMENTAL - emitted when thread realtime startup is accepted.
  */
-export const ThreadRealtimeStartedNotification: Schema.Codec<ThreadRealtimeStartedNotification> = Schema.Struct({ "realtimeSessionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String, "version": RealtimeConversationVersion }).annotate({ identifier: "ThreadRealtimeStartedNotification" })
+export const ThreadRealtimeStartedNotification: Schema.Codec<ThreadRealtimeStartedNotification> = Schema.suspend(C.ThreadRealtimeStartedNotification)
 
 export type RealtimeVoicesList = { readonly "defaultV1": RealtimeVoice, readonly "defaultV2": RealtimeVoice, readonly "v1": ReadonlyArray<RealtimeVoice>, readonly "v2": ReadonlyArray<RealtimeVoice>, readonly "v3"?: ReadonlyArray<RealtimeVoice> }
-export const RealtimeVoicesList: Schema.Codec<RealtimeVoicesList> = Schema.Struct({ "defaultV1": RealtimeVoice, "defaultV2": RealtimeVoice, "v1": Schema.Array(RealtimeVoice), "v2": Schema.Array(RealtimeVoice), "v3": Schema.optionalKey(Schema.Array(RealtimeVoice)) }).annotate({ identifier: "RealtimeVoicesList" })
+export const RealtimeVoicesList: Schema.Codec<RealtimeVoicesList> = Schema.suspend(C.RealtimeVoicesList)
 
 export type RemoteControlClientsListResponse = { readonly "data": ReadonlyArray<RemoteControlClient>, readonly "nextCursor"?: string | null }
-export const RemoteControlClientsListResponse: Schema.Codec<RemoteControlClientsListResponse> = Schema.Struct({ "data": Schema.Array(RemoteControlClient), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "RemoteControlClientsListResponse" })
+export const RemoteControlClientsListResponse: Schema.Codec<RemoteControlClientsListResponse> = Schema.suspend(C.RemoteControlClientsListResponse)
 
 export type RemoteControlClientsListParams = { readonly "cursor"?: string | null, readonly "environmentId": string, readonly "limit"?: number | null, readonly "order"?: RemoteControlClientsListOrder | null }
-export const RemoteControlClientsListParams: Schema.Codec<RemoteControlClientsListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "environmentId": Schema.String, "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "order": Schema.optionalKey(Schema.Union([RemoteControlClientsListOrder, Schema.Null])) }).annotate({ identifier: "RemoteControlClientsListParams" })
+export const RemoteControlClientsListParams: Schema.Codec<RemoteControlClientsListParams> = Schema.suspend(C.RemoteControlClientsListParams)
 
 export type RemoteControlDisableResponse = { readonly "environmentId"?: string | null, readonly "installationId": string, readonly "serverName": string, readonly "status": RemoteControlConnectionStatus }
-export const RemoteControlDisableResponse: Schema.Codec<RemoteControlDisableResponse> = Schema.Struct({ "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "installationId": Schema.String, "serverName": Schema.String, "status": RemoteControlConnectionStatus }).annotate({ identifier: "RemoteControlDisableResponse" })
+export const RemoteControlDisableResponse: Schema.Codec<RemoteControlDisableResponse> = Schema.suspend(C.RemoteControlDisableResponse)
 
 export type RemoteControlEnableResponse = { readonly "environmentId"?: string | null, readonly "installationId": string, readonly "serverName": string, readonly "status": RemoteControlConnectionStatus }
-export const RemoteControlEnableResponse: Schema.Codec<RemoteControlEnableResponse> = Schema.Struct({ "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "installationId": Schema.String, "serverName": Schema.String, "status": RemoteControlConnectionStatus }).annotate({ identifier: "RemoteControlEnableResponse" })
+export const RemoteControlEnableResponse: Schema.Codec<RemoteControlEnableResponse> = Schema.suspend(C.RemoteControlEnableResponse)
 
 /**
  * Current remote-control connection status and remote identity exposed to clients.
@@ -3185,16 +3186,16 @@ export type RemoteControlStatusChangedNotification = { readonly "environmentId"?
 /**
  * Current remote-control connection status and remote identity exposed to clients.
  */
-export const RemoteControlStatusChangedNotification: Schema.Codec<RemoteControlStatusChangedNotification> = Schema.Struct({ "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "installationId": Schema.String, "serverName": Schema.String, "status": RemoteControlConnectionStatus }).annotate({ identifier: "RemoteControlStatusChangedNotification" })
+export const RemoteControlStatusChangedNotification: Schema.Codec<RemoteControlStatusChangedNotification> = Schema.suspend(C.RemoteControlStatusChangedNotification)
 
 export type RemoteControlStatusReadResponse = { readonly "environmentId"?: string | null, readonly "installationId": string, readonly "serverName": string, readonly "status": RemoteControlConnectionStatus }
-export const RemoteControlStatusReadResponse: Schema.Codec<RemoteControlStatusReadResponse> = Schema.Struct({ "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "installationId": Schema.String, "serverName": Schema.String, "status": RemoteControlConnectionStatus }).annotate({ identifier: "RemoteControlStatusReadResponse" })
+export const RemoteControlStatusReadResponse: Schema.Codec<RemoteControlStatusReadResponse> = Schema.suspend(C.RemoteControlStatusReadResponse)
 
 export type ServerRequestResolvedNotification = { readonly "requestId": RequestId, readonly "threadId": string }
-export const ServerRequestResolvedNotification: Schema.Codec<ServerRequestResolvedNotification> = Schema.Struct({ "requestId": RequestId, "threadId": Schema.String }).annotate({ identifier: "ServerRequestResolvedNotification" })
+export const ServerRequestResolvedNotification: Schema.Codec<ServerRequestResolvedNotification> = Schema.suspend(C.ServerRequestResolvedNotification)
 
 export type ThreadSampleCancelParams = { readonly "requestId": RequestId }
-export const ThreadSampleCancelParams: Schema.Codec<ThreadSampleCancelParams> = Schema.Struct({ "requestId": RequestId }).annotate({ identifier: "ThreadSampleCancelParams" })
+export const ThreadSampleCancelParams: Schema.Codec<ThreadSampleCancelParams> = Schema.suspend(C.ThreadSampleCancelParams)
 
 /**
  * Cancels a native verification RPC issued on this connection, not an elicitation. Use a fresh request ID for each operation and a distinct ID for this cancellation RPC.
@@ -3203,22 +3204,22 @@ export type UserVerificationCancelParams = { readonly "requestId": RequestId }
 /**
  * Cancels a native verification RPC issued on this connection, not an elicitation. Use a fresh request ID for each operation and a distinct ID for this cancellation RPC.
  */
-export const UserVerificationCancelParams: Schema.Codec<UserVerificationCancelParams> = Schema.Struct({ "requestId": RequestId }).annotate({ identifier: "UserVerificationCancelParams" })
+export const UserVerificationCancelParams: Schema.Codec<UserVerificationCancelParams> = Schema.suspend(C.UserVerificationCancelParams)
 
 export type ReviewStartParams = { readonly "delivery"?: ReviewDelivery | null, readonly "target": ReviewTarget, readonly "threadId": string }
-export const ReviewStartParams: Schema.Codec<ReviewStartParams> = Schema.Struct({ "delivery": Schema.optionalKey(Schema.Union([ReviewDelivery, Schema.Null])), "target": ReviewTarget, "threadId": Schema.String }).annotate({ identifier: "ReviewStartParams" })
+export const ReviewStartParams: Schema.Codec<ReviewStartParams> = Schema.suspend(C.ReviewStartParams)
 
 export type ThreadResumeInitialTurnsPageParams = { readonly "itemsView"?: TurnItemsView | null, readonly "limit"?: number | null, readonly "sortDirection"?: SortDirection | null }
-export const ThreadResumeInitialTurnsPageParams: Schema.Codec<ThreadResumeInitialTurnsPageParams> = Schema.Struct({ "itemsView": Schema.optionalKey(Schema.Union([TurnItemsView, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "sortDirection": Schema.optionalKey(Schema.Union([SortDirection, Schema.Null])) }).annotate({ identifier: "ThreadResumeInitialTurnsPageParams" })
+export const ThreadResumeInitialTurnsPageParams: Schema.Codec<ThreadResumeInitialTurnsPageParams> = Schema.suspend(C.ThreadResumeInitialTurnsPageParams)
 
 export type ThreadTurnsListParams = { readonly "cursor"?: string | null, readonly "itemsView"?: TurnItemsView | null, readonly "limit"?: number | null, readonly "sortDirection"?: SortDirection | null, readonly "threadId": string }
-export const ThreadTurnsListParams: Schema.Codec<ThreadTurnsListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "itemsView": Schema.optionalKey(Schema.Union([TurnItemsView, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "sortDirection": Schema.optionalKey(Schema.Union([SortDirection, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadTurnsListParams" })
+export const ThreadTurnsListParams: Schema.Codec<ThreadTurnsListParams> = Schema.suspend(C.ThreadTurnsListParams)
 
 export type ServerDiagnosticsResponse = { readonly "gauges": ReadonlyArray<ServerDiagnosticsGauge>, readonly "process": ServerDiagnosticsProcess }
-export const ServerDiagnosticsResponse: Schema.Codec<ServerDiagnosticsResponse> = Schema.Struct({ "gauges": Schema.Array(ServerDiagnosticsGauge), "process": ServerDiagnosticsProcess }).annotate({ identifier: "ServerDiagnosticsResponse" })
+export const ServerDiagnosticsResponse: Schema.Codec<ServerDiagnosticsResponse> = Schema.suspend(C.ServerDiagnosticsResponse)
 
 export type SkillDependencies = { readonly "tools": ReadonlyArray<SkillToolDependency> }
-export const SkillDependencies: Schema.Codec<SkillDependencies> = Schema.Struct({ "tools": Schema.Array(SkillToolDependency) }).annotate({ identifier: "SkillDependencies" })
+export const SkillDependencies: Schema.Codec<SkillDependencies> = Schema.suspend(C.SkillDependencies)
 
 /**
  * An independently persisted, user-visible thread section.
@@ -3227,7 +3228,7 @@ export type ThreadSection = { readonly "appearance"?: ThreadSectionAppearance | 
 /**
  * An independently persisted, user-visible thread section.
  */
-export const ThreadSection: Schema.Codec<ThreadSection> = Schema.Struct({ "appearance": Schema.optionalKey(Schema.Union([ThreadSectionAppearance, Schema.Null])), "id": Schema.String, "name": Schema.String }).annotate({ identifier: "ThreadSection" })
+export const ThreadSection: Schema.Codec<ThreadSection> = Schema.suspend(C.ThreadSection)
 
 /**
  * Parameters for creating an independently persisted thread section.
@@ -3236,7 +3237,7 @@ export type ThreadSectionCreateParams = { readonly "appearance"?: ThreadSectionA
 /**
  * Parameters for creating an independently persisted thread section.
  */
-export const ThreadSectionCreateParams: Schema.Codec<ThreadSectionCreateParams> = Schema.Struct({ "appearance": Schema.optionalKey(Schema.Union([ThreadSectionAppearance, Schema.Null])), "name": Schema.String }).annotate({ identifier: "ThreadSectionCreateParams" })
+export const ThreadSectionCreateParams: Schema.Codec<ThreadSectionCreateParams> = Schema.suspend(C.ThreadSectionCreateParams)
 
 /**
  * Parameters for updating an independently persisted thread section.
@@ -3245,10 +3246,10 @@ export type ThreadSectionUpdateParams = { readonly "appearance"?: ThreadSectionA
 /**
  * Parameters for updating an independently persisted thread section.
  */
-export const ThreadSectionUpdateParams: Schema.Codec<ThreadSectionUpdateParams> = Schema.Struct({ "appearance": Schema.optionalKey(Schema.Union([ThreadSectionAppearance, Schema.Null])), "name": Schema.String, "sectionId": Schema.String }).annotate({ identifier: "ThreadSectionUpdateParams" })
+export const ThreadSectionUpdateParams: Schema.Codec<ThreadSectionUpdateParams> = Schema.suspend(C.ThreadSectionUpdateParams)
 
 export type ThreadStatus = { readonly "type": "notLoaded" } | { readonly "type": "idle" } | { readonly "type": "systemError" } | { readonly "activeFlags": ReadonlyArray<ThreadActiveFlag>, readonly "type": "active" }
-export const ThreadStatus: Schema.Codec<ThreadStatus> = Schema.Union([Schema.Struct({ "type": Schema.Literal("notLoaded") }), Schema.Struct({ "type": Schema.Literal("idle") }), Schema.Struct({ "type": Schema.Literal("systemError") }), Schema.Struct({ "activeFlags": Schema.Array(ThreadActiveFlag), "type": Schema.Literal("active") })], { mode: "oneOf" }).annotate({ identifier: "ThreadStatus" })
+export const ThreadStatus: Schema.Codec<ThreadStatus> = Schema.suspend(C.ThreadStatus)
 
 /**
  * There are two ways to fork a thread: 1. By thread_id: load the thread from disk by thread_id and fork it into a new thread. 2. By path: load the thread from disk by path and fork it into a new thread.
@@ -3265,10 +3266,10 @@ export type ThreadForkParams = { readonly "approvalPolicy"?: AskForApproval | nu
  *
  * Prefer using thread_id whenever possible.
  */
-export const ThreadForkParams: Schema.Codec<ThreadForkParams> = Schema.Struct({ "approvalPolicy": Schema.optionalKey(Schema.Union([AskForApproval, Schema.Null])), "approvalsReviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "attachToSource": Schema.optionalKey(Schema.Boolean), "baseInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "beforeTurnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "config": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "deferGoalContinuation": Schema.optionalKey(Schema.Boolean), "developerInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "ephemeral": Schema.optionalKey(Schema.Boolean), "excludeTurns": Schema.optionalKey(Schema.Boolean), "experimentalDisablePredictionMcp": Schema.optionalKey(Schema.Boolean), "experimentalPredictionMode": Schema.optionalKey(Schema.Boolean), "lastTurnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelProvider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "permissions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Union([Schema.Array(AbsolutePathBuf), Schema.Null])), "sandbox": Schema.optionalKey(Schema.Union([SandboxMode, Schema.Null])), "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String, "threadSource": Schema.optionalKey(Schema.Union([ThreadSource, Schema.Null])) }).annotate({ identifier: "ThreadForkParams" })
+export const ThreadForkParams: Schema.Codec<ThreadForkParams> = Schema.suspend(C.ThreadForkParams)
 
 export type ThreadSampleParams = { readonly "allowInProgressTurn"?: boolean, readonly "disableMcp"?: boolean, readonly "effort"?: ReasoningEffort | null, readonly "expectedTurnId": string, readonly "interruptOnCancel"?: boolean | null, readonly "prompt": string, readonly "responsesapiClientMetadata"?: { readonly [x: string]: string } | null, readonly "threadId": string, readonly "threadSource"?: ThreadSource | null, readonly "turnTrigger"?: string | null }
-export const ThreadSampleParams: Schema.Codec<ThreadSampleParams> = Schema.Struct({ "allowInProgressTurn": Schema.optionalKey(Schema.Boolean), "disableMcp": Schema.optionalKey(Schema.Boolean), "effort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "expectedTurnId": Schema.String, "interruptOnCancel": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "prompt": Schema.String, "responsesapiClientMetadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "threadId": Schema.String, "threadSource": Schema.optionalKey(Schema.Union([ThreadSource, Schema.Null])), "turnTrigger": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadSampleParams" })
+export const ThreadSampleParams: Schema.Codec<ThreadSampleParams> = Schema.suspend(C.ThreadSampleParams)
 
 /**
  * One page of attachments associated with the requested thread.
@@ -3277,7 +3278,7 @@ export type ThreadAttachmentListResponse = { readonly "data": ReadonlyArray<Thre
 /**
  * One page of attachments associated with the requested thread.
  */
-export const ThreadAttachmentListResponse: Schema.Codec<ThreadAttachmentListResponse> = Schema.Struct({ "data": Schema.Array(ThreadAttachment), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadAttachmentListResponse" })
+export const ThreadAttachmentListResponse: Schema.Codec<ThreadAttachmentListResponse> = Schema.suspend(C.ThreadAttachmentListResponse)
 
 /**
  * The created or existing attachment.
@@ -3286,7 +3287,7 @@ export type ThreadAttachmentAddResponse = { readonly "attachment": ThreadAttachm
 /**
  * The created or existing attachment.
  */
-export const ThreadAttachmentAddResponse: Schema.Codec<ThreadAttachmentAddResponse> = Schema.Struct({ "attachment": ThreadAttachment, "outcome": ThreadAttachmentAddOutcome }).annotate({ identifier: "ThreadAttachmentAddResponse" })
+export const ThreadAttachmentAddResponse: Schema.Codec<ThreadAttachmentAddResponse> = Schema.suspend(C.ThreadAttachmentAddResponse)
 
 /**
  * Notification published after a thread attachment is created or deleted.
@@ -3295,7 +3296,7 @@ export type ThreadAttachmentUpdatedNotification = { readonly "attachmentId": str
 /**
  * Notification published after a thread attachment is created or deleted.
  */
-export const ThreadAttachmentUpdatedNotification: Schema.Codec<ThreadAttachmentUpdatedNotification> = Schema.Struct({ "attachmentId": Schema.String, "attachmentType": Schema.String, "identityKey": Schema.String, "operation": ThreadAttachmentOperation, "threadId": Schema.String }).annotate({ identifier: "ThreadAttachmentUpdatedNotification" })
+export const ThreadAttachmentUpdatedNotification: Schema.Codec<ThreadAttachmentUpdatedNotification> = Schema.suspend(C.ThreadAttachmentUpdatedNotification)
 
 /**
  * One page of matching owners, including threads without their own user messages.
@@ -3304,16 +3305,16 @@ export type ThreadAttachmentOwnerListResponse = { readonly "data": ReadonlyArray
 /**
  * One page of matching owners, including threads without their own user messages.
  */
-export const ThreadAttachmentOwnerListResponse: Schema.Codec<ThreadAttachmentOwnerListResponse> = Schema.Struct({ "data": Schema.Array(ThreadAttachmentOwner), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadAttachmentOwnerListResponse" })
+export const ThreadAttachmentOwnerListResponse: Schema.Codec<ThreadAttachmentOwnerListResponse> = Schema.suspend(C.ThreadAttachmentOwnerListResponse)
 
 export type ThreadGoal = { readonly "createdAt": number, readonly "objective": string, readonly "status": ThreadGoalStatus, readonly "threadId": string, readonly "timeUsedSeconds": number, readonly "tokenBudget"?: number | null, readonly "tokensUsed": number, readonly "updatedAt": number }
-export const ThreadGoal: Schema.Codec<ThreadGoal> = Schema.Struct({ "createdAt": Schema.Int, "objective": Schema.String, "status": ThreadGoalStatus, "threadId": Schema.String, "timeUsedSeconds": Schema.Int, "tokenBudget": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "tokensUsed": Schema.Int, "updatedAt": Schema.Int }).annotate({ identifier: "ThreadGoal" })
+export const ThreadGoal: Schema.Codec<ThreadGoal> = Schema.suspend(C.ThreadGoal)
 
 export type ThreadGoalClearParams = { readonly "origin"?: ThreadGoalMutationOrigin | null, readonly "threadId": string }
-export const ThreadGoalClearParams: Schema.Codec<ThreadGoalClearParams> = Schema.Struct({ "origin": Schema.optionalKey(Schema.Union([ThreadGoalMutationOrigin, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadGoalClearParams" })
+export const ThreadGoalClearParams: Schema.Codec<ThreadGoalClearParams> = Schema.suspend(C.ThreadGoalClearParams)
 
 export type ThreadGoalSetParams = { readonly "objective"?: string | null, readonly "origin"?: ThreadGoalMutationOrigin | null, readonly "status"?: ThreadGoalStatus | null, readonly "threadId": string, readonly "tokenBudget"?: number | null }
-export const ThreadGoalSetParams: Schema.Codec<ThreadGoalSetParams> = Schema.Struct({ "objective": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "origin": Schema.optionalKey(Schema.Union([ThreadGoalMutationOrigin, Schema.Null])), "status": Schema.optionalKey(Schema.Union([ThreadGoalStatus, Schema.Null])), "threadId": Schema.String, "tokenBudget": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])) }).annotate({ identifier: "ThreadGoalSetParams" })
+export const ThreadGoalSetParams: Schema.Codec<ThreadGoalSetParams> = Schema.suspend(C.ThreadGoalSetParams)
 
 /**
  * Starting position for an item-history page.
@@ -3322,10 +3323,10 @@ export type ThreadItemsListCursor = string | ThreadItemsListAnchor
 /**
  * Starting position for an item-history page.
  */
-export const ThreadItemsListCursor: Schema.Codec<ThreadItemsListCursor> = Schema.Union([Schema.String, ThreadItemsListAnchor]).annotate({ identifier: "ThreadItemsListCursor" })
+export const ThreadItemsListCursor: Schema.Codec<ThreadItemsListCursor> = Schema.suspend(C.ThreadItemsListCursor)
 
 export type ThreadListParams = { readonly "ancestorThreadId"?: string | null, readonly "archived"?: boolean | null, readonly "attachedToThreadId"?: string | null, readonly "currentAccountOnly"?: boolean, readonly "cursor"?: string | null, readonly "cwd"?: ThreadListCwdFilter | null, readonly "excludedThreadIds"?: ReadonlyArray<string> | null, readonly "includeAttachedThreads"?: boolean, readonly "limit"?: number | null, readonly "modelProviders"?: ReadonlyArray<string> | null, readonly "originators"?: ReadonlyArray<string> | null, readonly "parentThreadId"?: string | null, readonly "projectId"?: string | null, readonly "searchTerm"?: string | null, readonly "sectionId"?: string | null, readonly "sortDirection"?: SortDirection | null, readonly "sortKey"?: ThreadSortKey | null, readonly "sourceKinds"?: ReadonlyArray<ThreadSourceKind> | null, readonly "useStateDbOnly"?: boolean }
-export const ThreadListParams: Schema.Codec<ThreadListParams> = Schema.Struct({ "ancestorThreadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "archived": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "attachedToThreadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "currentAccountOnly": Schema.optionalKey(Schema.Boolean), "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([ThreadListCwdFilter, Schema.Null])), "excludedThreadIds": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "includeAttachedThreads": Schema.optionalKey(Schema.Boolean), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "modelProviders": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "originators": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "parentThreadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "projectId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "searchTerm": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sectionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sortDirection": Schema.optionalKey(Schema.Union([SortDirection, Schema.Null])), "sortKey": Schema.optionalKey(Schema.Union([ThreadSortKey, Schema.Null])), "sourceKinds": Schema.optionalKey(Schema.Union([Schema.Array(ThreadSourceKind), Schema.Null])), "useStateDbOnly": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "ThreadListParams" })
+export const ThreadListParams: Schema.Codec<ThreadListParams> = Schema.suspend(C.ThreadListParams)
 
 /**
  * The first unread position in a durable local thread. A null position means read. The opaque revision guards edits against activity or marks the caller has not seen.
@@ -3334,19 +3335,19 @@ export type ThreadReadState = { readonly "firstUnread"?: ThreadUnreadPosition | 
 /**
  * The first unread position in a durable local thread. A null position means read. The opaque revision guards edits against activity or marks the caller has not seen.
  */
-export const ThreadReadState: Schema.Codec<ThreadReadState> = Schema.Struct({ "firstUnread": Schema.optionalKey(Schema.Union([ThreadUnreadPosition, Schema.Null])), "revision": Schema.String }).annotate({ identifier: "ThreadReadState" })
+export const ThreadReadState: Schema.Codec<ThreadReadState> = Schema.suspend(C.ThreadReadState)
 
 export type ThreadMemoryModeSetParams = { readonly "mode": ThreadMemoryMode, readonly "threadId": string }
-export const ThreadMemoryModeSetParams: Schema.Codec<ThreadMemoryModeSetParams> = Schema.Struct({ "mode": ThreadMemoryMode, "threadId": Schema.String }).annotate({ identifier: "ThreadMemoryModeSetParams" })
+export const ThreadMemoryModeSetParams: Schema.Codec<ThreadMemoryModeSetParams> = Schema.suspend(C.ThreadMemoryModeSetParams)
 
 export type ThreadMetadataUpdateParams = { readonly "daybreakEnabled"?: boolean | null, readonly "gitInfo"?: ThreadMetadataGitInfoUpdateParams | null, readonly "projectId"?: string | null, readonly "threadId": string }
-export const ThreadMetadataUpdateParams: Schema.Codec<ThreadMetadataUpdateParams> = Schema.Struct({ "daybreakEnabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "gitInfo": Schema.optionalKey(Schema.Union([ThreadMetadataGitInfoUpdateParams, Schema.Null])), "projectId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadMetadataUpdateParams" })
+export const ThreadMetadataUpdateParams: Schema.Codec<ThreadMetadataUpdateParams> = Schema.suspend(C.ThreadMetadataUpdateParams)
 
 export type ThreadPredictionUpdatedNotification = { readonly "result": ThreadPredictionResult, readonly "sourceTurnId": string, readonly "threadId": string }
-export const ThreadPredictionUpdatedNotification: Schema.Codec<ThreadPredictionUpdatedNotification> = Schema.Struct({ "result": ThreadPredictionResult, "sourceTurnId": Schema.String, "threadId": Schema.String }).annotate({ identifier: "ThreadPredictionUpdatedNotification" })
+export const ThreadPredictionUpdatedNotification: Schema.Codec<ThreadPredictionUpdatedNotification> = Schema.suspend(C.ThreadPredictionUpdatedNotification)
 
 export type ThreadReadStateUpdateParams = { readonly "expectedRevision": string, readonly "operation": ThreadReadStateOperation, readonly "threadId": string }
-export const ThreadReadStateUpdateParams: Schema.Codec<ThreadReadStateUpdateParams> = Schema.Struct({ "expectedRevision": Schema.String, "operation": ThreadReadStateOperation, "threadId": Schema.String }).annotate({ identifier: "ThreadReadStateUpdateParams" })
+export const ThreadReadStateUpdateParams: Schema.Codec<ThreadReadStateUpdateParams> = Schema.suspend(C.ThreadReadStateUpdateParams)
 
 /**
  * EXPERIMENTAL - append audio input to thread realtime.
@@ -3355,7 +3356,7 @@ export type ThreadRealtimeAppendAudioParams = { readonly "audio": ThreadRealtime
 /**
  * EXPERIMENTAL - append audio input to thread realtime.
  */
-export const ThreadRealtimeAppendAudioParams: Schema.Codec<ThreadRealtimeAppendAudioParams> = Schema.Struct({ "audio": ThreadRealtimeAudioChunk, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeAppendAudioParams" })
+export const ThreadRealtimeAppendAudioParams: Schema.Codec<ThreadRealtimeAppendAudioParams> = Schema.suspend(C.ThreadRealtimeAppendAudioParams)
 
 /**
  * EXPERIMENTAL - streamed output audio emitted by thread realtime.
@@ -3364,7 +3365,7 @@ export type ThreadRealtimeOutputAudioDeltaNotification = { readonly "audio": Thr
 /**
  * EXPERIMENTAL - streamed output audio emitted by thread realtime.
  */
-export const ThreadRealtimeOutputAudioDeltaNotification: Schema.Codec<ThreadRealtimeOutputAudioDeltaNotification> = Schema.Struct({ "audio": ThreadRealtimeAudioChunk, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeOutputAudioDeltaNotification" })
+export const ThreadRealtimeOutputAudioDeltaNotification: Schema.Codec<ThreadRealtimeOutputAudioDeltaNotification> = Schema.suspend(C.ThreadRealtimeOutputAudioDeltaNotification)
 
 /**
  * EXPERIMENTAL - a thread-scoped realtime item in the canonical timeline.
@@ -3373,7 +3374,7 @@ export type ThreadRealtimeItem = { readonly "id": string, readonly "realtimeSess
 /**
  * EXPERIMENTAL - a thread-scoped realtime item in the canonical timeline.
  */
-export const ThreadRealtimeItem: Schema.Codec<ThreadRealtimeItem> = Schema.Union([Schema.Struct({ "id": Schema.String, "realtimeSessionId": Schema.String, "type": Schema.Literal("realtimeSessionStarted") }), Schema.Struct({ "id": Schema.String, "realtimeSessionId": Schema.String, "role": ThreadRealtimeTranscriptRole, "text": Schema.String, "type": Schema.Literal("transcriptSegment") }), Schema.Struct({ "id": Schema.String, "realtimeSessionId": Schema.String, "item_id": Schema.String, "presentation": ThreadRealtimeBemItemPresentation, "turn_id": Schema.String, "type": Schema.Literal("bemItemPromoted") }), Schema.Struct({ "id": Schema.String, "realtimeSessionId": Schema.String, "outcome": ThreadRealtimeSessionOutcome, "type": Schema.Literal("realtimeSessionClosed") })]).annotate({ identifier: "ThreadRealtimeItem" })
+export const ThreadRealtimeItem: Schema.Codec<ThreadRealtimeItem> = Schema.suspend(C.ThreadRealtimeItem)
 
 /**
  * One visible message occurrence returned by [`ThreadSearchOccurrencesResponse`].
@@ -3382,13 +3383,13 @@ export type ThreadSearchOccurrence = { readonly "itemId": string, readonly "snip
 /**
  * One visible message occurrence returned by [`ThreadSearchOccurrencesResponse`].
  */
-export const ThreadSearchOccurrence: Schema.Codec<ThreadSearchOccurrence> = Schema.Struct({ "itemId": Schema.String, "snippet": Schema.String, "snippetMatchRange": ThreadSearchTextRange, "turnCursor": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ThreadSearchOccurrence" })
+export const ThreadSearchOccurrence: Schema.Codec<ThreadSearchOccurrence> = Schema.suspend(C.ThreadSearchOccurrence)
 
 export type ThreadSearchParams = { readonly "archived"?: boolean | null, readonly "currentAccountOnly"?: boolean, readonly "cursor"?: string | null, readonly "includeAttachedThreads"?: boolean, readonly "limit"?: number | null, readonly "searchTerm": string, readonly "sortDirection"?: SortDirection | null, readonly "sortKey"?: ThreadSearchSortKey | null, readonly "sourceKinds"?: ReadonlyArray<ThreadSourceKind> | null }
-export const ThreadSearchParams: Schema.Codec<ThreadSearchParams> = Schema.Struct({ "archived": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "currentAccountOnly": Schema.optionalKey(Schema.Boolean), "cursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "includeAttachedThreads": Schema.optionalKey(Schema.Boolean), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "searchTerm": Schema.String, "sortDirection": Schema.optionalKey(Schema.Union([SortDirection, Schema.Null])), "sortKey": Schema.optionalKey(Schema.Union([ThreadSearchSortKey, Schema.Null])), "sourceKinds": Schema.optionalKey(Schema.Union([Schema.Array(ThreadSourceKind), Schema.Null])) }).annotate({ identifier: "ThreadSearchParams" })
+export const ThreadSearchParams: Schema.Codec<ThreadSearchParams> = Schema.suspend(C.ThreadSearchParams)
 
 export type ThreadUnsubscribeResponse = { readonly "status": ThreadUnsubscribeStatus }
-export const ThreadUnsubscribeResponse: Schema.Codec<ThreadUnsubscribeResponse> = Schema.Struct({ "status": ThreadUnsubscribeStatus }).annotate({ identifier: "ThreadUnsubscribeResponse" })
+export const ThreadUnsubscribeResponse: Schema.Codec<ThreadUnsubscribeResponse> = Schema.suspend(C.ThreadUnsubscribeResponse)
 
 /**
  * EXPERIMENTAL. Response payload mapping question ids to answers.
@@ -3397,7 +3398,7 @@ export type ToolRequestUserInputResponse = { readonly "answers": { readonly [x: 
 /**
  * EXPERIMENTAL. Response payload mapping question ids to answers.
  */
-export const ToolRequestUserInputResponse: Schema.Codec<ToolRequestUserInputResponse> = Schema.Struct({ "answers": Schema.Record(Schema.String, ToolRequestUserInputAnswer) }).annotate({ identifier: "ToolRequestUserInputResponse" })
+export const ToolRequestUserInputResponse: Schema.Codec<ToolRequestUserInputResponse> = Schema.suspend(C.ToolRequestUserInputResponse)
 
 /**
  * EXPERIMENTAL. Represents one request_user_input question and its required options.
@@ -3406,13 +3407,13 @@ export type ToolRequestUserInputQuestion = { readonly "header": string, readonly
 /**
  * EXPERIMENTAL. Represents one request_user_input question and its required options.
  */
-export const ToolRequestUserInputQuestion: Schema.Codec<ToolRequestUserInputQuestion> = Schema.Struct({ "header": Schema.String, "id": Schema.String, "isOther": Schema.optionalKey(Schema.Boolean), "isSecret": Schema.optionalKey(Schema.Boolean), "options": Schema.optionalKey(Schema.Union([Schema.Array(ToolRequestUserInputOption), Schema.Null])), "question": Schema.String }).annotate({ identifier: "ToolRequestUserInputQuestion" })
+export const ToolRequestUserInputQuestion: Schema.Codec<ToolRequestUserInputQuestion> = Schema.suspend(C.ToolRequestUserInputQuestion)
 
 export type TurnPlanStep = { readonly "status": TurnPlanStepStatus, readonly "step": string }
-export const TurnPlanStep: Schema.Codec<TurnPlanStep> = Schema.Struct({ "status": TurnPlanStepStatus, "step": Schema.String }).annotate({ identifier: "TurnPlanStep" })
+export const TurnPlanStep: Schema.Codec<TurnPlanStep> = Schema.suspend(C.TurnPlanStep)
 
 export type TurnSettingsUpdateResponse = { readonly "status": TurnSettingsUpdateStatus }
-export const TurnSettingsUpdateResponse: Schema.Codec<TurnSettingsUpdateResponse> = Schema.Struct({ "status": TurnSettingsUpdateStatus }).annotate({ identifier: "TurnSettingsUpdateResponse" })
+export const TurnSettingsUpdateResponse: Schema.Codec<TurnSettingsUpdateResponse> = Schema.suspend(C.TurnSettingsUpdateResponse)
 
 /**
  * Local readiness only; this neither prompts nor queries server registration.
@@ -3421,7 +3422,7 @@ export type UserVerificationStatusResponse = { readonly "credentialId"?: string 
 /**
  * Local readiness only; this neither prompts nor queries server registration.
  */
-export const UserVerificationStatusResponse: Schema.Codec<UserVerificationStatusResponse> = Schema.Struct({ "credentialId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "unavailableMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "unavailableReason": Schema.optionalKey(Schema.Union([UserVerificationUnavailableReason, Schema.Null])) }).annotate({ identifier: "UserVerificationStatusResponse" })
+export const UserVerificationStatusResponse: Schema.Codec<UserVerificationStatusResponse> = Schema.suspend(C.UserVerificationStatusResponse)
 
 /**
  * Closed error categories; native diagnostic payloads must not cross this boundary.
@@ -3430,40 +3431,40 @@ export type UserVerificationErrorDetails = { readonly "reason": UserVerification
 /**
  * Closed error categories; native diagnostic payloads must not cross this boundary.
  */
-export const UserVerificationErrorDetails: Schema.Codec<UserVerificationErrorDetails> = Schema.Union([Schema.Struct({ "reason": UserVerificationInvalidRequestReason, "type": Schema.Literal("invalidRequest") }), Schema.Struct({ "reason": UserVerificationUnavailableReason, "type": Schema.Literal("unavailable") }), Schema.Struct({ "reason": UserVerificationCancellationReason, "type": Schema.Literal("cancelled") }), Schema.Struct({ "reason": UserVerificationFailureReason, "type": Schema.Literal("failed") })], { mode: "oneOf" }).annotate({ identifier: "UserVerificationErrorDetails" })
+export const UserVerificationErrorDetails: Schema.Codec<UserVerificationErrorDetails> = Schema.suspend(C.UserVerificationErrorDetails)
 
 export type UserVerificationVerifyResponse = { readonly "proof": UserVerificationProof }
-export const UserVerificationVerifyResponse: Schema.Codec<UserVerificationVerifyResponse> = Schema.Struct({ "proof": UserVerificationProof }).annotate({ identifier: "UserVerificationVerifyResponse" })
+export const UserVerificationVerifyResponse: Schema.Codec<UserVerificationVerifyResponse> = Schema.suspend(C.UserVerificationVerifyResponse)
 
 export type WindowsSandboxReadinessResponse = { readonly "status": WindowsSandboxReadiness }
-export const WindowsSandboxReadinessResponse: Schema.Codec<WindowsSandboxReadinessResponse> = Schema.Struct({ "status": WindowsSandboxReadiness }).annotate({ identifier: "WindowsSandboxReadinessResponse" })
+export const WindowsSandboxReadinessResponse: Schema.Codec<WindowsSandboxReadinessResponse> = Schema.suspend(C.WindowsSandboxReadinessResponse)
 
 export type WindowsSandboxSetupCompletedNotification = { readonly "error"?: string | null, readonly "mode": WindowsSandboxSetupMode, readonly "success": boolean }
-export const WindowsSandboxSetupCompletedNotification: Schema.Codec<WindowsSandboxSetupCompletedNotification> = Schema.Struct({ "error": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "mode": WindowsSandboxSetupMode, "success": Schema.Boolean }).annotate({ identifier: "WindowsSandboxSetupCompletedNotification" })
+export const WindowsSandboxSetupCompletedNotification: Schema.Codec<WindowsSandboxSetupCompletedNotification> = Schema.suspend(C.WindowsSandboxSetupCompletedNotification)
 
 export type WindowsSandboxSetupStartParams = { readonly "cwd"?: AbsolutePathBuf | null, readonly "mode": WindowsSandboxSetupMode }
-export const WindowsSandboxSetupStartParams: Schema.Codec<WindowsSandboxSetupStartParams> = Schema.Struct({ "cwd": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "mode": WindowsSandboxSetupMode }).annotate({ identifier: "WindowsSandboxSetupStartParams" })
+export const WindowsSandboxSetupStartParams: Schema.Codec<WindowsSandboxSetupStartParams> = Schema.suspend(C.WindowsSandboxSetupStartParams)
 
 export type ConfigLayer = { readonly "config": Schema.Json, readonly "disabledReason"?: string | null, readonly "name": ConfigLayerSource, readonly "version": string }
-export const ConfigLayer: Schema.Codec<ConfigLayer> = Schema.Struct({ "config": Schema.Json.annotate({ "expected": "JSON value" }), "disabledReason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": ConfigLayerSource, "version": Schema.String }).annotate({ identifier: "ConfigLayer" })
+export const ConfigLayer: Schema.Codec<ConfigLayer> = Schema.suspend(C.ConfigLayer)
 
 export type ConfigLayerMetadata = { readonly "name": ConfigLayerSource, readonly "version": string }
-export const ConfigLayerMetadata: Schema.Codec<ConfigLayerMetadata> = Schema.Struct({ "name": ConfigLayerSource, "version": Schema.String }).annotate({ identifier: "ConfigLayerMetadata" })
+export const ConfigLayerMetadata: Schema.Codec<ConfigLayerMetadata> = Schema.suspend(C.ConfigLayerMetadata)
 
 export type SkillSummary = { readonly "description": string, readonly "enabled": boolean, readonly "interface"?: SkillInterface | null, readonly "name": string, readonly "path"?: LegacyAppPathString | null, readonly "shortDescription"?: string | null }
-export const SkillSummary: Schema.Codec<SkillSummary> = Schema.Struct({ "description": Schema.String, "enabled": Schema.Boolean, "interface": Schema.optionalKey(Schema.Union([SkillInterface, Schema.Null])), "name": Schema.String, "path": Schema.optionalKey(Schema.Union([LegacyAppPathString, Schema.Null])), "shortDescription": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "SkillSummary" })
+export const SkillSummary: Schema.Codec<SkillSummary> = Schema.suspend(C.SkillSummary)
 
 export type Project = { readonly "createdAt": number, readonly "id": string, readonly "metadata": { readonly [x: string]: string }, readonly "name": string, readonly "position": number, readonly "recencyAt"?: number | null, readonly "roots": ReadonlyArray<ProjectRoot>, readonly "updatedAt": number }
-export const Project: Schema.Codec<Project> = Schema.Struct({ "createdAt": Schema.Int, "id": Schema.String, "metadata": Schema.Record(Schema.String, Schema.String), "name": Schema.String, "position": Schema.Int, "recencyAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "roots": Schema.Array(ProjectRoot), "updatedAt": Schema.Int }).annotate({ identifier: "Project" })
+export const Project: Schema.Codec<Project> = Schema.suspend(C.Project)
 
 export type ProjectCreateParams = { readonly "idempotencyKey": string, readonly "metadata"?: { readonly [x: string]: string } | null, readonly "name": string, readonly "roots": ReadonlyArray<ProjectRoot> }
-export const ProjectCreateParams: Schema.Codec<ProjectCreateParams> = Schema.Struct({ "idempotencyKey": Schema.String, "metadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "name": Schema.String, "roots": Schema.Array(ProjectRoot) }).annotate({ identifier: "ProjectCreateParams" })
+export const ProjectCreateParams: Schema.Codec<ProjectCreateParams> = Schema.suspend(C.ProjectCreateParams)
 
 export type ProjectImportParams = { readonly "idempotencyKey": string, readonly "metadata"?: { readonly [x: string]: string } | null, readonly "name": string, readonly "roots": ReadonlyArray<ProjectRoot>, readonly "threads"?: ReadonlyArray<string> | null }
-export const ProjectImportParams: Schema.Codec<ProjectImportParams> = Schema.Struct({ "idempotencyKey": Schema.String, "metadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "name": Schema.String, "roots": Schema.Array(ProjectRoot), "threads": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])) }).annotate({ identifier: "ProjectImportParams" })
+export const ProjectImportParams: Schema.Codec<ProjectImportParams> = Schema.suspend(C.ProjectImportParams)
 
 export type ProjectUpdateParams = { readonly "metadata"?: { readonly [x: string]: string } | null, readonly "name"?: string | null, readonly "projectId": string, readonly "roots"?: ReadonlyArray<ProjectRoot> | null }
-export const ProjectUpdateParams: Schema.Codec<ProjectUpdateParams> = Schema.Struct({ "metadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "projectId": Schema.String, "roots": Schema.optionalKey(Schema.Union([Schema.Array(ProjectRoot), Schema.Null])) }).annotate({ identifier: "ProjectUpdateParams" })
+export const ProjectUpdateParams: Schema.Codec<ProjectUpdateParams> = Schema.suspend(C.ProjectUpdateParams)
 
 /**
  * Sparse rolling rate-limit update.
@@ -3476,10 +3477,10 @@ export type AccountRateLimitsUpdatedNotification = { readonly "rateLimits": Rate
  *
  * Clients should merge available values into the most recent `account/rateLimits/read` response or refetch that snapshot. Nullable account metadata may be unavailable in a rolling update and does not clear a previously observed value.
  */
-export const AccountRateLimitsUpdatedNotification: Schema.Codec<AccountRateLimitsUpdatedNotification> = Schema.Struct({ "rateLimits": RateLimitSnapshot }).annotate({ identifier: "AccountRateLimitsUpdatedNotification" })
+export const AccountRateLimitsUpdatedNotification: Schema.Codec<AccountRateLimitsUpdatedNotification> = Schema.suspend(C.AccountRateLimitsUpdatedNotification)
 
 export type GetAccountResponse = { readonly "account"?: Account | null, readonly "requiresOpenaiAuth": boolean, readonly "userId"?: string | null, readonly "workspaceRouting"?: WorkspaceRouting | null }
-export const GetAccountResponse: Schema.Codec<GetAccountResponse> = Schema.Struct({ "account": Schema.optionalKey(Schema.Union([Account, Schema.Null])), "requiresOpenaiAuth": Schema.Boolean, "userId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "workspaceRouting": Schema.optionalKey(Schema.Union([WorkspaceRouting, Schema.Null])) }).annotate({ identifier: "GetAccountResponse" })
+export const GetAccountResponse: Schema.Codec<GetAccountResponse> = Schema.suspend(C.GetAccountResponse)
 
 /**
  * Optional security reminder bound to the account that fetched it. Unavailable or ineligible accounts return no notice; this read never changes account security.
@@ -3488,16 +3489,16 @@ export type GetAccountSecuritySetupResponse = { readonly "notice"?: AccountSecur
 /**
  * Optional security reminder bound to the account that fetched it. Unavailable or ineligible accounts return no notice; this read never changes account security.
  */
-export const GetAccountSecuritySetupResponse: Schema.Codec<GetAccountSecuritySetupResponse> = Schema.Struct({ "notice": Schema.optionalKey(Schema.Union([AccountSecuritySetupNotice, Schema.Null])) }).annotate({ identifier: "GetAccountSecuritySetupResponse" })
+export const GetAccountSecuritySetupResponse: Schema.Codec<GetAccountSecuritySetupResponse> = Schema.suspend(C.GetAccountSecuritySetupResponse)
 
 export type AccountSession = { readonly "displayName"?: string | null, readonly "email"?: string | null, readonly "imageUrl"?: string | null, readonly "isActive": boolean, readonly "lastUsedAt": number, readonly "selectedWorkspaceAccountId"?: string | null, readonly "sessionId": string, readonly "userId"?: string | null, readonly "workspaces": ReadonlyArray<AccountSessionWorkspace> }
-export const AccountSession: Schema.Codec<AccountSession> = Schema.Struct({ "displayName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "email": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "imageUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "isActive": Schema.Boolean, "lastUsedAt": Schema.Int, "selectedWorkspaceAccountId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sessionId": Schema.String, "userId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "workspaces": Schema.Array(AccountSessionWorkspace) }).annotate({ identifier: "AccountSession" })
+export const AccountSession: Schema.Codec<AccountSession> = Schema.suspend(C.AccountSession)
 
 export type FileSystemPath = { readonly "path": LegacyAppPathString, readonly "type": "path" } | { readonly "pattern": string, readonly "type": "glob_pattern" } | { readonly "type": "special", readonly "value": FileSystemSpecialPath }
-export const FileSystemPath: Schema.Codec<FileSystemPath> = Schema.Union([Schema.Struct({ "path": LegacyAppPathString, "type": Schema.Literal("path") }), Schema.Struct({ "pattern": Schema.String, "type": Schema.Literal("glob_pattern") }), Schema.Struct({ "type": Schema.Literal("special"), "value": FileSystemSpecialPath })], { mode: "oneOf" }).annotate({ identifier: "FileSystemPath" })
+export const FileSystemPath: Schema.Codec<FileSystemPath> = Schema.suspend(C.FileSystemPath)
 
 export type ThreadBackgroundTerminalsListResponse = { readonly "data": ReadonlyArray<ThreadBackgroundTerminal>, readonly "nextCursor"?: string | null }
-export const ThreadBackgroundTerminalsListResponse: Schema.Codec<ThreadBackgroundTerminalsListResponse> = Schema.Struct({ "data": Schema.Array(ThreadBackgroundTerminal), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadBackgroundTerminalsListResponse" })
+export const ThreadBackgroundTerminalsListResponse: Schema.Codec<ThreadBackgroundTerminalsListResponse> = Schema.suspend(C.ThreadBackgroundTerminalsListResponse)
 
 /**
  * Experimental settings changes for one running turn, not future turns. Unsupported fields are rejected rather than silently ignored. Any live task kind may accept publication. Child sessions and consumers of frozen initial settings are unchanged.
@@ -3506,19 +3507,19 @@ export type TurnSettingsUpdateParams = { readonly "approvalsReviewer"?: Approval
 /**
  * Experimental settings changes for one running turn, not future turns. Unsupported fields are rejected rather than silently ignored. Any live task kind may accept publication. Child sessions and consumers of frozen initial settings are unchanged.
  */
-export const TurnSettingsUpdateParams: Schema.Codec<TurnSettingsUpdateParams> = Schema.Struct({ "approvalsReviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "effort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "environments": Schema.optionalKey(Schema.Union([Schema.Array(TurnEnvironmentParams), Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "summary": Schema.optionalKey(Schema.Union([ReasoningSummary, Schema.Null])), "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "TurnSettingsUpdateParams" })
+export const TurnSettingsUpdateParams: Schema.Codec<TurnSettingsUpdateParams> = Schema.suspend(C.TurnSettingsUpdateParams)
 
 export type BrowserUseConfig = { readonly "allow_history_access"?: boolean | null, readonly "default_origin_policy"?: BrowserUseOriginPolicyConfig | null, readonly "origins"?: { readonly [x: string]: BrowserUseOriginPolicyConfig } | null }
-export const BrowserUseConfig: Schema.Codec<BrowserUseConfig> = Schema.Struct({ "allow_history_access": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "default_origin_policy": Schema.optionalKey(Schema.Union([BrowserUseOriginPolicyConfig, Schema.Null])), "origins": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, BrowserUseOriginPolicyConfig), Schema.Null])) }).annotate({ identifier: "BrowserUseConfig" })
+export const BrowserUseConfig: Schema.Codec<BrowserUseConfig> = Schema.suspend(C.BrowserUseConfig)
 
 export type ComputerUseWindowsConfig = { readonly "aumids"?: { readonly [x: string]: AllowDenyRequirement } | null, readonly "exes"?: ReadonlyArray<ComputerUseWindowsExeConfig> | null }
-export const ComputerUseWindowsConfig: Schema.Codec<ComputerUseWindowsConfig> = Schema.Struct({ "aumids": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, AllowDenyRequirement), Schema.Null])), "exes": Schema.optionalKey(Schema.Union([Schema.Array(ComputerUseWindowsExeConfig), Schema.Null])) }).annotate({ identifier: "ComputerUseWindowsConfig" })
+export const ComputerUseWindowsConfig: Schema.Codec<ComputerUseWindowsConfig> = Schema.suspend(C.ComputerUseWindowsConfig)
 
 export type ComputerUseWindowsRequirements = { readonly "aumids"?: { readonly [x: string]: AllowDenyRequirement } | null, readonly "exes"?: ReadonlyArray<ComputerUseWindowsExeRequirement> | null }
-export const ComputerUseWindowsRequirements: Schema.Codec<ComputerUseWindowsRequirements> = Schema.Struct({ "aumids": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, AllowDenyRequirement), Schema.Null])), "exes": Schema.optionalKey(Schema.Union([Schema.Array(ComputerUseWindowsExeRequirement), Schema.Null])) }).annotate({ identifier: "ComputerUseWindowsRequirements" })
+export const ComputerUseWindowsRequirements: Schema.Codec<ComputerUseWindowsRequirements> = Schema.suspend(C.ComputerUseWindowsRequirements)
 
 export type AppsConfig = { readonly "_default"?: AppsDefaultConfig | null }
-export const AppsConfig: Schema.Codec<AppsConfig> = Schema.Struct({ "_default": Schema.optionalKey(Schema.Union([AppsDefaultConfig, Schema.Null])) }).annotate({ identifier: "AppsConfig" })
+export const AppsConfig: Schema.Codec<AppsConfig> = Schema.suspend(C.AppsConfig)
 
 /**
  * EXPERIMENTAL - app metadata returned by app-list APIs.
@@ -3527,7 +3528,7 @@ export type AppInfo = { readonly "appMetadata"?: AppMetadata | null, readonly "b
 /**
  * EXPERIMENTAL - app metadata returned by app-list APIs.
  */
-export const AppInfo: Schema.Codec<AppInfo> = Schema.Struct({ "appMetadata": Schema.optionalKey(Schema.Union([AppMetadata, Schema.Null])), "branding": Schema.optionalKey(Schema.Union([AppBranding, Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "distributionChannel": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "iconAssets": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "iconDarkAssets": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "id": Schema.String, "installUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "isAccessible": Schema.optionalKey(Schema.Boolean), "isEnabled": Schema.optionalKey(Schema.Boolean), "labels": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "logoUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "logoUrlDark": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "name": Schema.String, "pluginDisplayNames": Schema.optionalKey(Schema.Array(Schema.String)) }).annotate({ identifier: "AppInfo" })
+export const AppInfo: Schema.Codec<AppInfo> = Schema.suspend(C.AppInfo)
 
 /**
  * EXPERIMENTAL - app/read response.
@@ -3536,13 +3537,13 @@ export type AppsReadResponse = { readonly "apps": ReadonlyArray<ConnectorMetadat
 /**
  * EXPERIMENTAL - app/read response.
  */
-export const AppsReadResponse: Schema.Codec<AppsReadResponse> = Schema.Struct({ "apps": Schema.Array(ConnectorMetadata), "missingAppIds": Schema.Array(Schema.String) }).annotate({ identifier: "AppsReadResponse" })
+export const AppsReadResponse: Schema.Codec<AppsReadResponse> = Schema.suspend(C.AppsReadResponse)
 
 export type ApplicationRequirements = { readonly "network"?: ApplicationNetworkRequirements | null, readonly "storage"?: ApplicationStorageRequirements | null }
-export const ApplicationRequirements: Schema.Codec<ApplicationRequirements> = Schema.Struct({ "network": Schema.optionalKey(Schema.Union([ApplicationNetworkRequirements, Schema.Null])), "storage": Schema.optionalKey(Schema.Union([ApplicationStorageRequirements, Schema.Null])) }).annotate({ identifier: "ApplicationRequirements" })
+export const ApplicationRequirements: Schema.Codec<ApplicationRequirements> = Schema.suspend(C.ApplicationRequirements)
 
 export type SessionSource = "cli" | "vscode" | "exec" | "appServer" | "unknown" | { readonly "custom": string } | { readonly "subAgent": SubAgentSource }
-export const SessionSource: Schema.Codec<SessionSource> = Schema.Union([Schema.Literals(["cli", "vscode", "exec", "appServer", "unknown"]), Schema.Struct({ "custom": Schema.String }), Schema.Struct({ "subAgent": SubAgentSource })], { mode: "oneOf" }).annotate({ identifier: "SessionSource" })
+export const SessionSource: Schema.Codec<SessionSource> = Schema.suspend(C.SessionSource)
 
 /**
  * User's decision in response to an ExecApprovalRequest.
@@ -3551,19 +3552,19 @@ export type ReviewDecision = "approved" | { readonly "approved_execpolicy_amendm
 /**
  * User's decision in response to an ExecApprovalRequest.
  */
-export const ReviewDecision: Schema.Codec<ReviewDecision> = Schema.Union([Schema.Literal("approved"), Schema.Struct({ "approved_execpolicy_amendment": Schema.Struct({ "proposed_execpolicy_amendment": Schema.Array(Schema.String) }) }), Schema.Literal("approved_for_session"), Schema.Literal("approved_mcp_policy_amendment"), Schema.Struct({ "network_policy_amendment": Schema.Struct({ "network_policy_amendment": NetworkPolicyAmendment }) }), Schema.Struct({ "denied": Schema.Struct({ "rejection": Schema.String }) }), Schema.Literal("timed_out"), Schema.Literal("abort")], { mode: "oneOf" }).annotate({ identifier: "ReviewDecision" })
+export const ReviewDecision: Schema.Codec<ReviewDecision> = Schema.suspend(C.ReviewDecision)
 
 export type CommandExecutionApprovalDecision = "accept" | "acceptForSession" | { readonly "acceptWithExecpolicyAmendment": { readonly "execpolicy_amendment": ReadonlyArray<string> } } | { readonly "applyNetworkPolicyAmendment": { readonly "network_policy_amendment": NetworkPolicyAmendment } } | "decline" | "cancel"
-export const CommandExecutionApprovalDecision: Schema.Codec<CommandExecutionApprovalDecision> = Schema.Union([Schema.Literal("accept"), Schema.Literal("acceptForSession"), Schema.Struct({ "acceptWithExecpolicyAmendment": Schema.Struct({ "execpolicy_amendment": Schema.Array(Schema.String) }) }), Schema.Struct({ "applyNetworkPolicyAmendment": Schema.Struct({ "network_policy_amendment": NetworkPolicyAmendment }) }), Schema.Literal("decline"), Schema.Literal("cancel")], { mode: "oneOf" }).annotate({ identifier: "CommandExecutionApprovalDecision" })
+export const CommandExecutionApprovalDecision: Schema.Codec<CommandExecutionApprovalDecision> = Schema.suspend(C.CommandExecutionApprovalDecision)
 
 export type BedrockDiscoverResponse = { readonly "environmentCredentials": ReadonlyArray<BedrockEnvironmentCredential>, readonly "profiles": ReadonlyArray<BedrockAwsProfile> }
-export const BedrockDiscoverResponse: Schema.Codec<BedrockDiscoverResponse> = Schema.Struct({ "environmentCredentials": Schema.Array(BedrockEnvironmentCredential), "profiles": Schema.Array(BedrockAwsProfile) }).annotate({ identifier: "BedrockDiscoverResponse" })
+export const BedrockDiscoverResponse: Schema.Codec<BedrockDiscoverResponse> = Schema.suspend(C.BedrockDiscoverResponse)
 
 export type BrowserUseRequirements = { readonly "allowGlobalPersistentApproval"?: boolean | null, readonly "allowHistoryAccess"?: boolean | null, readonly "allowWebmcp"?: boolean | null, readonly "defaultOriginPolicy"?: BrowserUseOriginPolicy | null, readonly "disableAutoReview"?: boolean | null, readonly "extension"?: BrowserUseExtensionRequirements | null, readonly "origins"?: { readonly [x: string]: BrowserUseOriginPolicy } | null }
-export const BrowserUseRequirements: Schema.Codec<BrowserUseRequirements> = Schema.Struct({ "allowGlobalPersistentApproval": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowHistoryAccess": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowWebmcp": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "defaultOriginPolicy": Schema.optionalKey(Schema.Union([BrowserUseOriginPolicy, Schema.Null])), "disableAutoReview": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "extension": Schema.optionalKey(Schema.Union([BrowserUseExtensionRequirements, Schema.Null])), "origins": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, BrowserUseOriginPolicy), Schema.Null])) }).annotate({ identifier: "BrowserUseRequirements" })
+export const BrowserUseRequirements: Schema.Codec<BrowserUseRequirements> = Schema.suspend(C.BrowserUseRequirements)
 
 export type UserInput = { readonly "text": string, readonly "text_elements"?: ReadonlyArray<TextElement>, readonly "type": "text" } | { readonly "detail"?: ImageDetail | null, readonly "type": "image", readonly "url": string } | { readonly "detail"?: ImageDetail | null, readonly "type": "image", readonly "fileId": string } | { readonly "detail"?: ImageDetail | null, readonly "path": string, readonly "type": "localImage" } | { readonly "type": "audio", readonly "url": string } | { readonly "type": "audio", readonly "fileId": string } | { readonly "path": string, readonly "type": "localAudio" } | { readonly "name": string, readonly "path": string, readonly "type": "skill" } | { readonly "name": string, readonly "path": string, readonly "type": "mention" }
-export const UserInput: Schema.Codec<UserInput> = Schema.Union([Schema.Struct({ "text": Schema.String, "text_elements": Schema.optionalKey(Schema.Array(TextElement)), "type": Schema.Literal("text") }), Schema.Union([Schema.Struct({ "detail": Schema.optionalKey(Schema.Union([ImageDetail, Schema.Null])), "type": Schema.Literal("image"), "url": Schema.String }), Schema.Struct({ "detail": Schema.optionalKey(Schema.Union([ImageDetail, Schema.Null])), "type": Schema.Literal("image"), "fileId": Schema.String })]), Schema.Struct({ "detail": Schema.optionalKey(Schema.Union([ImageDetail, Schema.Null])), "path": Schema.String, "type": Schema.Literal("localImage") }), Schema.Union([Schema.Struct({ "type": Schema.Literal("audio"), "url": Schema.String }), Schema.Struct({ "type": Schema.Literal("audio"), "fileId": Schema.String })]), Schema.Struct({ "path": Schema.String, "type": Schema.Literal("localAudio") }), Schema.Struct({ "name": Schema.String, "path": Schema.String, "type": Schema.Literal("skill") }), Schema.Struct({ "name": Schema.String, "path": Schema.String, "type": Schema.Literal("mention") })], { mode: "oneOf" }).annotate({ identifier: "UserInput" })
+export const UserInput: Schema.Codec<UserInput> = Schema.suspend(C.UserInput)
 
 /**
  * Collaboration mode for a Codex session.
@@ -3572,7 +3573,7 @@ export type CollaborationMode = { readonly "mode": ModeKind, readonly "settings"
 /**
  * Collaboration mode for a Codex session.
  */
-export const CollaborationMode: Schema.Codec<CollaborationMode> = Schema.Struct({ "mode": ModeKind, "settings": Settings }).annotate({ identifier: "CollaborationMode" })
+export const CollaborationMode: Schema.Codec<CollaborationMode> = Schema.suspend(C.CollaborationMode)
 
 /**
  * EXPERIMENTAL - collaboration mode presets response.
@@ -3581,10 +3582,10 @@ export type CollaborationModeListResponse = { readonly "data": ReadonlyArray<Col
 /**
  * EXPERIMENTAL - collaboration mode presets response.
  */
-export const CollaborationModeListResponse: Schema.Codec<CollaborationModeListResponse> = Schema.Struct({ "data": Schema.Array(CollaborationModeMask) }).annotate({ identifier: "CollaborationModeListResponse" })
+export const CollaborationModeListResponse: Schema.Codec<CollaborationModeListResponse> = Schema.suspend(C.CollaborationModeListResponse)
 
 export type ModelsRequirements = { readonly "newThread"?: NewThreadModelDefaults | null }
-export const ModelsRequirements: Schema.Codec<ModelsRequirements> = Schema.Struct({ "newThread": Schema.optionalKey(Schema.Union([NewThreadModelDefaults, Schema.Null])) }).annotate({ identifier: "ModelsRequirements" })
+export const ModelsRequirements: Schema.Codec<ModelsRequirements> = Schema.suspend(C.ModelsRequirements)
 
 /**
  * Run a standalone command (argv vector) in the server sandbox without creating a thread or turn.
@@ -3597,25 +3598,25 @@ export type CommandExecParams = { readonly "command": ReadonlyArray<string>, rea
  *
  * The final `command/exec` response is deferred until the process exits and is sent only after all `command/exec/outputDelta` notifications for that connection have been emitted.
  */
-export const CommandExecParams: Schema.Codec<CommandExecParams> = Schema.Struct({ "command": Schema.Array(Schema.String), "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "disableOutputCap": Schema.optionalKey(Schema.Boolean), "disableTimeout": Schema.optionalKey(Schema.Boolean), "env": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Null])), Schema.Null])), "outputBytesCap": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "permissionProfile": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "processId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sandboxPolicy": Schema.optionalKey(Schema.Union([SandboxPolicy, Schema.Null])), "size": Schema.optionalKey(Schema.Union([CommandExecTerminalSize, Schema.Null])), "streamStdin": Schema.optionalKey(Schema.Boolean), "streamStdoutStderr": Schema.optionalKey(Schema.Boolean), "timeoutMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "tty": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "CommandExecParams" })
+export const CommandExecParams: Schema.Codec<CommandExecParams> = Schema.suspend(C.CommandExecParams)
 
 export type ToolsV2 = { readonly "web_search"?: WebSearchToolConfig | null }
-export const ToolsV2: Schema.Codec<ToolsV2> = Schema.Struct({ "web_search": Schema.optionalKey(Schema.Union([WebSearchToolConfig, Schema.Null])) }).annotate({ identifier: "ToolsV2" })
+export const ToolsV2: Schema.Codec<ToolsV2> = Schema.suspend(C.ToolsV2)
 
 export type ConfigBatchWriteParams = { readonly "edits": ReadonlyArray<ConfigEdit>, readonly "expectedVersion"?: string | null, readonly "filePath"?: string | null, readonly "reloadUserConfig"?: boolean }
-export const ConfigBatchWriteParams: Schema.Codec<ConfigBatchWriteParams> = Schema.Struct({ "edits": Schema.Array(ConfigEdit), "expectedVersion": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "filePath": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "reloadUserConfig": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "ConfigBatchWriteParams" })
+export const ConfigBatchWriteParams: Schema.Codec<ConfigBatchWriteParams> = Schema.suspend(C.ConfigBatchWriteParams)
 
 export type ManagedHooksRequirements = { readonly "Interrupt"?: ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "PermissionRequest": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "PostCompact": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "PostModelRequest"?: ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "PostToolUse": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "PreCompact": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "PreModelRequest"?: ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "PreToolUse": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "SessionEnd"?: ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "SessionStart": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "Stop": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "SubagentStart": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "SubagentStop": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "UserPromptSubmit": ReadonlyArray<ConfiguredHookMatcherGroup>, readonly "managedDir"?: string | null, readonly "windowsManagedDir"?: string | null }
-export const ManagedHooksRequirements: Schema.Codec<ManagedHooksRequirements> = Schema.Struct({ "Interrupt": Schema.optionalKey(Schema.Array(ConfiguredHookMatcherGroup)), "PermissionRequest": Schema.Array(ConfiguredHookMatcherGroup), "PostCompact": Schema.Array(ConfiguredHookMatcherGroup), "PostModelRequest": Schema.optionalKey(Schema.Array(ConfiguredHookMatcherGroup)), "PostToolUse": Schema.Array(ConfiguredHookMatcherGroup), "PreCompact": Schema.Array(ConfiguredHookMatcherGroup), "PreModelRequest": Schema.optionalKey(Schema.Array(ConfiguredHookMatcherGroup)), "PreToolUse": Schema.Array(ConfiguredHookMatcherGroup), "SessionEnd": Schema.optionalKey(Schema.Array(ConfiguredHookMatcherGroup)), "SessionStart": Schema.Array(ConfiguredHookMatcherGroup), "Stop": Schema.Array(ConfiguredHookMatcherGroup), "SubagentStart": Schema.Array(ConfiguredHookMatcherGroup), "SubagentStop": Schema.Array(ConfiguredHookMatcherGroup), "UserPromptSubmit": Schema.Array(ConfiguredHookMatcherGroup), "managedDir": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "windowsManagedDir": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ManagedHooksRequirements" })
+export const ManagedHooksRequirements: Schema.Codec<ManagedHooksRequirements> = Schema.suspend(C.ManagedHooksRequirements)
 
 export type OtelRequirements = { readonly "environment"?: string | null, readonly "exporter"?: OtelExporter | null, readonly "log_agent_responses"?: boolean | null, readonly "log_guardian_assessments"?: boolean | null, readonly "log_sse_deltas"?: boolean | null, readonly "log_user_prompt"?: boolean | null, readonly "metrics_exporter"?: OtelExporter | null, readonly "span_attributes"?: { readonly [x: string]: string } | null, readonly "tool_result"?: OtelToolResultLogConfig | null, readonly "trace_exporter"?: OtelExporter | null, readonly "tracestate"?: { readonly [x: string]: { readonly [x: string]: string } } | null }
-export const OtelRequirements: Schema.Codec<OtelRequirements> = Schema.Struct({ "environment": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "exporter": Schema.optionalKey(Schema.Union([OtelExporter, Schema.Null])), "log_agent_responses": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "log_guardian_assessments": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "log_sse_deltas": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "log_user_prompt": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "metrics_exporter": Schema.optionalKey(Schema.Union([OtelExporter, Schema.Null])), "span_attributes": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "tool_result": Schema.optionalKey(Schema.Union([OtelToolResultLogConfig, Schema.Null])), "trace_exporter": Schema.optionalKey(Schema.Union([OtelExporter, Schema.Null])), "tracestate": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Record(Schema.String, Schema.String)), Schema.Null])) }).annotate({ identifier: "OtelRequirements" })
+export const OtelRequirements: Schema.Codec<OtelRequirements> = Schema.suspend(C.OtelRequirements)
 
 export type ConfigWarningNotification = { readonly "details"?: string | null, readonly "path"?: string | null, readonly "range"?: TextRange | null, readonly "summary": string }
-export const ConfigWarningNotification: Schema.Codec<ConfigWarningNotification> = Schema.Struct({ "details": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "range": Schema.optionalKey(Schema.Union([TextRange, Schema.Null])), "summary": Schema.String }).annotate({ identifier: "ConfigWarningNotification" })
+export const ConfigWarningNotification: Schema.Codec<ConfigWarningNotification> = Schema.suspend(C.ConfigWarningNotification)
 
 export type FunctionCallOutputBody = string | ReadonlyArray<FunctionCallOutputContentItem>
-export const FunctionCallOutputBody: Schema.Codec<FunctionCallOutputBody> = Schema.Union([Schema.String, Schema.Array(FunctionCallOutputContentItem)]).annotate({ identifier: "FunctionCallOutputBody" })
+export const FunctionCallOutputBody: Schema.Codec<FunctionCallOutputBody> = Schema.suspend(C.FunctionCallOutputBody)
 
 /**
  * EXPERIMENTAL - start a thread-scoped realtime session.
@@ -3624,94 +3625,94 @@ export type ThreadRealtimeStartParams = { readonly "backendReasoningStatus"?: bo
 /**
  * EXPERIMENTAL - start a thread-scoped realtime session.
  */
-export const ThreadRealtimeStartParams: Schema.Codec<ThreadRealtimeStartParams> = Schema.Struct({ "backendReasoningStatus": Schema.optionalKey(Schema.Boolean), "clientManagedHandoffs": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "codexResponseHandoffChannelPrefixes": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Array(Schema.String)), Schema.Null])), "codexResponseHandoffMode": Schema.optionalKey(Schema.Union([CodexResponseHandoffMode, Schema.Null])), "codexResponseItemPrefix": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "codexResponsesAsItems": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "delegationAckFiller": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "flushTranscriptTailOnSessionEnd": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "includeStartupContext": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "initialItems": Schema.optionalKey(Schema.Union([Schema.Array(ThreadRealtimeInitialItem), Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "outputModality": RealtimeOutputModality, "prompt": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "realtimeEndInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "realtimeSessionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "realtimeStartInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String, "transport": Schema.optionalKey(Schema.Union([ThreadRealtimeStartTransport, Schema.Null])), "version": Schema.optionalKey(Schema.Union([RealtimeConversationVersion, Schema.Null])), "voice": Schema.optionalKey(Schema.Union([RealtimeVoice, Schema.Null])), "voiceSessionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadRealtimeStartParams" })
+export const ThreadRealtimeStartParams: Schema.Codec<ThreadRealtimeStartParams> = Schema.suspend(C.ThreadRealtimeStartParams)
 
 export type Model = { readonly "additionalSpeedTiers"?: ReadonlyArray<string>, readonly "availabilityNux"?: ModelAvailabilityNux | null, readonly "availableAccessPrograms"?: ModelAccessPrograms | null, readonly "defaultReasoningEffort": ReasoningEffort, readonly "defaultServiceTier"?: string | null, readonly "description": string, readonly "displayName": string, readonly "hidden": boolean, readonly "id": string, readonly "inputModalities"?: ReadonlyArray<InputModality>, readonly "isDefault": boolean, readonly "model": string, readonly "modelSpecialty"?: string | null, readonly "multiAgentVersion"?: MultiAgentVersion | null, readonly "serviceTiers"?: ReadonlyArray<ModelServiceTier>, readonly "supportedReasoningEfforts": ReadonlyArray<ReasoningEffortOption>, readonly "supportsPersonality"?: boolean, readonly "upgrade"?: string | null, readonly "upgradeInfo"?: ModelUpgradeInfo | null }
-export const Model: Schema.Codec<Model> = Schema.Struct({ "additionalSpeedTiers": Schema.optionalKey(Schema.Array(Schema.String)), "availabilityNux": Schema.optionalKey(Schema.Union([ModelAvailabilityNux, Schema.Null])), "availableAccessPrograms": Schema.optionalKey(Schema.Union([ModelAccessPrograms, Schema.Null])), "defaultReasoningEffort": ReasoningEffort, "defaultServiceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.String, "displayName": Schema.String, "hidden": Schema.Boolean, "id": Schema.String, "inputModalities": Schema.optionalKey(Schema.Array(InputModality)), "isDefault": Schema.Boolean, "model": Schema.String, "modelSpecialty": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "multiAgentVersion": Schema.optionalKey(Schema.Union([MultiAgentVersion, Schema.Null])), "serviceTiers": Schema.optionalKey(Schema.Array(ModelServiceTier)), "supportedReasoningEfforts": Schema.Array(ReasoningEffortOption), "supportsPersonality": Schema.optionalKey(Schema.Boolean), "upgrade": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "upgradeInfo": Schema.optionalKey(Schema.Union([ModelUpgradeInfo, Schema.Null])) }).annotate({ identifier: "Model" })
+export const Model: Schema.Codec<Model> = Schema.suspend(C.Model)
 
 export type ThreadStartParams = { readonly "allowProviderModelFallback"?: boolean, readonly "approvalPolicy"?: AskForApproval | null, readonly "approvalsReviewer"?: ApprovalsReviewer | null, readonly "baseInstructions"?: string | null, readonly "config"?: { readonly [x: string]: Schema.Json } | null, readonly "cwd"?: string | null, readonly "daybreakEnabled"?: boolean | null, readonly "developerInstructions"?: string | null, readonly "dynamicTools"?: ReadonlyArray<DynamicToolSpec> | null, readonly "environments"?: ReadonlyArray<TurnEnvironmentParams> | null, readonly "ephemeral"?: boolean | null, readonly "experimentalRawEvents"?: boolean, readonly "historyMode"?: ThreadHistoryMode | null, readonly "mockExperimentalField"?: string | null, readonly "model"?: string | null, readonly "modelProvider"?: string | null, readonly "multiAgentMode"?: MultiAgentMode | null, readonly "permissions"?: string | null, readonly "personality"?: Personality | null, readonly "projectId"?: string | null, readonly "runtimeWorkspaceRoots"?: ReadonlyArray<AbsolutePathBuf> | null, readonly "sandbox"?: SandboxMode | null, readonly "selectedCapabilityRoots"?: ReadonlyArray<SelectedCapabilityRoot> | null, readonly "serviceName"?: string | null, readonly "serviceTier"?: string | null, readonly "sessionStartSource"?: ThreadStartSource | null, readonly "threadSource"?: ThreadSource | null }
-export const ThreadStartParams: Schema.Codec<ThreadStartParams> = Schema.Struct({ "allowProviderModelFallback": Schema.optionalKey(Schema.Boolean), "approvalPolicy": Schema.optionalKey(Schema.Union([AskForApproval, Schema.Null])), "approvalsReviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "baseInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "config": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "daybreakEnabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "developerInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "dynamicTools": Schema.optionalKey(Schema.Union([Schema.Array(DynamicToolSpec), Schema.Null])), "environments": Schema.optionalKey(Schema.Union([Schema.Array(TurnEnvironmentParams), Schema.Null])), "ephemeral": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "experimentalRawEvents": Schema.optionalKey(Schema.Boolean), "historyMode": Schema.optionalKey(Schema.Union([ThreadHistoryMode, Schema.Null])), "mockExperimentalField": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelProvider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "multiAgentMode": Schema.optionalKey(Schema.Union([MultiAgentMode, Schema.Null])), "permissions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "personality": Schema.optionalKey(Schema.Union([Personality, Schema.Null])), "projectId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Union([Schema.Array(AbsolutePathBuf), Schema.Null])), "sandbox": Schema.optionalKey(Schema.Union([SandboxMode, Schema.Null])), "selectedCapabilityRoots": Schema.optionalKey(Schema.Union([Schema.Array(SelectedCapabilityRoot), Schema.Null])), "serviceName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sessionStartSource": Schema.optionalKey(Schema.Union([ThreadStartSource, Schema.Null])), "threadSource": Schema.optionalKey(Schema.Union([ThreadSource, Schema.Null])) }).annotate({ identifier: "ThreadStartParams" })
+export const ThreadStartParams: Schema.Codec<ThreadStartParams> = Schema.suspend(C.ThreadStartParams)
 
 export type TurnError = { readonly "additionalDetails"?: string | null, readonly "codexErrorInfo"?: CodexErrorInfo | null, readonly "message": string, readonly "misalignment"?: MisalignmentErrorDetails | null }
-export const TurnError: Schema.Codec<TurnError> = Schema.Struct({ "additionalDetails": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "codexErrorInfo": Schema.optionalKey(Schema.Union([CodexErrorInfo, Schema.Null])), "message": Schema.String, "misalignment": Schema.optionalKey(Schema.Union([MisalignmentErrorDetails, Schema.Null])) }).annotate({ identifier: "TurnError" })
+export const TurnError: Schema.Codec<TurnError> = Schema.suspend(C.TurnError)
 
 export type ExperimentalFeatureListResponse = { readonly "data": ReadonlyArray<ExperimentalFeature>, readonly "nextCursor"?: string | null }
-export const ExperimentalFeatureListResponse: Schema.Codec<ExperimentalFeatureListResponse> = Schema.Struct({ "data": Schema.Array(ExperimentalFeature), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExperimentalFeatureListResponse" })
+export const ExperimentalFeatureListResponse: Schema.Codec<ExperimentalFeatureListResponse> = Schema.suspend(C.ExperimentalFeatureListResponse)
 
 export type ExternalAgentConfigMigrationItem = { readonly "cwd"?: string | null, readonly "description": string, readonly "details"?: MigrationDetails | null, readonly "itemType": ExternalAgentConfigMigrationItemType }
-export const ExternalAgentConfigMigrationItem: Schema.Codec<ExternalAgentConfigMigrationItem> = Schema.Struct({ "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "description": Schema.String, "details": Schema.optionalKey(Schema.Union([MigrationDetails, Schema.Null])), "itemType": ExternalAgentConfigMigrationItemType }).annotate({ identifier: "ExternalAgentConfigMigrationItem" })
+export const ExternalAgentConfigMigrationItem: Schema.Codec<ExternalAgentConfigMigrationItem> = Schema.suspend(C.ExternalAgentConfigMigrationItem)
 
 export type ExternalAgentConfigImportTypeResult = { readonly "failures": ReadonlyArray<ExternalAgentConfigImportItemTypeFailure>, readonly "itemType": ExternalAgentConfigMigrationItemType, readonly "successes": ReadonlyArray<ExternalAgentConfigImportItemTypeSuccess> }
-export const ExternalAgentConfigImportTypeResult: Schema.Codec<ExternalAgentConfigImportTypeResult> = Schema.Struct({ "failures": Schema.Array(ExternalAgentConfigImportItemTypeFailure), "itemType": ExternalAgentConfigMigrationItemType, "successes": Schema.Array(ExternalAgentConfigImportItemTypeSuccess) }).annotate({ identifier: "ExternalAgentConfigImportTypeResult" })
+export const ExternalAgentConfigImportTypeResult: Schema.Codec<ExternalAgentConfigImportTypeResult> = Schema.suspend(C.ExternalAgentConfigImportTypeResult)
 
 export type ExternalAgentConfigImportHistory = { readonly "completedAtMs": number, readonly "failures": ReadonlyArray<ExternalAgentConfigImportItemTypeFailure>, readonly "importId": string, readonly "providerId"?: string | null, readonly "successes": ReadonlyArray<ExternalAgentConfigImportItemTypeSuccess> }
-export const ExternalAgentConfigImportHistory: Schema.Codec<ExternalAgentConfigImportHistory> = Schema.Struct({ "completedAtMs": Schema.Int, "failures": Schema.Array(ExternalAgentConfigImportItemTypeFailure), "importId": Schema.String, "providerId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "successes": Schema.Array(ExternalAgentConfigImportItemTypeSuccess) }).annotate({ identifier: "ExternalAgentConfigImportHistory" })
+export const ExternalAgentConfigImportHistory: Schema.Codec<ExternalAgentConfigImportHistory> = Schema.suspend(C.ExternalAgentConfigImportHistory)
 
 export type ExternalAgentConfigImportHistoryRecordTypeResultParams = { readonly "failures": ReadonlyArray<ExternalAgentConfigImportItemTypeFailure>, readonly "itemType": ExternalAgentConfigMigrationItemType, readonly "successes": ReadonlyArray<ExternalAgentConfigImportHistoryRecordSuccessParams> }
-export const ExternalAgentConfigImportHistoryRecordTypeResultParams: Schema.Codec<ExternalAgentConfigImportHistoryRecordTypeResultParams> = Schema.Struct({ "failures": Schema.Array(ExternalAgentConfigImportItemTypeFailure), "itemType": ExternalAgentConfigMigrationItemType, "successes": Schema.Array(ExternalAgentConfigImportHistoryRecordSuccessParams) }).annotate({ identifier: "ExternalAgentConfigImportHistoryRecordTypeResultParams" })
+export const ExternalAgentConfigImportHistoryRecordTypeResultParams: Schema.Codec<ExternalAgentConfigImportHistoryRecordTypeResultParams> = Schema.suspend(C.ExternalAgentConfigImportHistoryRecordTypeResultParams)
 
 export type FileChangePatchUpdatedNotification = { readonly "changes": ReadonlyArray<FileUpdateChange>, readonly "itemId": string, readonly "threadId": string, readonly "turnId": string }
-export const FileChangePatchUpdatedNotification: Schema.Codec<FileChangePatchUpdatedNotification> = Schema.Struct({ "changes": Schema.Array(FileUpdateChange), "itemId": Schema.String, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "FileChangePatchUpdatedNotification" })
+export const FileChangePatchUpdatedNotification: Schema.Codec<FileChangePatchUpdatedNotification> = Schema.suspend(C.FileChangePatchUpdatedNotification)
 
 export type FuzzyFileSearchResponse = { readonly "files": ReadonlyArray<FuzzyFileSearchResult> }
-export const FuzzyFileSearchResponse: Schema.Codec<FuzzyFileSearchResponse> = Schema.Struct({ "files": Schema.Array(FuzzyFileSearchResult) }).annotate({ identifier: "FuzzyFileSearchResponse" })
+export const FuzzyFileSearchResponse: Schema.Codec<FuzzyFileSearchResponse> = Schema.suspend(C.FuzzyFileSearchResponse)
 
 export type FuzzyFileSearchSessionUpdatedNotification = { readonly "files": ReadonlyArray<FuzzyFileSearchResult>, readonly "query": string, readonly "sessionId": string }
-export const FuzzyFileSearchSessionUpdatedNotification: Schema.Codec<FuzzyFileSearchSessionUpdatedNotification> = Schema.Struct({ "files": Schema.Array(FuzzyFileSearchResult), "query": Schema.String, "sessionId": Schema.String }).annotate({ identifier: "FuzzyFileSearchSessionUpdatedNotification" })
+export const FuzzyFileSearchSessionUpdatedNotification: Schema.Codec<FuzzyFileSearchSessionUpdatedNotification> = Schema.suspend(C.FuzzyFileSearchSessionUpdatedNotification)
 
 export type ModelProviderSummary = { readonly "baseUrl"?: string | null, readonly "canEdit": boolean, readonly "id": string, readonly "name": string, readonly "settings": ProviderSettings }
-export const ModelProviderSummary: Schema.Codec<ModelProviderSummary> = Schema.Struct({ "baseUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "canEdit": Schema.Boolean, "id": Schema.String, "name": Schema.String, "settings": ProviderSettings }).annotate({ identifier: "ModelProviderSummary" })
+export const ModelProviderSummary: Schema.Codec<ModelProviderSummary> = Schema.suspend(C.ModelProviderSummary)
 
 export type ModelProviderConfigWriteParams = { readonly "settings": ProviderSettingsPatch }
-export const ModelProviderConfigWriteParams: Schema.Codec<ModelProviderConfigWriteParams> = Schema.Struct({ "settings": ProviderSettingsPatch }).annotate({ identifier: "ModelProviderConfigWriteParams" })
+export const ModelProviderConfigWriteParams: Schema.Codec<ModelProviderConfigWriteParams> = Schema.suspend(C.ModelProviderConfigWriteParams)
 
 export type RateLimitResetCreditsSummary = { readonly "availableCount": number, readonly "credits"?: ReadonlyArray<RateLimitResetCredit> | null }
-export const RateLimitResetCreditsSummary: Schema.Codec<RateLimitResetCreditsSummary> = Schema.Struct({ "availableCount": Schema.Int, "credits": Schema.optionalKey(Schema.Union([Schema.Array(RateLimitResetCredit), Schema.Null])) }).annotate({ identifier: "RateLimitResetCreditsSummary" })
+export const RateLimitResetCreditsSummary: Schema.Codec<RateLimitResetCreditsSummary> = Schema.suspend(C.RateLimitResetCreditsSummary)
 
 export type GetAccountTokenUsageResponse = { readonly "dailyUsageBuckets"?: ReadonlyArray<AccountTokenUsageDailyBucket> | null, readonly "summary": AccountTokenUsageSummary, readonly "threadUsage"?: ThreadUsage | null }
-export const GetAccountTokenUsageResponse: Schema.Codec<GetAccountTokenUsageResponse> = Schema.Struct({ "dailyUsageBuckets": Schema.optionalKey(Schema.Union([Schema.Array(AccountTokenUsageDailyBucket), Schema.Null])), "summary": AccountTokenUsageSummary, "threadUsage": Schema.optionalKey(Schema.Union([ThreadUsage, Schema.Null])) }).annotate({ identifier: "GetAccountTokenUsageResponse" })
+export const GetAccountTokenUsageResponse: Schema.Codec<GetAccountTokenUsageResponse> = Schema.suspend(C.GetAccountTokenUsageResponse)
 
 export type GetWorkspaceMessagesResponse = { readonly "featureEnabled": boolean, readonly "messages": ReadonlyArray<WorkspaceMessage> }
-export const GetWorkspaceMessagesResponse: Schema.Codec<GetWorkspaceMessagesResponse> = Schema.Struct({ "featureEnabled": Schema.Boolean, "messages": Schema.Array(WorkspaceMessage) }).annotate({ identifier: "GetWorkspaceMessagesResponse" })
+export const GetWorkspaceMessagesResponse: Schema.Codec<GetWorkspaceMessagesResponse> = Schema.suspend(C.GetWorkspaceMessagesResponse)
 
 export type ThreadGuardianReviewResponse = { readonly "assessment"?: ThreadGuardianAssessment | null, readonly "callId": string }
-export const ThreadGuardianReviewResponse: Schema.Codec<ThreadGuardianReviewResponse> = Schema.Struct({ "assessment": Schema.optionalKey(Schema.Union([ThreadGuardianAssessment, Schema.Null])), "callId": Schema.String }).annotate({ identifier: "ThreadGuardianReviewResponse" })
+export const ThreadGuardianReviewResponse: Schema.Codec<ThreadGuardianReviewResponse> = Schema.suspend(C.ThreadGuardianReviewResponse)
 
 export type HookRunSummary = { readonly "completedAt"?: number | null, readonly "displayOrder": number, readonly "durationMs"?: number | null, readonly "entries": ReadonlyArray<HookOutputEntry>, readonly "eventName": HookEventName, readonly "executionMode": HookExecutionMode, readonly "handlerType": HookHandlerType, readonly "id": string, readonly "scope": HookScope, readonly "source"?: HookSource, readonly "sourcePath": LegacyAppPathString, readonly "startedAt": number, readonly "status": HookRunStatus, readonly "statusMessage"?: string | null }
-export const HookRunSummary: Schema.Codec<HookRunSummary> = Schema.Struct({ "completedAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "displayOrder": Schema.Int, "durationMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "entries": Schema.Array(HookOutputEntry), "eventName": HookEventName, "executionMode": HookExecutionMode, "handlerType": HookHandlerType, "id": Schema.String, "scope": HookScope, "source": Schema.optionalKey(HookSource), "sourcePath": LegacyAppPathString, "startedAt": Schema.Int, "status": HookRunStatus, "statusMessage": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "HookRunSummary" })
+export const HookRunSummary: Schema.Codec<HookRunSummary> = Schema.suspend(C.HookRunSummary)
 
 export type HooksListEntry = { readonly "cwd": string, readonly "errors": ReadonlyArray<HookErrorInfo>, readonly "hooks": ReadonlyArray<HookMetadata>, readonly "warnings": ReadonlyArray<string> }
-export const HooksListEntry: Schema.Codec<HooksListEntry> = Schema.Struct({ "cwd": Schema.String, "errors": Schema.Array(HookErrorInfo), "hooks": Schema.Array(HookMetadata), "warnings": Schema.Array(Schema.String) }).annotate({ identifier: "HooksListEntry" })
+export const HooksListEntry: Schema.Codec<HooksListEntry> = Schema.suspend(C.HooksListEntry)
 
 export type ListMcpServerStatusResponse = { readonly "data": ReadonlyArray<McpServerStatus>, readonly "nextCursor"?: string | null }
-export const ListMcpServerStatusResponse: Schema.Codec<ListMcpServerStatusResponse> = Schema.Struct({ "data": Schema.Array(McpServerStatus), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ListMcpServerStatusResponse" })
+export const ListMcpServerStatusResponse: Schema.Codec<ListMcpServerStatusResponse> = Schema.suspend(C.ListMcpServerStatusResponse)
 
 export type McpElicitationTitledMultiSelectEnumSchema = { readonly "default"?: ReadonlyArray<string> | null, readonly "description"?: string | null, readonly "items": McpElicitationTitledEnumItems, readonly "maxItems"?: number | null, readonly "minItems"?: number | null, readonly "title"?: string | null, readonly "type": McpElicitationArrayType }
-export const McpElicitationTitledMultiSelectEnumSchema: Schema.Codec<McpElicitationTitledMultiSelectEnumSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "items": McpElicitationTitledEnumItems, "maxItems": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "minItems": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationArrayType }).annotate({ identifier: "McpElicitationTitledMultiSelectEnumSchema" })
+export const McpElicitationTitledMultiSelectEnumSchema: Schema.Codec<McpElicitationTitledMultiSelectEnumSchema> = Schema.suspend(C.McpElicitationTitledMultiSelectEnumSchema)
 
 export type McpElicitationSingleSelectEnumSchema = McpElicitationUntitledSingleSelectEnumSchema | McpElicitationTitledSingleSelectEnumSchema
-export const McpElicitationSingleSelectEnumSchema: Schema.Codec<McpElicitationSingleSelectEnumSchema> = Schema.Union([McpElicitationUntitledSingleSelectEnumSchema, McpElicitationTitledSingleSelectEnumSchema]).annotate({ identifier: "McpElicitationSingleSelectEnumSchema" })
+export const McpElicitationSingleSelectEnumSchema: Schema.Codec<McpElicitationSingleSelectEnumSchema> = Schema.suspend(C.McpElicitationSingleSelectEnumSchema)
 
 export type McpElicitationUntitledMultiSelectEnumSchema = { readonly "default"?: ReadonlyArray<string> | null, readonly "description"?: string | null, readonly "items": McpElicitationUntitledEnumItems, readonly "maxItems"?: number | null, readonly "minItems"?: number | null, readonly "title"?: string | null, readonly "type": McpElicitationArrayType }
-export const McpElicitationUntitledMultiSelectEnumSchema: Schema.Codec<McpElicitationUntitledMultiSelectEnumSchema> = Schema.Struct({ "default": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "items": McpElicitationUntitledEnumItems, "maxItems": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "minItems": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "title": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": McpElicitationArrayType }).annotate({ identifier: "McpElicitationUntitledMultiSelectEnumSchema" })
+export const McpElicitationUntitledMultiSelectEnumSchema: Schema.Codec<McpElicitationUntitledMultiSelectEnumSchema> = Schema.suspend(C.McpElicitationUntitledMultiSelectEnumSchema)
 
 export type ScheduledTaskSummary = { readonly "key": string, readonly "name": string, readonly "prompt": string, readonly "schedule": ScheduledTaskSchedule }
-export const ScheduledTaskSummary: Schema.Codec<ScheduledTaskSummary> = Schema.Struct({ "key": Schema.String, "name": Schema.String, "prompt": Schema.String, "schedule": ScheduledTaskSchedule }).annotate({ identifier: "ScheduledTaskSummary" })
+export const ScheduledTaskSummary: Schema.Codec<ScheduledTaskSummary> = Schema.suspend(C.ScheduledTaskSummary)
 
 export type PluginShareContext = { readonly "canPublishToWorkspace"?: boolean | null, readonly "creatorAccountUserId"?: string | null, readonly "creatorName"?: string | null, readonly "discoverability"?: PluginShareDiscoverability | null, readonly "remotePluginId": string, readonly "remoteVersion"?: string | null, readonly "sharePrincipals"?: ReadonlyArray<PluginSharePrincipal> | null, readonly "shareUrl"?: string | null }
-export const PluginShareContext: Schema.Codec<PluginShareContext> = Schema.Struct({ "canPublishToWorkspace": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "creatorAccountUserId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "creatorName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "discoverability": Schema.optionalKey(Schema.Union([PluginShareDiscoverability, Schema.Null])), "remotePluginId": Schema.String, "remoteVersion": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sharePrincipals": Schema.optionalKey(Schema.Union([Schema.Array(PluginSharePrincipal), Schema.Null])), "shareUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginShareContext" })
+export const PluginShareContext: Schema.Codec<PluginShareContext> = Schema.suspend(C.PluginShareContext)
 
 export type PluginShareUpdateTargetsResponse = { readonly "discoverability": PluginShareDiscoverability, readonly "principals": ReadonlyArray<PluginSharePrincipal> }
-export const PluginShareUpdateTargetsResponse: Schema.Codec<PluginShareUpdateTargetsResponse> = Schema.Struct({ "discoverability": PluginShareDiscoverability, "principals": Schema.Array(PluginSharePrincipal) }).annotate({ identifier: "PluginShareUpdateTargetsResponse" })
+export const PluginShareUpdateTargetsResponse: Schema.Codec<PluginShareUpdateTargetsResponse> = Schema.suspend(C.PluginShareUpdateTargetsResponse)
 
 export type PluginShareSaveParams = { readonly "discoverability"?: PluginShareDiscoverability | null, readonly "pluginPath": AbsolutePathBuf, readonly "remotePluginId"?: string | null, readonly "shareTargets"?: ReadonlyArray<PluginShareTarget> | null }
-export const PluginShareSaveParams: Schema.Codec<PluginShareSaveParams> = Schema.Struct({ "discoverability": Schema.optionalKey(Schema.Union([PluginShareDiscoverability, Schema.Null])), "pluginPath": AbsolutePathBuf, "remotePluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "shareTargets": Schema.optionalKey(Schema.Union([Schema.Array(PluginShareTarget), Schema.Null])) }).annotate({ identifier: "PluginShareSaveParams" })
+export const PluginShareSaveParams: Schema.Codec<PluginShareSaveParams> = Schema.suspend(C.PluginShareSaveParams)
 
 export type PluginShareUpdateTargetsParams = { readonly "discoverability": PluginShareUpdateDiscoverability, readonly "remotePluginId": string, readonly "shareTargets": ReadonlyArray<PluginShareTarget> }
-export const PluginShareUpdateTargetsParams: Schema.Codec<PluginShareUpdateTargetsParams> = Schema.Struct({ "discoverability": PluginShareUpdateDiscoverability, "remotePluginId": Schema.String, "shareTargets": Schema.Array(PluginShareTarget) }).annotate({ identifier: "PluginShareUpdateTargetsParams" })
+export const PluginShareUpdateTargetsParams: Schema.Codec<PluginShareUpdateTargetsParams> = Schema.suspend(C.PluginShareUpdateTargetsParams)
 
 export type ThreadTokenUsageUpdatedNotification = { readonly "threadId": string, readonly "tokenUsage": ThreadTokenUsage, readonly "turnId": string }
-export const ThreadTokenUsageUpdatedNotification: Schema.Codec<ThreadTokenUsageUpdatedNotification> = Schema.Struct({ "threadId": Schema.String, "tokenUsage": ThreadTokenUsage, "turnId": Schema.String }).annotate({ identifier: "ThreadTokenUsageUpdatedNotification" })
+export const ThreadTokenUsageUpdatedNotification: Schema.Codec<ThreadTokenUsageUpdatedNotification> = Schema.suspend(C.ThreadTokenUsageUpdatedNotification)
 
 /**
  * EXPERIMENTAL - response for listing supported realtime voices.
@@ -3720,10 +3721,10 @@ export type ThreadRealtimeListVoicesResponse = { readonly "voices": RealtimeVoic
 /**
  * EXPERIMENTAL - response for listing supported realtime voices.
  */
-export const ThreadRealtimeListVoicesResponse: Schema.Codec<ThreadRealtimeListVoicesResponse> = Schema.Struct({ "voices": RealtimeVoicesList }).annotate({ identifier: "ThreadRealtimeListVoicesResponse" })
+export const ThreadRealtimeListVoicesResponse: Schema.Codec<ThreadRealtimeListVoicesResponse> = Schema.suspend(C.ThreadRealtimeListVoicesResponse)
 
 export type SkillMetadata = { readonly "dependencies"?: SkillDependencies | null, readonly "description": string, readonly "enabled": boolean, readonly "interface"?: SkillInterface | null, readonly "name": string, readonly "path": LegacyAppPathString, readonly "pluginId"?: string | null, readonly "scope": SkillScope, readonly "shortDescription"?: string | null }
-export const SkillMetadata: Schema.Codec<SkillMetadata> = Schema.Struct({ "dependencies": Schema.optionalKey(Schema.Union([SkillDependencies, Schema.Null])), "description": Schema.String, "enabled": Schema.Boolean, "interface": Schema.optionalKey(Schema.Union([SkillInterface, Schema.Null])), "name": Schema.String, "path": LegacyAppPathString, "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "scope": SkillScope, "shortDescription": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "SkillMetadata" })
+export const SkillMetadata: Schema.Codec<SkillMetadata> = Schema.suspend(C.SkillMetadata)
 
 /**
  * The independently persisted section created by the server.
@@ -3732,7 +3733,7 @@ export type ThreadSectionCreateResponse = { readonly "section": ThreadSection }
 /**
  * The independently persisted section created by the server.
  */
-export const ThreadSectionCreateResponse: Schema.Codec<ThreadSectionCreateResponse> = Schema.Struct({ "section": ThreadSection }).annotate({ identifier: "ThreadSectionCreateResponse" })
+export const ThreadSectionCreateResponse: Schema.Codec<ThreadSectionCreateResponse> = Schema.suspend(C.ThreadSectionCreateResponse)
 
 /**
  * One page of independently persisted thread sections.
@@ -3741,7 +3742,7 @@ export type ThreadSectionListResponse = { readonly "data": ReadonlyArray<ThreadS
 /**
  * One page of independently persisted thread sections.
  */
-export const ThreadSectionListResponse: Schema.Codec<ThreadSectionListResponse> = Schema.Struct({ "data": Schema.Array(ThreadSection), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadSectionListResponse" })
+export const ThreadSectionListResponse: Schema.Codec<ThreadSectionListResponse> = Schema.suspend(C.ThreadSectionListResponse)
 
 /**
  * The independently persisted section after its name is updated.
@@ -3750,28 +3751,28 @@ export type ThreadSectionUpdateResponse = { readonly "section": ThreadSection }
 /**
  * The independently persisted section after its name is updated.
  */
-export const ThreadSectionUpdateResponse: Schema.Codec<ThreadSectionUpdateResponse> = Schema.Struct({ "section": ThreadSection }).annotate({ identifier: "ThreadSectionUpdateResponse" })
+export const ThreadSectionUpdateResponse: Schema.Codec<ThreadSectionUpdateResponse> = Schema.suspend(C.ThreadSectionUpdateResponse)
 
 export type ThreadStatusChangedNotification = { readonly "status": ThreadStatus, readonly "threadId": string }
-export const ThreadStatusChangedNotification: Schema.Codec<ThreadStatusChangedNotification> = Schema.Struct({ "status": ThreadStatus, "threadId": Schema.String }).annotate({ identifier: "ThreadStatusChangedNotification" })
+export const ThreadStatusChangedNotification: Schema.Codec<ThreadStatusChangedNotification> = Schema.suspend(C.ThreadStatusChangedNotification)
 
 export type ThreadGoalGetResponse = { readonly "goal"?: ThreadGoal | null }
-export const ThreadGoalGetResponse: Schema.Codec<ThreadGoalGetResponse> = Schema.Struct({ "goal": Schema.optionalKey(Schema.Union([ThreadGoal, Schema.Null])) }).annotate({ identifier: "ThreadGoalGetResponse" })
+export const ThreadGoalGetResponse: Schema.Codec<ThreadGoalGetResponse> = Schema.suspend(C.ThreadGoalGetResponse)
 
 export type ThreadGoalSetResponse = { readonly "goal": ThreadGoal }
-export const ThreadGoalSetResponse: Schema.Codec<ThreadGoalSetResponse> = Schema.Struct({ "goal": ThreadGoal }).annotate({ identifier: "ThreadGoalSetResponse" })
+export const ThreadGoalSetResponse: Schema.Codec<ThreadGoalSetResponse> = Schema.suspend(C.ThreadGoalSetResponse)
 
 export type ThreadGoalUpdatedNotification = { readonly "goal": ThreadGoal, readonly "threadId": string, readonly "turnId"?: string | null }
-export const ThreadGoalUpdatedNotification: Schema.Codec<ThreadGoalUpdatedNotification> = Schema.Struct({ "goal": ThreadGoal, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadGoalUpdatedNotification" })
+export const ThreadGoalUpdatedNotification: Schema.Codec<ThreadGoalUpdatedNotification> = Schema.suspend(C.ThreadGoalUpdatedNotification)
 
 export type ThreadItemsListParams = { readonly "cursor"?: ThreadItemsListCursor | null, readonly "deferOutput"?: ThreadItemOutputDeferral | null, readonly "limit"?: number | null, readonly "sortDirection"?: SortDirection | null, readonly "threadId": string, readonly "turnId"?: string | null }
-export const ThreadItemsListParams: Schema.Codec<ThreadItemsListParams> = Schema.Struct({ "cursor": Schema.optionalKey(Schema.Union([ThreadItemsListCursor, Schema.Null])), "deferOutput": Schema.optionalKey(Schema.Union([ThreadItemOutputDeferral, Schema.Null])), "limit": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "sortDirection": Schema.optionalKey(Schema.Union([SortDirection, Schema.Null])), "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadItemsListParams" })
+export const ThreadItemsListParams: Schema.Codec<ThreadItemsListParams> = Schema.suspend(C.ThreadItemsListParams)
 
 export type ThreadReadStateChangedNotification = { readonly "readState": ThreadReadState, readonly "threadId": string }
-export const ThreadReadStateChangedNotification: Schema.Codec<ThreadReadStateChangedNotification> = Schema.Struct({ "readState": ThreadReadState, "threadId": Schema.String }).annotate({ identifier: "ThreadReadStateChangedNotification" })
+export const ThreadReadStateChangedNotification: Schema.Codec<ThreadReadStateChangedNotification> = Schema.suspend(C.ThreadReadStateChangedNotification)
 
 export type ThreadReadStateUpdateResponse = { readonly "readState": ThreadReadState }
-export const ThreadReadStateUpdateResponse: Schema.Codec<ThreadReadStateUpdateResponse> = Schema.Struct({ "readState": ThreadReadState }).annotate({ identifier: "ThreadReadStateUpdateResponse" })
+export const ThreadReadStateUpdateResponse: Schema.Codec<ThreadReadStateUpdateResponse> = Schema.suspend(C.ThreadReadStateUpdateResponse)
 
 /**
  * EXPERIMENTAL - a realtime timeline item published after canonical commit.
@@ -3780,7 +3781,7 @@ export type ThreadRealtimeItemCompletedNotification = { readonly "item": ThreadR
 /**
  * EXPERIMENTAL - a realtime timeline item published after canonical commit.
  */
-export const ThreadRealtimeItemCompletedNotification: Schema.Codec<ThreadRealtimeItemCompletedNotification> = Schema.Struct({ "item": ThreadRealtimeItem, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeItemCompletedNotification" })
+export const ThreadRealtimeItemCompletedNotification: Schema.Codec<ThreadRealtimeItemCompletedNotification> = Schema.suspend(C.ThreadRealtimeItemCompletedNotification)
 
 /**
  * EXPERIMENTAL - a realtime timeline item started before its content streams.
@@ -3789,10 +3790,10 @@ export type ThreadRealtimeItemStartedNotification = { readonly "item": ThreadRea
 /**
  * EXPERIMENTAL - a realtime timeline item started before its content streams.
  */
-export const ThreadRealtimeItemStartedNotification: Schema.Codec<ThreadRealtimeItemStartedNotification> = Schema.Struct({ "item": ThreadRealtimeItem, "threadId": Schema.String }).annotate({ identifier: "ThreadRealtimeItemStartedNotification" })
+export const ThreadRealtimeItemStartedNotification: Schema.Codec<ThreadRealtimeItemStartedNotification> = Schema.suspend(C.ThreadRealtimeItemStartedNotification)
 
 export type ThreadSearchOccurrencesResponse = { readonly "data": ReadonlyArray<ThreadSearchOccurrence>, readonly "nextCursor"?: string | null }
-export const ThreadSearchOccurrencesResponse: Schema.Codec<ThreadSearchOccurrencesResponse> = Schema.Struct({ "data": Schema.Array(ThreadSearchOccurrence), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadSearchOccurrencesResponse" })
+export const ThreadSearchOccurrencesResponse: Schema.Codec<ThreadSearchOccurrencesResponse> = Schema.suspend(C.ThreadSearchOccurrencesResponse)
 
 /**
  * EXPERIMENTAL. Params sent with a request_user_input event.
@@ -3801,10 +3802,10 @@ export type ToolRequestUserInputParams = { readonly "autoResolutionMs"?: number 
 /**
  * EXPERIMENTAL. Params sent with a request_user_input event.
  */
-export const ToolRequestUserInputParams: Schema.Codec<ToolRequestUserInputParams> = Schema.Struct({ "autoResolutionMs": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "isBlocking": Schema.Boolean, "itemId": Schema.String, "questions": Schema.Array(ToolRequestUserInputQuestion), "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ToolRequestUserInputParams" })
+export const ToolRequestUserInputParams: Schema.Codec<ToolRequestUserInputParams> = Schema.suspend(C.ToolRequestUserInputParams)
 
 export type TurnPlanUpdatedNotification = { readonly "explanation"?: string | null, readonly "plan": ReadonlyArray<TurnPlanStep>, readonly "threadId": string, readonly "turnId": string }
-export const TurnPlanUpdatedNotification: Schema.Codec<TurnPlanUpdatedNotification> = Schema.Struct({ "explanation": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "plan": Schema.Array(TurnPlanStep), "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "TurnPlanUpdatedNotification" })
+export const TurnPlanUpdatedNotification: Schema.Codec<TurnPlanUpdatedNotification> = Schema.suspend(C.TurnPlanUpdatedNotification)
 
 /**
  * The error object inside the normal JSON-RPC envelope.
@@ -3813,40 +3814,40 @@ export type UserVerificationRpcError = { readonly "code": number, readonly "data
 /**
  * The error object inside the normal JSON-RPC envelope.
  */
-export const UserVerificationRpcError: Schema.Codec<UserVerificationRpcError> = Schema.Struct({ "code": Schema.Int, "data": UserVerificationErrorDetails, "message": Schema.String }).annotate({ identifier: "UserVerificationRpcError" })
+export const UserVerificationRpcError: Schema.Codec<UserVerificationRpcError> = Schema.suspend(C.UserVerificationRpcError)
 
 export type OverriddenMetadata = { readonly "effectiveValue": Schema.Json, readonly "message": string, readonly "overridingLayer": ConfigLayerMetadata }
-export const OverriddenMetadata: Schema.Codec<OverriddenMetadata> = Schema.Struct({ "effectiveValue": Schema.Json.annotate({ "expected": "JSON value" }), "message": Schema.String, "overridingLayer": ConfigLayerMetadata }).annotate({ identifier: "OverriddenMetadata" })
+export const OverriddenMetadata: Schema.Codec<OverriddenMetadata> = Schema.suspend(C.OverriddenMetadata)
 
 export type ProjectCreateResponse = { readonly "project": Project }
-export const ProjectCreateResponse: Schema.Codec<ProjectCreateResponse> = Schema.Struct({ "project": Project }).annotate({ identifier: "ProjectCreateResponse" })
+export const ProjectCreateResponse: Schema.Codec<ProjectCreateResponse> = Schema.suspend(C.ProjectCreateResponse)
 
 export type ProjectImportResponse = { readonly "project": Project }
-export const ProjectImportResponse: Schema.Codec<ProjectImportResponse> = Schema.Struct({ "project": Project }).annotate({ identifier: "ProjectImportResponse" })
+export const ProjectImportResponse: Schema.Codec<ProjectImportResponse> = Schema.suspend(C.ProjectImportResponse)
 
 export type ProjectListResponse = { readonly "data": ReadonlyArray<Project>, readonly "nextCursor"?: string | null }
-export const ProjectListResponse: Schema.Codec<ProjectListResponse> = Schema.Struct({ "data": Schema.Array(Project), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ProjectListResponse" })
+export const ProjectListResponse: Schema.Codec<ProjectListResponse> = Schema.suspend(C.ProjectListResponse)
 
 export type ProjectReadResponse = { readonly "project": Project }
-export const ProjectReadResponse: Schema.Codec<ProjectReadResponse> = Schema.Struct({ "project": Project }).annotate({ identifier: "ProjectReadResponse" })
+export const ProjectReadResponse: Schema.Codec<ProjectReadResponse> = Schema.suspend(C.ProjectReadResponse)
 
 export type ProjectUpdateResponse = { readonly "project": Project }
-export const ProjectUpdateResponse: Schema.Codec<ProjectUpdateResponse> = Schema.Struct({ "project": Project }).annotate({ identifier: "ProjectUpdateResponse" })
+export const ProjectUpdateResponse: Schema.Codec<ProjectUpdateResponse> = Schema.suspend(C.ProjectUpdateResponse)
 
 export type AccountSessionsResponse = { readonly "activeSessionId"?: string | null, readonly "sessions": ReadonlyArray<AccountSession> }
-export const AccountSessionsResponse: Schema.Codec<AccountSessionsResponse> = Schema.Struct({ "activeSessionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sessions": Schema.Array(AccountSession) }).annotate({ identifier: "AccountSessionsResponse" })
+export const AccountSessionsResponse: Schema.Codec<AccountSessionsResponse> = Schema.suspend(C.AccountSessionsResponse)
 
 export type AccountSessionsSwitchResponse = { readonly "activeSessionId"?: string | null, readonly "sessions": ReadonlyArray<AccountSession> } | { readonly "auth_url": string, readonly "login_id": string }
-export const AccountSessionsSwitchResponse: Schema.Codec<AccountSessionsSwitchResponse> = Schema.Union([Schema.Struct({ "activeSessionId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sessions": Schema.Array(AccountSession) }), Schema.Struct({ "auth_url": Schema.String, "login_id": Schema.String })]).annotate({ identifier: "AccountSessionsSwitchResponse" })
+export const AccountSessionsSwitchResponse: Schema.Codec<AccountSessionsSwitchResponse> = Schema.suspend(C.AccountSessionsSwitchResponse)
 
 export type FileSystemSandboxEntry = { readonly "access": FileSystemAccessMode, readonly "path": FileSystemPath }
-export const FileSystemSandboxEntry: Schema.Codec<FileSystemSandboxEntry> = Schema.Struct({ "access": FileSystemAccessMode, "path": FileSystemPath }).annotate({ identifier: "FileSystemSandboxEntry" })
+export const FileSystemSandboxEntry: Schema.Codec<FileSystemSandboxEntry> = Schema.suspend(C.FileSystemSandboxEntry)
 
 export type ComputerUseConfig = { readonly "default_app_access"?: AllowDenyRequirement | null, readonly "macos"?: ComputerUseMacosConfig | null, readonly "windows"?: ComputerUseWindowsConfig | null }
-export const ComputerUseConfig: Schema.Codec<ComputerUseConfig> = Schema.Struct({ "default_app_access": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "macos": Schema.optionalKey(Schema.Union([ComputerUseMacosConfig, Schema.Null])), "windows": Schema.optionalKey(Schema.Union([ComputerUseWindowsConfig, Schema.Null])) }).annotate({ identifier: "ComputerUseConfig" })
+export const ComputerUseConfig: Schema.Codec<ComputerUseConfig> = Schema.suspend(C.ComputerUseConfig)
 
 export type ComputerUseRequirements = { readonly "allowLockedComputerUse"?: boolean | null, readonly "allowPersistentApproval"?: boolean | null, readonly "defaultAppAccess"?: AllowDenyRequirement | null, readonly "macos"?: ComputerUseMacosRequirements | null, readonly "windows"?: ComputerUseWindowsRequirements | null }
-export const ComputerUseRequirements: Schema.Codec<ComputerUseRequirements> = Schema.Struct({ "allowLockedComputerUse": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowPersistentApproval": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "defaultAppAccess": Schema.optionalKey(Schema.Union([AllowDenyRequirement, Schema.Null])), "macos": Schema.optionalKey(Schema.Union([ComputerUseMacosRequirements, Schema.Null])), "windows": Schema.optionalKey(Schema.Union([ComputerUseWindowsRequirements, Schema.Null])) }).annotate({ identifier: "ComputerUseRequirements" })
+export const ComputerUseRequirements: Schema.Codec<ComputerUseRequirements> = Schema.suspend(C.ComputerUseRequirements)
 
 /**
  * EXPERIMENTAL - notification emitted when the app list changes.
@@ -3855,7 +3856,7 @@ export type AppListUpdatedNotification = { readonly "data": ReadonlyArray<AppInf
 /**
  * EXPERIMENTAL - notification emitted when the app list changes.
  */
-export const AppListUpdatedNotification: Schema.Codec<AppListUpdatedNotification> = Schema.Struct({ "data": Schema.Array(AppInfo) }).annotate({ identifier: "AppListUpdatedNotification" })
+export const AppListUpdatedNotification: Schema.Codec<AppListUpdatedNotification> = Schema.suspend(C.AppListUpdatedNotification)
 
 /**
  * EXPERIMENTAL - app list response.
@@ -3864,34 +3865,34 @@ export type AppsListResponse = { readonly "data": ReadonlyArray<AppInfo>, readon
 /**
  * EXPERIMENTAL - app list response.
  */
-export const AppsListResponse: Schema.Codec<AppsListResponse> = Schema.Struct({ "data": Schema.Array(AppInfo), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "AppsListResponse" })
+export const AppsListResponse: Schema.Codec<AppsListResponse> = Schema.suspend(C.AppsListResponse)
 
 export type ApplyPatchApprovalResponse = { readonly "decision": ReviewDecision }
-export const ApplyPatchApprovalResponse: Schema.Codec<ApplyPatchApprovalResponse> = Schema.Struct({ "decision": ReviewDecision }).annotate({ identifier: "ApplyPatchApprovalResponse" })
+export const ApplyPatchApprovalResponse: Schema.Codec<ApplyPatchApprovalResponse> = Schema.suspend(C.ApplyPatchApprovalResponse)
 
 export type ExecCommandApprovalResponse = { readonly "decision": ReviewDecision }
-export const ExecCommandApprovalResponse: Schema.Codec<ExecCommandApprovalResponse> = Schema.Struct({ "decision": ReviewDecision }).annotate({ identifier: "ExecCommandApprovalResponse" })
+export const ExecCommandApprovalResponse: Schema.Codec<ExecCommandApprovalResponse> = Schema.suspend(C.ExecCommandApprovalResponse)
 
 export type CommandExecutionRequestApprovalResponse = { readonly "decision": CommandExecutionApprovalDecision }
-export const CommandExecutionRequestApprovalResponse: Schema.Codec<CommandExecutionRequestApprovalResponse> = Schema.Struct({ "decision": CommandExecutionApprovalDecision }).annotate({ identifier: "CommandExecutionRequestApprovalResponse" })
+export const CommandExecutionRequestApprovalResponse: Schema.Codec<CommandExecutionRequestApprovalResponse> = Schema.suspend(C.CommandExecutionRequestApprovalResponse)
 
 export type QueuedSubmission = { readonly "clientUserMessageId": string, readonly "id": string, readonly "input": ReadonlyArray<UserInput>, readonly "responsesapiClientMetadata"?: { readonly [x: string]: string } | null }
-export const QueuedSubmission: Schema.Codec<QueuedSubmission> = Schema.Struct({ "clientUserMessageId": Schema.String, "id": Schema.String, "input": Schema.Array(UserInput), "responsesapiClientMetadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])) }).annotate({ identifier: "QueuedSubmission" })
+export const QueuedSubmission: Schema.Codec<QueuedSubmission> = Schema.suspend(C.QueuedSubmission)
 
 export type ThreadQueueAddParams = { readonly "clientUserMessageId": string, readonly "input": ReadonlyArray<UserInput>, readonly "responsesapiClientMetadata"?: { readonly [x: string]: string } | null, readonly "threadId": string }
-export const ThreadQueueAddParams: Schema.Codec<ThreadQueueAddParams> = Schema.Struct({ "clientUserMessageId": Schema.String, "input": Schema.Array(UserInput), "responsesapiClientMetadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadQueueAddParams" })
+export const ThreadQueueAddParams: Schema.Codec<ThreadQueueAddParams> = Schema.suspend(C.ThreadQueueAddParams)
 
 export type ThreadQueueUpdateParams = { readonly "input": ReadonlyArray<UserInput>, readonly "queuedSubmissionId": string, readonly "responsesapiClientMetadata"?: { readonly [x: string]: string } | null, readonly "threadId": string }
-export const ThreadQueueUpdateParams: Schema.Codec<ThreadQueueUpdateParams> = Schema.Struct({ "input": Schema.Array(UserInput), "queuedSubmissionId": Schema.String, "responsesapiClientMetadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadQueueUpdateParams" })
+export const ThreadQueueUpdateParams: Schema.Codec<ThreadQueueUpdateParams> = Schema.suspend(C.ThreadQueueUpdateParams)
 
 export type TurnSteerParams = { readonly "additionalContext"?: { readonly [x: string]: AdditionalContextEntry } | null, readonly "clientUserMessageId"?: string | null, readonly "expectedTurnId": string, readonly "input": ReadonlyArray<UserInput>, readonly "responsesapiClientMetadata"?: { readonly [x: string]: string } | null, readonly "responsesapiClientMetadataPatch"?: { readonly [x: string]: string } | null, readonly "threadId": string }
-export const TurnSteerParams: Schema.Codec<TurnSteerParams> = Schema.Struct({ "additionalContext": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, AdditionalContextEntry), Schema.Null])), "clientUserMessageId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "expectedTurnId": Schema.String, "input": Schema.Array(UserInput), "responsesapiClientMetadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "responsesapiClientMetadataPatch": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "TurnSteerParams" })
+export const TurnSteerParams: Schema.Codec<TurnSteerParams> = Schema.suspend(C.TurnSteerParams)
 
 export type ThreadSettings = { readonly "activePermissionProfile"?: ActivePermissionProfile | null, readonly "approvalPolicy": AskForApproval, readonly "approvalsReviewer": ApprovalsReviewer, readonly "collaborationMode": CollaborationMode, readonly "cwd": AbsolutePathBuf, readonly "disabledPluginIds"?: ReadonlyArray<string>, readonly "effort"?: ReasoningEffort | null, readonly "environments"?: ReadonlyArray<ThreadEnvironment> | null, readonly "model": string, readonly "modelProvider": string, readonly "multiAgentMode"?: MultiAgentMode, readonly "personality"?: Personality | null, readonly "sandboxPolicy": SandboxPolicy, readonly "serviceTier"?: string | null, readonly "summary"?: ReasoningSummary | null }
-export const ThreadSettings: Schema.Codec<ThreadSettings> = Schema.Struct({ "activePermissionProfile": Schema.optionalKey(Schema.Union([ActivePermissionProfile, Schema.Null])), "approvalPolicy": AskForApproval, "approvalsReviewer": ApprovalsReviewer, "collaborationMode": CollaborationMode, "cwd": AbsolutePathBuf, "disabledPluginIds": Schema.optionalKey(Schema.Array(Schema.String)), "effort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "environments": Schema.optionalKey(Schema.Union([Schema.Array(ThreadEnvironment), Schema.Null])), "model": Schema.String, "modelProvider": Schema.String, "multiAgentMode": Schema.optionalKey(MultiAgentMode), "personality": Schema.optionalKey(Schema.Union([Personality, Schema.Null])), "sandboxPolicy": SandboxPolicy, "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "summary": Schema.optionalKey(Schema.Union([ReasoningSummary, Schema.Null])) }).annotate({ identifier: "ThreadSettings" })
+export const ThreadSettings: Schema.Codec<ThreadSettings> = Schema.suspend(C.ThreadSettings)
 
 export type ThreadSettingsUpdateParams = { readonly "approvalPolicy"?: AskForApproval | null, readonly "approvalsReviewer"?: ApprovalsReviewer | null, readonly "collaborationMode"?: CollaborationMode | null, readonly "cwd"?: string | null, readonly "disabledPluginIds"?: ReadonlyArray<string> | null, readonly "effort"?: ReasoningEffort | null, readonly "environments"?: ReadonlyArray<TurnEnvironmentParams> | null, readonly "model"?: string | null, readonly "multiAgentMode"?: MultiAgentMode | null, readonly "permissions"?: string | null, readonly "personality"?: Personality | null, readonly "sandboxPolicy"?: SandboxPolicy | null, readonly "serviceTier"?: string | null, readonly "summary"?: ReasoningSummary | null, readonly "threadId": string }
-export const ThreadSettingsUpdateParams: Schema.Codec<ThreadSettingsUpdateParams> = Schema.Struct({ "approvalPolicy": Schema.optionalKey(Schema.Union([AskForApproval, Schema.Null])), "approvalsReviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "collaborationMode": Schema.optionalKey(Schema.Union([CollaborationMode, Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "disabledPluginIds": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "effort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "environments": Schema.optionalKey(Schema.Union([Schema.Array(TurnEnvironmentParams), Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "multiAgentMode": Schema.optionalKey(Schema.Union([MultiAgentMode, Schema.Null])), "permissions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "personality": Schema.optionalKey(Schema.Union([Personality, Schema.Null])), "sandboxPolicy": Schema.optionalKey(Schema.Union([SandboxPolicy, Schema.Null])), "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "summary": Schema.optionalKey(Schema.Union([ReasoningSummary, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadSettingsUpdateParams" })
+export const ThreadSettingsUpdateParams: Schema.Codec<ThreadSettingsUpdateParams> = Schema.suspend(C.ThreadSettingsUpdateParams)
 
 /**
  * A thread item and its recorded lifecycle times. The payload stays flat on the wire.
@@ -3900,100 +3901,100 @@ export type ThreadItem = { readonly "completedAtMs"?: number | null, readonly "s
 /**
  * A thread item and its recorded lifecycle times. The payload stays flat on the wire.
  */
-export const ThreadItem: Schema.Codec<ThreadItem> = Schema.Union([Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "clientId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "content": Schema.Array(UserInput), "id": Schema.String, "type": Schema.Literal("userMessage") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "fragments": Schema.Array(HookPromptFragment), "id": Schema.String, "type": Schema.Literal("hookPrompt") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "delivery": Schema.optionalKey(Schema.Union([AgentMessageDelivery, Schema.Null])), "id": Schema.String, "memoryCitation": Schema.optionalKey(Schema.Union([MemoryCitation, Schema.Null])), "moderation": Schema.optionalKey(Schema.Union([AgentMessageModeration, Schema.Null])), "phase": Schema.optionalKey(Schema.Union([MessagePhase, Schema.Null])), "questions": Schema.optionalKey(Schema.Union([Schema.Array(AsyncUserInputQuestion), Schema.Null])), "text": Schema.String, "type": Schema.Literal("agentMessage") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "name": Schema.String, "namespace": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "output": FunctionCallOutputBody, "type": Schema.Literal("functionCallOutput") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "text": Schema.String, "type": Schema.Literal("plan") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "content": Schema.optionalKey(Schema.Array(Schema.String)), "id": Schema.String, "summary": Schema.optionalKey(Schema.Array(Schema.String)), "type": Schema.Literal("reasoning") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "aggregatedOutput": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "command": Schema.String, "commandActions": Schema.Array(CommandAction), "cwd": LegacyAppPathString, "durationMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "exitCode": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "processId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "scriptPath": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": Schema.optionalKey(CommandExecutionSource), "status": CommandExecutionStatus, "type": Schema.Literal("commandExecution") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "changes": Schema.Array(FileUpdateChange), "id": Schema.String, "status": PatchApplyStatus, "type": Schema.Literal("fileChange") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "appContext": Schema.optionalKey(Schema.Union([McpToolCallAppContext, Schema.Null])), "arguments": Schema.Json.annotate({ "expected": "JSON value" }), "durationMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "error": Schema.optionalKey(Schema.Union([McpToolCallError, Schema.Null])), "id": Schema.String, "mcpAppResourceUri": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "mcpAppUi": Schema.optionalKey(Schema.Union([McpAppUi, Schema.Null])), "pluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "readOnlyHint": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "result": Schema.optionalKey(Schema.Union([McpToolCallResult, Schema.Null])), "server": Schema.String, "status": McpToolCallStatus, "tool": Schema.String, "type": Schema.Literal("mcpToolCall") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "arguments": Schema.Json.annotate({ "expected": "JSON value" }), "contentItems": Schema.optionalKey(Schema.Union([Schema.Array(DynamicToolCallOutputContentItem), Schema.Null])), "durationMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "namespace": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "status": DynamicToolCallStatus, "success": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "tool": Schema.String, "type": Schema.Literal("dynamicToolCall") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "agentsStates": Schema.Record(Schema.String, CollabAgentState), "id": Schema.String, "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "prompt": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "reasoningEffort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "receiverThreadIds": Schema.Array(Schema.String), "senderThreadId": Schema.String, "status": CollabAgentToolCallStatus, "tool": CollabAgentTool, "type": Schema.Literal("collabAgentToolCall") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "agentPath": Schema.String, "agentThreadId": Schema.String, "id": Schema.String, "kind": SubAgentActivityKind, "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "reasoningEffort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "type": Schema.Literal("subAgentActivity") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "action": Schema.optionalKey(Schema.Union([WebSearchAction, Schema.Null])), "id": Schema.String, "query": Schema.String, "results": Schema.optionalKey(Schema.Union([Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "type": Schema.Literal("webSearch") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "path": LegacyAppPathString, "type": Schema.Literal("imageView") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "durationMs": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "id": Schema.String, "type": Schema.Literal("sleep") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "failure": Schema.optionalKey(Schema.Union([ImageGenerationFailure, Schema.Null])), "generationId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.String, "inputImages": Schema.optionalKey(Schema.Array(ImageGenerationInputImage)), "revisedPrompt": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "savedPath": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "status": Schema.String, "transparentBackground": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "type": Schema.Literal("imageGeneration"), "fileId": Schema.String }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "failure": Schema.optionalKey(Schema.Union([ImageGenerationFailure, Schema.Null])), "generationId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.String, "inputImages": Schema.optionalKey(Schema.Array(ImageGenerationInputImage)), "revisedPrompt": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "savedPath": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "status": Schema.String, "transparentBackground": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "type": Schema.Literal("imageGeneration"), "result": Schema.String }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "review": Schema.String, "type": Schema.Literal("enteredReviewMode") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "review": Schema.String, "type": Schema.Literal("exitedReviewMode") }), Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "id": Schema.String, "type": Schema.Literal("contextCompaction") })]).annotate({ identifier: "ThreadItem" })
+export const ThreadItem: Schema.Codec<ThreadItem> = Schema.suspend(C.ThreadItem)
 
 export type ResponseItem = { readonly "id"?: string | null, readonly "role": string, readonly "tools": ReadonlyArray<Schema.Json>, readonly "type": "additional_tools" } | { readonly "content": ReadonlyArray<ContentItem>, readonly "encrypted_content"?: string | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "phase"?: MessagePhase | null, readonly "role": string, readonly "status"?: string | null, readonly "type": "message" } | { readonly "author": string, readonly "content": ReadonlyArray<AgentMessageInputContent>, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "recipient": string, readonly "type": "agent_message" } | { readonly "content"?: ReadonlyArray<ReasoningItemContent> | null, readonly "encrypted_content"?: string | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "summary": ReadonlyArray<ReasoningItemReasoningSummary>, readonly "type": "reasoning" } | { readonly "action": LocalShellAction, readonly "call_id"?: string | null, readonly "encrypted_content"?: string | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "status": LocalShellStatus, readonly "type": "local_shell_call" } | { readonly "arguments": string, readonly "call_id": string, readonly "encrypted_content"?: string | null, readonly "encrypted_function_args"?: ReadonlyArray<string> | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "name": string, readonly "namespace"?: string | null, readonly "status"?: string | null, readonly "type": "function_call" } | { readonly "arguments": Schema.Json, readonly "call_id"?: string | null, readonly "encrypted_content"?: string | null, readonly "execution": string, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "status"?: string | null, readonly "type": "tool_search_call" } | { readonly "call_id"?: string | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "name"?: string | null, readonly "namespace"?: string | null, readonly "output": FunctionCallOutputBody, readonly "type": "function_call_output" } | { readonly "call_id": string, readonly "encrypted_content"?: string | null, readonly "id"?: string | null, readonly "input": string, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "name": string, readonly "namespace"?: string | null, readonly "status"?: string | null, readonly "type": "custom_tool_call" } | { readonly "call_id": string, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "name"?: string | null, readonly "output": FunctionCallOutputBody, readonly "type": "custom_tool_call_output" } | { readonly "call_id"?: string | null, readonly "execution": string, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "status": string, readonly "tools": ReadonlyArray<Schema.Json>, readonly "type": "tool_search_output" } | { readonly "action"?: ResponsesApiWebSearchAction | null, readonly "encrypted_content"?: string | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "status"?: string | null, readonly "type": "web_search_call" } | { readonly "encrypted_content"?: string | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "result": string, readonly "revised_prompt"?: string | null, readonly "status": string, readonly "type": "image_generation_call" } | { readonly "encrypted_content": string, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "type": "compaction" } | { readonly "reasoning": ConfigurationReasoning, readonly "type": "configuration_update" } | { readonly "type": "compaction_trigger" } | { readonly "encrypted_content"?: string | null, readonly "id"?: string | null, readonly "internal_chat_message_metadata_passthrough"?: InternalChatMessageMetadataPassthrough | null, readonly "type": "context_compaction" } | { readonly "type": "other" }
-export const ResponseItem: Schema.Codec<ResponseItem> = Schema.Union([Schema.Struct({ "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "role": Schema.String, "tools": Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), "type": Schema.Literal("additional_tools") }), Schema.Struct({ "content": Schema.Array(ContentItem), "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "phase": Schema.optionalKey(Schema.Union([MessagePhase, Schema.Null])), "role": Schema.String, "status": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("message") }), Schema.Struct({ "author": Schema.String, "content": Schema.Array(AgentMessageInputContent), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "recipient": Schema.String, "type": Schema.Literal("agent_message") }), Schema.Struct({ "content": Schema.optionalKey(Schema.Union([Schema.Array(ReasoningItemContent), Schema.Null])), "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "summary": Schema.Array(ReasoningItemReasoningSummary), "type": Schema.Literal("reasoning") }), Schema.Struct({ "action": LocalShellAction, "call_id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "status": LocalShellStatus, "type": Schema.Literal("local_shell_call") }), Schema.Struct({ "arguments": Schema.String, "call_id": Schema.String, "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "encrypted_function_args": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "name": Schema.String, "namespace": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "status": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("function_call") }), Schema.Struct({ "arguments": Schema.Json.annotate({ "expected": "JSON value" }), "call_id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "execution": Schema.String, "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "status": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("tool_search_call") }), Schema.Struct({ "call_id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "namespace": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "output": FunctionCallOutputBody, "type": Schema.Literal("function_call_output") }), Schema.Struct({ "call_id": Schema.String, "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "input": Schema.String, "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "name": Schema.String, "namespace": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "status": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("custom_tool_call") }), Schema.Struct({ "call_id": Schema.String, "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "output": FunctionCallOutputBody, "type": Schema.Literal("custom_tool_call_output") }), Schema.Struct({ "call_id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "execution": Schema.String, "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "status": Schema.String, "tools": Schema.Array(Schema.Json.annotate({ "expected": "JSON value" })), "type": Schema.Literal("tool_search_output") }), Schema.Struct({ "action": Schema.optionalKey(Schema.Union([ResponsesApiWebSearchAction, Schema.Null])), "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "status": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("web_search_call") }), Schema.Struct({ "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "result": Schema.String, "revised_prompt": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "status": Schema.String, "type": Schema.Literal("image_generation_call") }), Schema.Struct({ "encrypted_content": Schema.String, "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "type": Schema.Literal("compaction") }), Schema.Struct({ "reasoning": ConfigurationReasoning, "type": Schema.Literal("configuration_update") }), Schema.Struct({ "type": Schema.Literal("compaction_trigger") }), Schema.Struct({ "encrypted_content": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "internal_chat_message_metadata_passthrough": Schema.optionalKey(Schema.Union([InternalChatMessageMetadataPassthrough, Schema.Null])), "type": Schema.Literal("context_compaction") }), Schema.Struct({ "type": Schema.Literal("other") })], { mode: "oneOf" }).annotate({ identifier: "ResponseItem" })
+export const ResponseItem: Schema.Codec<ResponseItem> = Schema.suspend(C.ResponseItem)
 
 export type TurnToolOutput = { readonly "name": string, readonly "namespace"?: string | null, readonly "output": FunctionCallOutputBody, readonly "retain"?: boolean }
-export const TurnToolOutput: Schema.Codec<TurnToolOutput> = Schema.Struct({ "name": Schema.String, "namespace": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "output": FunctionCallOutputBody, "retain": Schema.optionalKey(Schema.Boolean) }).annotate({ identifier: "TurnToolOutput" })
+export const TurnToolOutput: Schema.Codec<TurnToolOutput> = Schema.suspend(C.TurnToolOutput)
 
 export type ModelListResponse = { readonly "data": ReadonlyArray<Model>, readonly "nextCursor"?: string | null }
-export const ModelListResponse: Schema.Codec<ModelListResponse> = Schema.Struct({ "data": Schema.Array(Model), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ModelListResponse" })
+export const ModelListResponse: Schema.Codec<ModelListResponse> = Schema.suspend(C.ModelListResponse)
 
 export type ErrorNotification = { readonly "error": TurnError, readonly "threadId": string, readonly "turnId": string, readonly "willRetry": boolean }
-export const ErrorNotification: Schema.Codec<ErrorNotification> = Schema.Struct({ "error": TurnError, "threadId": Schema.String, "turnId": Schema.String, "willRetry": Schema.Boolean }).annotate({ identifier: "ErrorNotification" })
+export const ErrorNotification: Schema.Codec<ErrorNotification> = Schema.suspend(C.ErrorNotification)
 
 export type ExternalAgentConfigDetectResponse = { readonly "connectors"?: ReadonlyArray<ExternalAgentDetectedConnectorCandidate>, readonly "items": ReadonlyArray<ExternalAgentConfigMigrationItem> }
-export const ExternalAgentConfigDetectResponse: Schema.Codec<ExternalAgentConfigDetectResponse> = Schema.Struct({ "connectors": Schema.optionalKey(Schema.Array(ExternalAgentDetectedConnectorCandidate)), "items": Schema.Array(ExternalAgentConfigMigrationItem) }).annotate({ identifier: "ExternalAgentConfigDetectResponse" })
+export const ExternalAgentConfigDetectResponse: Schema.Codec<ExternalAgentConfigDetectResponse> = Schema.suspend(C.ExternalAgentConfigDetectResponse)
 
 export type ExternalAgentConfigImportParams = { readonly "migrationItems": ReadonlyArray<ExternalAgentConfigMigrationItem>, readonly "migrationSource"?: string | null, readonly "providerId"?: string | null, readonly "source"?: string | null }
-export const ExternalAgentConfigImportParams: Schema.Codec<ExternalAgentConfigImportParams> = Schema.Struct({ "migrationItems": Schema.Array(ExternalAgentConfigMigrationItem), "migrationSource": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "providerId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "source": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ExternalAgentConfigImportParams" })
+export const ExternalAgentConfigImportParams: Schema.Codec<ExternalAgentConfigImportParams> = Schema.suspend(C.ExternalAgentConfigImportParams)
 
 export type ExternalAgentConfigImportCompletedNotification = { readonly "importId": string, readonly "itemTypeResults": ReadonlyArray<ExternalAgentConfigImportTypeResult> }
-export const ExternalAgentConfigImportCompletedNotification: Schema.Codec<ExternalAgentConfigImportCompletedNotification> = Schema.Struct({ "importId": Schema.String, "itemTypeResults": Schema.Array(ExternalAgentConfigImportTypeResult) }).annotate({ identifier: "ExternalAgentConfigImportCompletedNotification" })
+export const ExternalAgentConfigImportCompletedNotification: Schema.Codec<ExternalAgentConfigImportCompletedNotification> = Schema.suspend(C.ExternalAgentConfigImportCompletedNotification)
 
 export type ExternalAgentConfigImportProgressNotification = { readonly "importId": string, readonly "itemTypeResults": ReadonlyArray<ExternalAgentConfigImportTypeResult> }
-export const ExternalAgentConfigImportProgressNotification: Schema.Codec<ExternalAgentConfigImportProgressNotification> = Schema.Struct({ "importId": Schema.String, "itemTypeResults": Schema.Array(ExternalAgentConfigImportTypeResult) }).annotate({ identifier: "ExternalAgentConfigImportProgressNotification" })
+export const ExternalAgentConfigImportProgressNotification: Schema.Codec<ExternalAgentConfigImportProgressNotification> = Schema.suspend(C.ExternalAgentConfigImportProgressNotification)
 
 export type ExternalAgentConfigImportHistoriesReadResponse = { readonly "connectors": ReadonlyArray<ExternalAgentImportedConnectorCandidate>, readonly "data": ReadonlyArray<ExternalAgentConfigImportHistory> }
-export const ExternalAgentConfigImportHistoriesReadResponse: Schema.Codec<ExternalAgentConfigImportHistoriesReadResponse> = Schema.Struct({ "connectors": Schema.Array(ExternalAgentImportedConnectorCandidate), "data": Schema.Array(ExternalAgentConfigImportHistory) }).annotate({ identifier: "ExternalAgentConfigImportHistoriesReadResponse" })
+export const ExternalAgentConfigImportHistoriesReadResponse: Schema.Codec<ExternalAgentConfigImportHistoriesReadResponse> = Schema.suspend(C.ExternalAgentConfigImportHistoriesReadResponse)
 
 export type ExternalAgentConfigImportHistoryRecordParams = { readonly "itemTypeResults": ReadonlyArray<ExternalAgentConfigImportHistoryRecordTypeResultParams>, readonly "providerId": string }
-export const ExternalAgentConfigImportHistoryRecordParams: Schema.Codec<ExternalAgentConfigImportHistoryRecordParams> = Schema.Struct({ "itemTypeResults": Schema.Array(ExternalAgentConfigImportHistoryRecordTypeResultParams), "providerId": Schema.String }).annotate({ identifier: "ExternalAgentConfigImportHistoryRecordParams" })
+export const ExternalAgentConfigImportHistoryRecordParams: Schema.Codec<ExternalAgentConfigImportHistoryRecordParams> = Schema.suspend(C.ExternalAgentConfigImportHistoryRecordParams)
 
 export type ModelProviderConfigWriteResponse = { readonly "provider": ModelProviderSummary }
-export const ModelProviderConfigWriteResponse: Schema.Codec<ModelProviderConfigWriteResponse> = Schema.Struct({ "provider": ModelProviderSummary }).annotate({ identifier: "ModelProviderConfigWriteResponse" })
+export const ModelProviderConfigWriteResponse: Schema.Codec<ModelProviderConfigWriteResponse> = Schema.suspend(C.ModelProviderConfigWriteResponse)
 
 export type ModelProviderListResponse = { readonly "canChangeDefault": boolean, readonly "data": ReadonlyArray<ModelProviderSummary>, readonly "defaultProviderId": string }
-export const ModelProviderListResponse: Schema.Codec<ModelProviderListResponse> = Schema.Struct({ "canChangeDefault": Schema.Boolean, "data": Schema.Array(ModelProviderSummary), "defaultProviderId": Schema.String }).annotate({ identifier: "ModelProviderListResponse" })
+export const ModelProviderListResponse: Schema.Codec<ModelProviderListResponse> = Schema.suspend(C.ModelProviderListResponse)
 
 export type GetAccountRateLimitsResponse = { readonly "accountId"?: string | null, readonly "ordinaryUsageAllowed"?: boolean | null, readonly "rateLimitResetCredits"?: RateLimitResetCreditsSummary | null, readonly "rateLimitUpsell"?: Schema.Json, readonly "rateLimits": RateLimitSnapshot, readonly "rateLimitsByLimitId"?: { readonly [x: string]: RateLimitSnapshot } | null }
-export const GetAccountRateLimitsResponse: Schema.Codec<GetAccountRateLimitsResponse> = Schema.Struct({ "accountId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "ordinaryUsageAllowed": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "rateLimitResetCredits": Schema.optionalKey(Schema.Union([RateLimitResetCreditsSummary, Schema.Null])), "rateLimitUpsell": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "rateLimits": RateLimitSnapshot, "rateLimitsByLimitId": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, RateLimitSnapshot), Schema.Null])) }).annotate({ identifier: "GetAccountRateLimitsResponse" })
+export const GetAccountRateLimitsResponse: Schema.Codec<GetAccountRateLimitsResponse> = Schema.suspend(C.GetAccountRateLimitsResponse)
 
 export type HookCompletedNotification = { readonly "run": HookRunSummary, readonly "threadId": string, readonly "turnId"?: string | null }
-export const HookCompletedNotification: Schema.Codec<HookCompletedNotification> = Schema.Struct({ "run": HookRunSummary, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "HookCompletedNotification" })
+export const HookCompletedNotification: Schema.Codec<HookCompletedNotification> = Schema.suspend(C.HookCompletedNotification)
 
 export type HookStartedNotification = { readonly "run": HookRunSummary, readonly "threadId": string, readonly "turnId"?: string | null }
-export const HookStartedNotification: Schema.Codec<HookStartedNotification> = Schema.Struct({ "run": HookRunSummary, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "HookStartedNotification" })
+export const HookStartedNotification: Schema.Codec<HookStartedNotification> = Schema.suspend(C.HookStartedNotification)
 
 export type HooksListResponse = { readonly "data": ReadonlyArray<HooksListEntry> }
-export const HooksListResponse: Schema.Codec<HooksListResponse> = Schema.Struct({ "data": Schema.Array(HooksListEntry) }).annotate({ identifier: "HooksListResponse" })
+export const HooksListResponse: Schema.Codec<HooksListResponse> = Schema.suspend(C.HooksListResponse)
 
 export type McpElicitationMultiSelectEnumSchema = McpElicitationUntitledMultiSelectEnumSchema | McpElicitationTitledMultiSelectEnumSchema
-export const McpElicitationMultiSelectEnumSchema: Schema.Codec<McpElicitationMultiSelectEnumSchema> = Schema.Union([McpElicitationUntitledMultiSelectEnumSchema, McpElicitationTitledMultiSelectEnumSchema]).annotate({ identifier: "McpElicitationMultiSelectEnumSchema" })
+export const McpElicitationMultiSelectEnumSchema: Schema.Codec<McpElicitationMultiSelectEnumSchema> = Schema.suspend(C.McpElicitationMultiSelectEnumSchema)
 
 export type PluginSummary = { readonly "authPolicy": PluginAuthPolicy, readonly "availability"?: PluginAvailability, readonly "disabledReason"?: PluginDisabledReason | null, readonly "eligiblePlanTypes"?: ReadonlyArray<string> | null, readonly "enabled": boolean, readonly "id": string, readonly "installPolicy": PluginInstallPolicy, readonly "installPolicySource"?: PluginInstallPolicySource | null, readonly "installed": boolean, readonly "installedAt"?: number | null, readonly "interface"?: PluginInterface | null, readonly "keywords"?: ReadonlyArray<string>, readonly "localVersion"?: string | null, readonly "mustShowInstallationInterstitial"?: boolean | null, readonly "name": string, readonly "remotePluginId"?: string | null, readonly "shareContext"?: PluginShareContext | null, readonly "source": PluginSource, readonly "version"?: string | null }
-export const PluginSummary: Schema.Codec<PluginSummary> = Schema.Struct({ "authPolicy": PluginAuthPolicy, "availability": Schema.optionalKey(PluginAvailability), "disabledReason": Schema.optionalKey(Schema.Union([PluginDisabledReason, Schema.Null])), "eligiblePlanTypes": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "enabled": Schema.Boolean, "id": Schema.String, "installPolicy": PluginInstallPolicy, "installPolicySource": Schema.optionalKey(Schema.Union([PluginInstallPolicySource, Schema.Null])), "installed": Schema.Boolean, "installedAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "interface": Schema.optionalKey(Schema.Union([PluginInterface, Schema.Null])), "keywords": Schema.optionalKey(Schema.Array(Schema.String)), "localVersion": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "mustShowInstallationInterstitial": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "name": Schema.String, "remotePluginId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "shareContext": Schema.optionalKey(Schema.Union([PluginShareContext, Schema.Null])), "source": PluginSource, "version": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginSummary" })
+export const PluginSummary: Schema.Codec<PluginSummary> = Schema.suspend(C.PluginSummary)
 
 export type SkillsListEntry = { readonly "cwd": string, readonly "errors": ReadonlyArray<SkillErrorInfo>, readonly "skills": ReadonlyArray<SkillMetadata> }
-export const SkillsListEntry: Schema.Codec<SkillsListEntry> = Schema.Struct({ "cwd": Schema.String, "errors": Schema.Array(SkillErrorInfo), "skills": Schema.Array(SkillMetadata) }).annotate({ identifier: "SkillsListEntry" })
+export const SkillsListEntry: Schema.Codec<SkillsListEntry> = Schema.suspend(C.SkillsListEntry)
 
 export type ConfigWriteResponse = { readonly "filePath": AbsolutePathBuf, readonly "overriddenMetadata"?: OverriddenMetadata | null, readonly "status": WriteStatus, readonly "version": string }
-export const ConfigWriteResponse: Schema.Codec<ConfigWriteResponse> = Schema.Struct({ "filePath": AbsolutePathBuf, "overriddenMetadata": Schema.optionalKey(Schema.Union([OverriddenMetadata, Schema.Null])), "status": WriteStatus, "version": Schema.String }).annotate({ identifier: "ConfigWriteResponse" })
+export const ConfigWriteResponse: Schema.Codec<ConfigWriteResponse> = Schema.suspend(C.ConfigWriteResponse)
 
 export type AdditionalFileSystemPermissions = { readonly "entries"?: ReadonlyArray<FileSystemSandboxEntry> | null, readonly "globScanMaxDepth"?: number | null, readonly "read"?: ReadonlyArray<LegacyAppPathString> | null, readonly "write"?: ReadonlyArray<LegacyAppPathString> | null }
-export const AdditionalFileSystemPermissions: Schema.Codec<AdditionalFileSystemPermissions> = Schema.Struct({ "entries": Schema.optionalKey(Schema.Union([Schema.Array(FileSystemSandboxEntry), Schema.Null])), "globScanMaxDepth": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(1).annotate({ "expected": "a value greater than or equal to 1" })), Schema.Null])), "read": Schema.optionalKey(Schema.Union([Schema.Array(LegacyAppPathString), Schema.Null])), "write": Schema.optionalKey(Schema.Union([Schema.Array(LegacyAppPathString), Schema.Null])) }).annotate({ identifier: "AdditionalFileSystemPermissions" })
+export const AdditionalFileSystemPermissions: Schema.Codec<AdditionalFileSystemPermissions> = Schema.suspend(C.AdditionalFileSystemPermissions)
 
 export type Config = { readonly "analytics"?: AnalyticsConfig | null, readonly "approval_policy"?: AskForApproval | null, readonly "approvals_reviewer"?: ApprovalsReviewer | null, readonly "apps"?: AppsConfig | null, readonly "browser_use"?: BrowserUseConfig | null, readonly "client_search_provider"?: WebSearchProvider | null, readonly "compact_prompt"?: string | null, readonly "computer_use"?: ComputerUseConfig | null, readonly "desktop"?: { readonly [x: string]: Schema.Json } | null, readonly "developer_instructions"?: string | null, readonly "forced_chatgpt_workspace_id"?: ForcedChatgptWorkspaceIds | null, readonly "forced_login_method"?: ForcedLoginMethod | null, readonly "instructions"?: string | null, readonly "model"?: string | null, readonly "model_auto_compact_token_limit"?: number | null, readonly "model_auto_compact_token_limit_scope"?: AutoCompactTokenLimitScope | null, readonly "model_context_window"?: number | null, readonly "model_provider"?: string | null, readonly "model_reasoning_effort"?: ReasoningEffort | null, readonly "model_reasoning_summary"?: ReasoningSummary | null, readonly "model_verbosity"?: Verbosity | null, readonly "review_model"?: string | null, readonly "sandbox_mode"?: SandboxMode | null, readonly "sandbox_workspace_write"?: SandboxWorkspaceWrite | null, readonly "service_tier"?: string | null, readonly "tools"?: ToolsV2 | null, readonly "web_search"?: WebSearchMode | null } & { readonly [x: string]: Schema.Json }
-export const Config: Schema.Codec<Config> = Schema.StructWithRest(Schema.Struct({ "analytics": Schema.optionalKey(Schema.Union([AnalyticsConfig, Schema.Null])), "approval_policy": Schema.optionalKey(Schema.Union([AskForApproval, Schema.Null])), "approvals_reviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "apps": Schema.optionalKey(Schema.Union([AppsConfig, Schema.Null])), "browser_use": Schema.optionalKey(Schema.Union([BrowserUseConfig, Schema.Null])), "client_search_provider": Schema.optionalKey(Schema.Union([WebSearchProvider, Schema.Null])), "compact_prompt": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "computer_use": Schema.optionalKey(Schema.Union([ComputerUseConfig, Schema.Null])), "desktop": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "developer_instructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "forced_chatgpt_workspace_id": Schema.optionalKey(Schema.Union([ForcedChatgptWorkspaceIds, Schema.Null])), "forced_login_method": Schema.optionalKey(Schema.Union([ForcedLoginMethod, Schema.Null])), "instructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model_auto_compact_token_limit": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "model_auto_compact_token_limit_scope": Schema.optionalKey(Schema.Union([AutoCompactTokenLimitScope, Schema.Null])), "model_context_window": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "model_provider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model_reasoning_effort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "model_reasoning_summary": Schema.optionalKey(Schema.Union([ReasoningSummary, Schema.Null])), "model_verbosity": Schema.optionalKey(Schema.Union([Verbosity, Schema.Null])), "review_model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "sandbox_mode": Schema.optionalKey(Schema.Union([SandboxMode, Schema.Null])), "sandbox_workspace_write": Schema.optionalKey(Schema.Union([SandboxWorkspaceWrite, Schema.Null])), "service_tier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "tools": Schema.optionalKey(Schema.Union([ToolsV2, Schema.Null])), "web_search": Schema.optionalKey(Schema.Union([WebSearchMode, Schema.Null])) }), [Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" }))]).annotate({ identifier: "Config" })
+export const Config: Schema.Codec<Config> = Schema.suspend(C.Config)
 
 export type ConfigRequirements = { readonly "additionalDeveloperInstructions"?: string | null, readonly "allowAppshots"?: boolean | null, readonly "allowBrowserAndComputerUse"?: boolean | null, readonly "allowLoginShell"?: boolean | null, readonly "allowManagedHooksOnly"?: boolean | null, readonly "allowRemoteControl"?: boolean | null, readonly "allowedApprovalPolicies"?: ReadonlyArray<AskForApproval> | null, readonly "allowedApprovalsReviewers"?: ReadonlyArray<ApprovalsReviewer> | null, readonly "allowedLoginMethods"?: ReadonlyArray<ForcedLoginMethod> | null, readonly "allowedPermissionProfiles"?: { readonly [x: string]: boolean } | null, readonly "allowedSandboxModes"?: ReadonlyArray<SandboxMode> | null, readonly "allowedWebSearchModes"?: ReadonlyArray<WebSearchMode> | null, readonly "allowedWindowsSandboxImplementations"?: ReadonlyArray<WindowsSandboxImplementation> | null, readonly "application"?: ApplicationRequirements | null, readonly "autoReview"?: AutoReviewRequirements | null, readonly "browserUse"?: BrowserUseRequirements | null, readonly "chatgptBaseUrl"?: string | null, readonly "checkForUpdateOnStartup"?: boolean | null, readonly "cliAuthCredentialsStore"?: CliAuthCredentialsStoreMode | null, readonly "computerUse"?: ComputerUseRequirements | null, readonly "defaultPermissions"?: string | null, readonly "enforceResidency"?: ResidencyRequirement | null, readonly "featureRequirements"?: { readonly [x: string]: boolean } | null, readonly "feedback"?: FeedbackRequirements | null, readonly "hooks"?: ManagedHooksRequirements | null, readonly "inAppBrowser"?: InAppBrowserRequirements | null, readonly "logDir"?: string | null, readonly "modelCatalogJson"?: string | null, readonly "modelProvider"?: string | null, readonly "modelProviders"?: { readonly [x: string]: Schema.Json } | null, readonly "models"?: ModelsRequirements | null, readonly "network"?: NetworkRequirements | null, readonly "otel"?: OtelRequirements | null, readonly "sqliteHome"?: string | null }
-export const ConfigRequirements: Schema.Codec<ConfigRequirements> = Schema.Struct({ "additionalDeveloperInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "allowAppshots": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowBrowserAndComputerUse": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowLoginShell": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowManagedHooksOnly": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowRemoteControl": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "allowedApprovalPolicies": Schema.optionalKey(Schema.Union([Schema.Array(AskForApproval), Schema.Null])), "allowedApprovalsReviewers": Schema.optionalKey(Schema.Union([Schema.Array(ApprovalsReviewer), Schema.Null])), "allowedLoginMethods": Schema.optionalKey(Schema.Union([Schema.Array(ForcedLoginMethod), Schema.Null])), "allowedPermissionProfiles": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Boolean), Schema.Null])), "allowedSandboxModes": Schema.optionalKey(Schema.Union([Schema.Array(SandboxMode), Schema.Null])), "allowedWebSearchModes": Schema.optionalKey(Schema.Union([Schema.Array(WebSearchMode), Schema.Null])), "allowedWindowsSandboxImplementations": Schema.optionalKey(Schema.Union([Schema.Array(WindowsSandboxImplementation), Schema.Null])), "application": Schema.optionalKey(Schema.Union([ApplicationRequirements, Schema.Null])), "autoReview": Schema.optionalKey(Schema.Union([AutoReviewRequirements, Schema.Null])), "browserUse": Schema.optionalKey(Schema.Union([BrowserUseRequirements, Schema.Null])), "chatgptBaseUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "checkForUpdateOnStartup": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "cliAuthCredentialsStore": Schema.optionalKey(Schema.Union([CliAuthCredentialsStoreMode, Schema.Null])), "computerUse": Schema.optionalKey(Schema.Union([ComputerUseRequirements, Schema.Null])), "defaultPermissions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "enforceResidency": Schema.optionalKey(Schema.Union([ResidencyRequirement, Schema.Null])), "featureRequirements": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Boolean), Schema.Null])), "feedback": Schema.optionalKey(Schema.Union([FeedbackRequirements, Schema.Null])), "hooks": Schema.optionalKey(Schema.Union([ManagedHooksRequirements, Schema.Null])), "inAppBrowser": Schema.optionalKey(Schema.Union([InAppBrowserRequirements, Schema.Null])), "logDir": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelCatalogJson": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelProvider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelProviders": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "models": Schema.optionalKey(Schema.Union([ModelsRequirements, Schema.Null])), "network": Schema.optionalKey(Schema.Union([NetworkRequirements, Schema.Null])), "otel": Schema.optionalKey(Schema.Union([OtelRequirements, Schema.Null])), "sqliteHome": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ConfigRequirements" })
+export const ConfigRequirements: Schema.Codec<ConfigRequirements> = Schema.suspend(C.ConfigRequirements)
 
 export type ThreadQueueAddResponse = { readonly "queuedSubmission": QueuedSubmission }
-export const ThreadQueueAddResponse: Schema.Codec<ThreadQueueAddResponse> = Schema.Struct({ "queuedSubmission": QueuedSubmission }).annotate({ identifier: "ThreadQueueAddResponse" })
+export const ThreadQueueAddResponse: Schema.Codec<ThreadQueueAddResponse> = Schema.suspend(C.ThreadQueueAddResponse)
 
 export type ThreadQueueListResponse = { readonly "data": ReadonlyArray<QueuedSubmission>, readonly "nextCursor"?: string | null }
-export const ThreadQueueListResponse: Schema.Codec<ThreadQueueListResponse> = Schema.Struct({ "data": Schema.Array(QueuedSubmission), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadQueueListResponse" })
+export const ThreadQueueListResponse: Schema.Codec<ThreadQueueListResponse> = Schema.suspend(C.ThreadQueueListResponse)
 
 export type ThreadQueueUpdateResponse = { readonly "queuedSubmission": QueuedSubmission }
-export const ThreadQueueUpdateResponse: Schema.Codec<ThreadQueueUpdateResponse> = Schema.Struct({ "queuedSubmission": QueuedSubmission }).annotate({ identifier: "ThreadQueueUpdateResponse" })
+export const ThreadQueueUpdateResponse: Schema.Codec<ThreadQueueUpdateResponse> = Schema.suspend(C.ThreadQueueUpdateResponse)
 
 export type ThreadSettingsUpdatedNotification = { readonly "threadId": string, readonly "threadSettings": ThreadSettings }
-export const ThreadSettingsUpdatedNotification: Schema.Codec<ThreadSettingsUpdatedNotification> = Schema.Struct({ "threadId": Schema.String, "threadSettings": ThreadSettings }).annotate({ identifier: "ThreadSettingsUpdatedNotification" })
+export const ThreadSettingsUpdatedNotification: Schema.Codec<ThreadSettingsUpdatedNotification> = Schema.suspend(C.ThreadSettingsUpdatedNotification)
 
 export type ItemCompletedNotification = { readonly "completedAtMs": number, readonly "contentTokenCount"?: number | null, readonly "item": ThreadItem, readonly "threadId": string, readonly "turnId": string }
-export const ItemCompletedNotification: Schema.Codec<ItemCompletedNotification> = Schema.Struct({ "completedAtMs": Schema.Int, "contentTokenCount": Schema.optionalKey(Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), Schema.Null])), "item": ThreadItem, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ItemCompletedNotification" })
+export const ItemCompletedNotification: Schema.Codec<ItemCompletedNotification> = Schema.suspend(C.ItemCompletedNotification)
 
 export type ItemStartedNotification = { readonly "item": ThreadItem, readonly "startedAtMs": number, readonly "threadId": string, readonly "turnId": string }
-export const ItemStartedNotification: Schema.Codec<ItemStartedNotification> = Schema.Struct({ "item": ThreadItem, "startedAtMs": Schema.Int, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ItemStartedNotification" })
+export const ItemStartedNotification: Schema.Codec<ItemStartedNotification> = Schema.suspend(C.ItemStartedNotification)
 
 export type Turn = { readonly "completedAt"?: number | null, readonly "durationMs"?: number | null, readonly "error"?: TurnError | null, readonly "id": string, readonly "items": ReadonlyArray<ThreadItem>, readonly "itemsView"?: TurnItemsView, readonly "rootTurnId"?: string | null, readonly "startedAt"?: number | null, readonly "status": TurnStatus }
-export const Turn: Schema.Codec<Turn> = Schema.Struct({ "completedAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "durationMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "error": Schema.optionalKey(Schema.Union([TurnError, Schema.Null])), "id": Schema.String, "items": Schema.Array(ThreadItem), "itemsView": Schema.optionalKey(TurnItemsView), "rootTurnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "startedAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "status": TurnStatus }).annotate({ identifier: "Turn" })
+export const Turn: Schema.Codec<Turn> = Schema.suspend(C.Turn)
 
 export type ThreadItemEntry = { readonly "completedAtMs"?: number | null, readonly "item": ThreadItem, readonly "outputDeferred"?: boolean, readonly "startedAtMs"?: number | null, readonly "turnId": string }
-export const ThreadItemEntry: Schema.Codec<ThreadItemEntry> = Schema.Struct({ "completedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "item": ThreadItem, "outputDeferred": Schema.optionalKey(Schema.Boolean), "startedAtMs": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "turnId": Schema.String }).annotate({ identifier: "ThreadItemEntry" })
+export const ThreadItemEntry: Schema.Codec<ThreadItemEntry> = Schema.suspend(C.ThreadItemEntry)
 
 /**
  * EXPERIMENTAL - one item or turn boundary in canonical rollout order.
@@ -4002,10 +4003,10 @@ export type ThreadTimelineEntry = { readonly "item": ThreadItem, readonly "posit
 /**
  * EXPERIMENTAL - one item or turn boundary in canonical rollout order.
  */
-export const ThreadTimelineEntry: Schema.Codec<ThreadTimelineEntry> = Schema.Union([Schema.Struct({ "item": ThreadItem, "position": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "turnId": Schema.String, "type": Schema.Literal("item") }), Schema.Struct({ "item": ThreadRealtimeItem, "position": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "type": Schema.Literal("realtime") }), Schema.Struct({ "position": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "started_at": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "turn_id": Schema.String, "type": Schema.Literal("turnStarted") }), Schema.Struct({ "completed_at": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "duration_ms": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "error": Schema.optionalKey(Schema.Union([TurnError, Schema.Null])), "position": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "started_at": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "status": TurnStatus, "turn_id": Schema.String, "type": Schema.Literal("turnCompleted") })], { mode: "oneOf" }).annotate({ identifier: "ThreadTimelineEntry" })
+export const ThreadTimelineEntry: Schema.Codec<ThreadTimelineEntry> = Schema.suspend(C.ThreadTimelineEntry)
 
 export type RawResponseItemCompletedNotification = { readonly "item": ResponseItem, readonly "threadId": string, readonly "turnId": string }
-export const RawResponseItemCompletedNotification: Schema.Codec<RawResponseItemCompletedNotification> = Schema.Struct({ "item": ResponseItem, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "RawResponseItemCompletedNotification" })
+export const RawResponseItemCompletedNotification: Schema.Codec<RawResponseItemCompletedNotification> = Schema.suspend(C.RawResponseItemCompletedNotification)
 
 /**
  * There are three ways to resume a thread: 1. By thread_id: load the thread from disk by thread_id and resume it. 2. By history: instantiate the thread from memory and resume it. 3. By path: load the thread from disk by path and resume it.
@@ -4026,70 +4027,70 @@ export type ThreadResumeParams = { readonly "approvalPolicy"?: AskForApproval | 
  *
  * Prefer using thread_id whenever possible.
  */
-export const ThreadResumeParams: Schema.Codec<ThreadResumeParams> = Schema.Struct({ "approvalPolicy": Schema.optionalKey(Schema.Union([AskForApproval, Schema.Null])), "approvalsReviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "baseInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "config": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.Json.annotate({ "expected": "JSON value" })), Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "developerInstructions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "excludeTurns": Schema.optionalKey(Schema.Boolean), "history": Schema.optionalKey(Schema.Union([Schema.Array(ResponseItem), Schema.Null])), "initialTurnsPage": Schema.optionalKey(Schema.Union([ThreadResumeInitialTurnsPageParams, Schema.Null])), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelProvider": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "permissions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "personality": Schema.optionalKey(Schema.Union([Personality, Schema.Null])), "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Union([Schema.Array(AbsolutePathBuf), Schema.Null])), "sandbox": Schema.optionalKey(Schema.Union([SandboxMode, Schema.Null])), "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String }).annotate({ identifier: "ThreadResumeParams" })
+export const ThreadResumeParams: Schema.Codec<ThreadResumeParams> = Schema.suspend(C.ThreadResumeParams)
 
 export type TurnStartParams = { readonly "additionalContext"?: { readonly [x: string]: AdditionalContextEntry } | null, readonly "approvalPolicy"?: AskForApproval | null, readonly "approvalsReviewer"?: ApprovalsReviewer | null, readonly "clientUserMessageId"?: string | null, readonly "collaborationMode"?: CollaborationMode | null, readonly "cwd"?: string | null, readonly "cyberAccessProgram"?: CyberAccessProgram | null, readonly "disabledPluginIds"?: ReadonlyArray<string> | null, readonly "effort"?: ReasoningEffort | null, readonly "environments"?: ReadonlyArray<TurnEnvironmentParams> | null, readonly "input": ReadonlyArray<UserInput>, readonly "model"?: string | null, readonly "multiAgentMode"?: MultiAgentMode | null, readonly "outputSchema"?: Schema.Json, readonly "parentTurnId"?: string | null, readonly "permissions"?: string | null, readonly "personality"?: Personality | null, readonly "responsesapiClientMetadata"?: { readonly [x: string]: string } | null, readonly "responsesapiClientMetadataPatch"?: { readonly [x: string]: string } | null, readonly "rootTurnId"?: string | null, readonly "runtimeWorkspaceRoots"?: ReadonlyArray<AbsolutePathBuf> | null, readonly "sandboxPolicy"?: SandboxPolicy | null, readonly "serviceTier"?: string | null, readonly "serviceTierForTurn"?: string | null, readonly "summary"?: ReasoningSummary | null, readonly "threadId": string, readonly "toolOutput"?: TurnToolOutput | null, readonly "turnTrigger"?: string | null }
-export const TurnStartParams: Schema.Codec<TurnStartParams> = Schema.Struct({ "additionalContext": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, AdditionalContextEntry), Schema.Null])), "approvalPolicy": Schema.optionalKey(Schema.Union([AskForApproval, Schema.Null])), "approvalsReviewer": Schema.optionalKey(Schema.Union([ApprovalsReviewer, Schema.Null])), "clientUserMessageId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "collaborationMode": Schema.optionalKey(Schema.Union([CollaborationMode, Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "cyberAccessProgram": Schema.optionalKey(Schema.Union([CyberAccessProgram, Schema.Null])), "disabledPluginIds": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "effort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "environments": Schema.optionalKey(Schema.Union([Schema.Array(TurnEnvironmentParams), Schema.Null])), "input": Schema.Array(UserInput), "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "multiAgentMode": Schema.optionalKey(Schema.Union([MultiAgentMode, Schema.Null])), "outputSchema": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "parentTurnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "permissions": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "personality": Schema.optionalKey(Schema.Union([Personality, Schema.Null])), "responsesapiClientMetadata": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "responsesapiClientMetadataPatch": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, Schema.String), Schema.Null])), "rootTurnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Union([Schema.Array(AbsolutePathBuf), Schema.Null])), "sandboxPolicy": Schema.optionalKey(Schema.Union([SandboxPolicy, Schema.Null])), "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "serviceTierForTurn": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "summary": Schema.optionalKey(Schema.Union([ReasoningSummary, Schema.Null])), "threadId": Schema.String, "toolOutput": Schema.optionalKey(Schema.Union([TurnToolOutput, Schema.Null])), "turnTrigger": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "TurnStartParams" })
+export const TurnStartParams: Schema.Codec<TurnStartParams> = Schema.suspend(C.TurnStartParams)
 
 export type McpElicitationEnumSchema = McpElicitationSingleSelectEnumSchema | McpElicitationMultiSelectEnumSchema | McpElicitationLegacyTitledEnumSchema
-export const McpElicitationEnumSchema: Schema.Codec<McpElicitationEnumSchema> = Schema.Union([McpElicitationSingleSelectEnumSchema, McpElicitationMultiSelectEnumSchema, McpElicitationLegacyTitledEnumSchema]).annotate({ identifier: "McpElicitationEnumSchema" })
+export const McpElicitationEnumSchema: Schema.Codec<McpElicitationEnumSchema> = Schema.suspend(C.McpElicitationEnumSchema)
 
 export type PluginDetail = { readonly "appTemplates": ReadonlyArray<AppTemplateSummary>, readonly "apps": ReadonlyArray<AppSummary>, readonly "description"?: string | null, readonly "hooks": ReadonlyArray<PluginHookSummary>, readonly "marketplaceName": string, readonly "marketplacePath"?: AbsolutePathBuf | null, readonly "mcpServers": ReadonlyArray<string>, readonly "onboardingSkill"?: SkillSummary | null, readonly "scheduledTasks"?: ReadonlyArray<ScheduledTaskSummary> | null, readonly "shareUrl"?: string | null, readonly "skills": ReadonlyArray<SkillSummary>, readonly "summary": PluginSummary }
-export const PluginDetail: Schema.Codec<PluginDetail> = Schema.Struct({ "appTemplates": Schema.Array(AppTemplateSummary), "apps": Schema.Array(AppSummary), "description": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "hooks": Schema.Array(PluginHookSummary), "marketplaceName": Schema.String, "marketplacePath": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "mcpServers": Schema.Array(Schema.String), "onboardingSkill": Schema.optionalKey(Schema.Union([SkillSummary, Schema.Null])), "scheduledTasks": Schema.optionalKey(Schema.Union([Schema.Array(ScheduledTaskSummary), Schema.Null])), "shareUrl": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "skills": Schema.Array(SkillSummary), "summary": PluginSummary }).annotate({ identifier: "PluginDetail" })
+export const PluginDetail: Schema.Codec<PluginDetail> = Schema.suspend(C.PluginDetail)
 
 export type PluginMarketplaceEntry = { readonly "interface"?: MarketplaceInterface | null, readonly "name": string, readonly "path"?: AbsolutePathBuf | null, readonly "plugins": ReadonlyArray<PluginSummary> }
-export const PluginMarketplaceEntry: Schema.Codec<PluginMarketplaceEntry> = Schema.Struct({ "interface": Schema.optionalKey(Schema.Union([MarketplaceInterface, Schema.Null])), "name": Schema.String, "path": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "plugins": Schema.Array(PluginSummary) }).annotate({ identifier: "PluginMarketplaceEntry" })
+export const PluginMarketplaceEntry: Schema.Codec<PluginMarketplaceEntry> = Schema.suspend(C.PluginMarketplaceEntry)
 
 export type PluginSearchResult = { readonly "marketplaceName": string, readonly "marketplacePath"?: AbsolutePathBuf | null, readonly "plugin": PluginSummary }
-export const PluginSearchResult: Schema.Codec<PluginSearchResult> = Schema.Struct({ "marketplaceName": Schema.String, "marketplacePath": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "plugin": PluginSummary }).annotate({ identifier: "PluginSearchResult" })
+export const PluginSearchResult: Schema.Codec<PluginSearchResult> = Schema.suspend(C.PluginSearchResult)
 
 export type PluginShareListItem = { readonly "localPluginPath"?: AbsolutePathBuf | null, readonly "plugin": PluginSummary }
-export const PluginShareListItem: Schema.Codec<PluginShareListItem> = Schema.Struct({ "localPluginPath": Schema.optionalKey(Schema.Union([AbsolutePathBuf, Schema.Null])), "plugin": PluginSummary }).annotate({ identifier: "PluginShareListItem" })
+export const PluginShareListItem: Schema.Codec<PluginShareListItem> = Schema.suspend(C.PluginShareListItem)
 
 export type SkillsListResponse = { readonly "data": ReadonlyArray<SkillsListEntry> }
-export const SkillsListResponse: Schema.Codec<SkillsListResponse> = Schema.Struct({ "data": Schema.Array(SkillsListEntry) }).annotate({ identifier: "SkillsListResponse" })
+export const SkillsListResponse: Schema.Codec<SkillsListResponse> = Schema.suspend(C.SkillsListResponse)
 
 export type AdditionalPermissionProfile = { readonly "fileSystem"?: AdditionalFileSystemPermissions | null, readonly "network"?: AdditionalNetworkPermissions | null }
-export const AdditionalPermissionProfile: Schema.Codec<AdditionalPermissionProfile> = Schema.Struct({ "fileSystem": Schema.optionalKey(Schema.Union([AdditionalFileSystemPermissions, Schema.Null])), "network": Schema.optionalKey(Schema.Union([AdditionalNetworkPermissions, Schema.Null])) }).annotate({ identifier: "AdditionalPermissionProfile" })
+export const AdditionalPermissionProfile: Schema.Codec<AdditionalPermissionProfile> = Schema.suspend(C.AdditionalPermissionProfile)
 
 export type GrantedPermissionProfile = { readonly "fileSystem"?: AdditionalFileSystemPermissions | null, readonly "network"?: AdditionalNetworkPermissions | null }
-export const GrantedPermissionProfile: Schema.Codec<GrantedPermissionProfile> = Schema.Struct({ "fileSystem": Schema.optionalKey(Schema.Union([AdditionalFileSystemPermissions, Schema.Null])), "network": Schema.optionalKey(Schema.Union([AdditionalNetworkPermissions, Schema.Null])) }).annotate({ identifier: "GrantedPermissionProfile" })
+export const GrantedPermissionProfile: Schema.Codec<GrantedPermissionProfile> = Schema.suspend(C.GrantedPermissionProfile)
 
 export type RequestPermissionProfile = { readonly "fileSystem"?: AdditionalFileSystemPermissions | null, readonly "network"?: AdditionalNetworkPermissions | null }
-export const RequestPermissionProfile: Schema.Codec<RequestPermissionProfile> = Schema.Struct({ "fileSystem": Schema.optionalKey(Schema.Union([AdditionalFileSystemPermissions, Schema.Null])), "network": Schema.optionalKey(Schema.Union([AdditionalNetworkPermissions, Schema.Null])) }).annotate({ identifier: "RequestPermissionProfile" })
+export const RequestPermissionProfile: Schema.Codec<RequestPermissionProfile> = Schema.suspend(C.RequestPermissionProfile)
 
 export type ConfigReadResponse = { readonly "config": Config, readonly "layers"?: ReadonlyArray<ConfigLayer> | null, readonly "origins": { readonly [x: string]: ConfigLayerMetadata } }
-export const ConfigReadResponse: Schema.Codec<ConfigReadResponse> = Schema.Struct({ "config": Config, "layers": Schema.optionalKey(Schema.Union([Schema.Array(ConfigLayer), Schema.Null])), "origins": Schema.Record(Schema.String, ConfigLayerMetadata) }).annotate({ identifier: "ConfigReadResponse" })
+export const ConfigReadResponse: Schema.Codec<ConfigReadResponse> = Schema.suspend(C.ConfigReadResponse)
 
 export type ConfigRequirementsReadResponse = { readonly "requirements"?: ConfigRequirements | null, readonly "supportsIndependentSpeedModes"?: boolean | null }
-export const ConfigRequirementsReadResponse: Schema.Codec<ConfigRequirementsReadResponse> = Schema.Struct({ "requirements": Schema.optionalKey(Schema.Union([ConfigRequirements, Schema.Null])), "supportsIndependentSpeedModes": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "ConfigRequirementsReadResponse" })
+export const ConfigRequirementsReadResponse: Schema.Codec<ConfigRequirementsReadResponse> = Schema.suspend(C.ConfigRequirementsReadResponse)
 
 export type ReviewStartResponse = { readonly "reviewThreadId": string, readonly "turn": Turn }
-export const ReviewStartResponse: Schema.Codec<ReviewStartResponse> = Schema.Struct({ "reviewThreadId": Schema.String, "turn": Turn }).annotate({ identifier: "ReviewStartResponse" })
+export const ReviewStartResponse: Schema.Codec<ReviewStartResponse> = Schema.suspend(C.ReviewStartResponse)
 
 export type Thread = { readonly "agentNickname"?: string | null, readonly "agentRole"?: string | null, readonly "attachedToThreadId"?: string | null, readonly "canAcceptDirectInput"?: boolean | null, readonly "cliVersion": string, readonly "createdAt": number, readonly "cwd": AbsolutePathBuf, readonly "daybreakEnabled"?: boolean | null, readonly "environments"?: ReadonlyArray<ThreadEnvironment> | null, readonly "ephemeral": boolean, readonly "extra"?: ThreadExtra | null, readonly "forkedFromId"?: string | null, readonly "gitInfo"?: GitInfo | null, readonly "historyMode"?: ThreadHistoryMode, readonly "id": string, readonly "model"?: string | null, readonly "modelProvider": string, readonly "name"?: string | null, readonly "originator"?: string | null, readonly "parentThreadId"?: string | null, readonly "path"?: string | null, readonly "preview": string, readonly "projectId": string | null, readonly "reasoningEffort"?: ReasoningEffort | null, readonly "recencyAt"?: number | null, readonly "section"?: ThreadSection | null, readonly "sectionEnteredAt"?: number | null, readonly "sessionId": string, readonly "source": SessionSource, readonly "status": ThreadStatus, readonly "threadSource"?: ThreadSource | null, readonly "turns": ReadonlyArray<Turn>, readonly "updatedAt": number }
-export const Thread: Schema.Codec<Thread> = Schema.Struct({ "agentNickname": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "agentRole": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "attachedToThreadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "canAcceptDirectInput": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "cliVersion": Schema.String, "createdAt": Schema.Int, "cwd": AbsolutePathBuf, "daybreakEnabled": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])), "environments": Schema.optionalKey(Schema.Union([Schema.Array(ThreadEnvironment), Schema.Null])), "ephemeral": Schema.Boolean, "extra": Schema.optionalKey(Schema.Union([ThreadExtra, Schema.Null])), "forkedFromId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "gitInfo": Schema.optionalKey(Schema.Union([GitInfo, Schema.Null])), "historyMode": Schema.optionalKey(ThreadHistoryMode), "id": Schema.String, "model": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "modelProvider": Schema.String, "name": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "originator": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "parentThreadId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "path": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "preview": Schema.String, "projectId": Schema.Union([Schema.String, Schema.Null]), "reasoningEffort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "recencyAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "section": Schema.optionalKey(Schema.Union([ThreadSection, Schema.Null])), "sectionEnteredAt": Schema.optionalKey(Schema.Union([Schema.Int, Schema.Null])), "sessionId": Schema.String, "source": SessionSource, "status": ThreadStatus, "threadSource": Schema.optionalKey(Schema.Union([ThreadSource, Schema.Null])), "turns": Schema.Array(Turn), "updatedAt": Schema.Int }).annotate({ identifier: "Thread" })
+export const Thread: Schema.Codec<Thread> = Schema.suspend(C.Thread)
 
 export type ThreadQueueStartResponse = { readonly "turn": Turn }
-export const ThreadQueueStartResponse: Schema.Codec<ThreadQueueStartResponse> = Schema.Struct({ "turn": Turn }).annotate({ identifier: "ThreadQueueStartResponse" })
+export const ThreadQueueStartResponse: Schema.Codec<ThreadQueueStartResponse> = Schema.suspend(C.ThreadQueueStartResponse)
 
 export type TurnsPage = { readonly "backwardsCursor"?: string | null, readonly "data": ReadonlyArray<Turn>, readonly "nextCursor"?: string | null }
-export const TurnsPage: Schema.Codec<TurnsPage> = Schema.Struct({ "backwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "data": Schema.Array(Turn), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "TurnsPage" })
+export const TurnsPage: Schema.Codec<TurnsPage> = Schema.suspend(C.TurnsPage)
 
 export type ThreadTurnsListResponse = { readonly "backwardsCursor"?: string | null, readonly "data": ReadonlyArray<Turn>, readonly "nextCursor"?: string | null }
-export const ThreadTurnsListResponse: Schema.Codec<ThreadTurnsListResponse> = Schema.Struct({ "backwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "data": Schema.Array(Turn), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadTurnsListResponse" })
+export const ThreadTurnsListResponse: Schema.Codec<ThreadTurnsListResponse> = Schema.suspend(C.ThreadTurnsListResponse)
 
 export type TurnCompletedNotification = { readonly "threadId": string, readonly "turn": Turn }
-export const TurnCompletedNotification: Schema.Codec<TurnCompletedNotification> = Schema.Struct({ "threadId": Schema.String, "turn": Turn }).annotate({ identifier: "TurnCompletedNotification" })
+export const TurnCompletedNotification: Schema.Codec<TurnCompletedNotification> = Schema.suspend(C.TurnCompletedNotification)
 
 export type TurnStartResponse = { readonly "turn": Turn }
-export const TurnStartResponse: Schema.Codec<TurnStartResponse> = Schema.Struct({ "turn": Turn }).annotate({ identifier: "TurnStartResponse" })
+export const TurnStartResponse: Schema.Codec<TurnStartResponse> = Schema.suspend(C.TurnStartResponse)
 
 export type TurnStartedNotification = { readonly "threadId": string, readonly "turn": Turn }
-export const TurnStartedNotification: Schema.Codec<TurnStartedNotification> = Schema.Struct({ "threadId": Schema.String, "turn": Turn }).annotate({ identifier: "TurnStartedNotification" })
+export const TurnStartedNotification: Schema.Codec<TurnStartedNotification> = Schema.suspend(C.TurnStartedNotification)
 
 export type ThreadItemsListResponse = { readonly "backwardsCursor"?: string | null, readonly "data": ReadonlyArray<ThreadItemEntry>, readonly "nextCursor"?: string | null }
-export const ThreadItemsListResponse: Schema.Codec<ThreadItemsListResponse> = Schema.Struct({ "backwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "data": Schema.Array(ThreadItemEntry), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadItemsListResponse" })
+export const ThreadItemsListResponse: Schema.Codec<ThreadItemsListResponse> = Schema.suspend(C.ThreadItemsListResponse)
 
 /**
  * EXPERIMENTAL - persisted items returned in canonical stored order.
@@ -4098,7 +4099,7 @@ export type ThreadItemsReadResponse = { readonly "data": ReadonlyArray<ThreadIte
 /**
  * EXPERIMENTAL - persisted items returned in canonical stored order.
  */
-export const ThreadItemsReadResponse: Schema.Codec<ThreadItemsReadResponse> = Schema.Struct({ "data": Schema.Array(ThreadItemEntry) }).annotate({ identifier: "ThreadItemsReadResponse" })
+export const ThreadItemsReadResponse: Schema.Codec<ThreadItemsReadResponse> = Schema.suspend(C.ThreadItemsReadResponse)
 
 /**
  * EXPERIMENTAL - a bounded timeline page with its resolved opening voice state.
@@ -4107,67 +4108,67 @@ export type ThreadTimelineListResponse = { readonly "activeRealtimeSessionAtPage
 /**
  * EXPERIMENTAL - a bounded timeline page with its resolved opening voice state.
  */
-export const ThreadTimelineListResponse: Schema.Codec<ThreadTimelineListResponse> = Schema.Struct({ "activeRealtimeSessionAtPageStart": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "data": Schema.Array(ThreadTimelineEntry), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadTimelineListResponse" })
+export const ThreadTimelineListResponse: Schema.Codec<ThreadTimelineListResponse> = Schema.suspend(C.ThreadTimelineListResponse)
 
 export type McpElicitationPrimitiveSchema = McpElicitationEnumSchema | McpElicitationStringSchema | McpElicitationNumberSchema | McpElicitationBooleanSchema
-export const McpElicitationPrimitiveSchema: Schema.Codec<McpElicitationPrimitiveSchema> = Schema.Union([McpElicitationEnumSchema, McpElicitationStringSchema, McpElicitationNumberSchema, McpElicitationBooleanSchema]).annotate({ identifier: "McpElicitationPrimitiveSchema" })
+export const McpElicitationPrimitiveSchema: Schema.Codec<McpElicitationPrimitiveSchema> = Schema.suspend(C.McpElicitationPrimitiveSchema)
 
 export type PluginReadResponse = { readonly "plugin": PluginDetail }
-export const PluginReadResponse: Schema.Codec<PluginReadResponse> = Schema.Struct({ "plugin": PluginDetail }).annotate({ identifier: "PluginReadResponse" })
+export const PluginReadResponse: Schema.Codec<PluginReadResponse> = Schema.suspend(C.PluginReadResponse)
 
 export type PluginInstalledResponse = { readonly "marketplaceLoadErrors"?: ReadonlyArray<MarketplaceLoadErrorInfo>, readonly "marketplaces": ReadonlyArray<PluginMarketplaceEntry> }
-export const PluginInstalledResponse: Schema.Codec<PluginInstalledResponse> = Schema.Struct({ "marketplaceLoadErrors": Schema.optionalKey(Schema.Array(MarketplaceLoadErrorInfo)), "marketplaces": Schema.Array(PluginMarketplaceEntry) }).annotate({ identifier: "PluginInstalledResponse" })
+export const PluginInstalledResponse: Schema.Codec<PluginInstalledResponse> = Schema.suspend(C.PluginInstalledResponse)
 
 export type PluginListResponse = { readonly "featuredPluginIds"?: ReadonlyArray<string>, readonly "marketplaceLoadErrors"?: ReadonlyArray<MarketplaceLoadErrorInfo>, readonly "marketplaces": ReadonlyArray<PluginMarketplaceEntry> }
-export const PluginListResponse: Schema.Codec<PluginListResponse> = Schema.Struct({ "featuredPluginIds": Schema.optionalKey(Schema.Array(Schema.String)), "marketplaceLoadErrors": Schema.optionalKey(Schema.Array(MarketplaceLoadErrorInfo)), "marketplaces": Schema.Array(PluginMarketplaceEntry) }).annotate({ identifier: "PluginListResponse" })
+export const PluginListResponse: Schema.Codec<PluginListResponse> = Schema.suspend(C.PluginListResponse)
 
 export type PluginSearchResponse = { readonly "data": ReadonlyArray<PluginSearchResult>, readonly "nextCursor"?: string | null }
-export const PluginSearchResponse: Schema.Codec<PluginSearchResponse> = Schema.Struct({ "data": Schema.Array(PluginSearchResult), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "PluginSearchResponse" })
+export const PluginSearchResponse: Schema.Codec<PluginSearchResponse> = Schema.suspend(C.PluginSearchResponse)
 
 export type PluginShareListResponse = { readonly "data": ReadonlyArray<PluginShareListItem> }
-export const PluginShareListResponse: Schema.Codec<PluginShareListResponse> = Schema.Struct({ "data": Schema.Array(PluginShareListItem) }).annotate({ identifier: "PluginShareListResponse" })
+export const PluginShareListResponse: Schema.Codec<PluginShareListResponse> = Schema.suspend(C.PluginShareListResponse)
 
 export type CommandExecutionRequestApprovalParams = { readonly "additionalPermissions"?: AdditionalPermissionProfile | null, readonly "approvalId"?: string | null, readonly "availableDecisions"?: ReadonlyArray<CommandExecutionApprovalDecision> | null, readonly "command"?: string | null, readonly "commandActions"?: ReadonlyArray<CommandAction> | null, readonly "cwd"?: LegacyAppPathString | null, readonly "environmentId"?: string | null, readonly "itemId": string, readonly "kind"?: CommandExecutionApprovalKind, readonly "networkApprovalContext"?: NetworkApprovalContext | null, readonly "proposedExecpolicyAmendment"?: ReadonlyArray<string> | null, readonly "proposedNetworkPolicyAmendments"?: ReadonlyArray<NetworkPolicyAmendment> | null, readonly "reason"?: string | null, readonly "startedAtMs": number, readonly "threadId": string, readonly "turnId": string }
-export const CommandExecutionRequestApprovalParams: Schema.Codec<CommandExecutionRequestApprovalParams> = Schema.Struct({ "additionalPermissions": Schema.optionalKey(Schema.Union([AdditionalPermissionProfile, Schema.Null])), "approvalId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "availableDecisions": Schema.optionalKey(Schema.Union([Schema.Array(CommandExecutionApprovalDecision), Schema.Null])), "command": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "commandActions": Schema.optionalKey(Schema.Union([Schema.Array(CommandAction), Schema.Null])), "cwd": Schema.optionalKey(Schema.Union([LegacyAppPathString, Schema.Null])), "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "itemId": Schema.String, "kind": Schema.optionalKey(CommandExecutionApprovalKind), "networkApprovalContext": Schema.optionalKey(Schema.Union([NetworkApprovalContext, Schema.Null])), "proposedExecpolicyAmendment": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "proposedNetworkPolicyAmendments": Schema.optionalKey(Schema.Union([Schema.Array(NetworkPolicyAmendment), Schema.Null])), "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "startedAtMs": Schema.Int, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "CommandExecutionRequestApprovalParams" })
+export const CommandExecutionRequestApprovalParams: Schema.Codec<CommandExecutionRequestApprovalParams> = Schema.suspend(C.CommandExecutionRequestApprovalParams)
 
 export type PermissionsRequestApprovalResponse = { readonly "permissions": GrantedPermissionProfile, readonly "scope"?: PermissionGrantScope, readonly "strictAutoReview"?: boolean | null }
-export const PermissionsRequestApprovalResponse: Schema.Codec<PermissionsRequestApprovalResponse> = Schema.Struct({ "permissions": GrantedPermissionProfile, "scope": Schema.optionalKey(PermissionGrantScope), "strictAutoReview": Schema.optionalKey(Schema.Union([Schema.Boolean, Schema.Null])) }).annotate({ identifier: "PermissionsRequestApprovalResponse" })
+export const PermissionsRequestApprovalResponse: Schema.Codec<PermissionsRequestApprovalResponse> = Schema.suspend(C.PermissionsRequestApprovalResponse)
 
 export type GuardianApprovalReviewAction = { readonly "command": string, readonly "cwd": LegacyAppPathString, readonly "source": GuardianCommandSource, readonly "type": "command" } | { readonly "argv": ReadonlyArray<string>, readonly "cwd": AbsolutePathBuf, readonly "program": string, readonly "source": GuardianCommandSource, readonly "type": "execve" } | { readonly "approvalId": string, readonly "cwd": LegacyAppPathString, readonly "processId": string, readonly "stdin": string, readonly "type": "writeStdin" } | { readonly "cwd": LegacyAppPathString, readonly "files": ReadonlyArray<LegacyAppPathString>, readonly "type": "applyPatch" } | { readonly "host": string, readonly "port": number, readonly "protocol": NetworkApprovalProtocol, readonly "target": string, readonly "type": "networkAccess" } | { readonly "connectorId"?: string | null, readonly "connectorName"?: string | null, readonly "server": string, readonly "toolName": string, readonly "toolTitle"?: string | null, readonly "type": "mcpToolCall" } | { readonly "permissions": RequestPermissionProfile, readonly "reason"?: string | null, readonly "type": "requestPermissions" }
-export const GuardianApprovalReviewAction: Schema.Codec<GuardianApprovalReviewAction> = Schema.Union([Schema.Struct({ "command": Schema.String, "cwd": LegacyAppPathString, "source": GuardianCommandSource, "type": Schema.Literal("command") }), Schema.Struct({ "argv": Schema.Array(Schema.String), "cwd": AbsolutePathBuf, "program": Schema.String, "source": GuardianCommandSource, "type": Schema.Literal("execve") }), Schema.Struct({ "approvalId": Schema.String, "cwd": LegacyAppPathString, "processId": Schema.String, "stdin": Schema.String, "type": Schema.Literal("writeStdin") }), Schema.Struct({ "cwd": LegacyAppPathString, "files": Schema.Array(LegacyAppPathString), "type": Schema.Literal("applyPatch") }), Schema.Struct({ "host": Schema.String, "port": Schema.Int.check(Schema.isGreaterThanOrEqualTo(0).annotate({ "expected": "a value greater than or equal to 0" })), "protocol": NetworkApprovalProtocol, "target": Schema.String, "type": Schema.Literal("networkAccess") }), Schema.Struct({ "connectorId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "connectorName": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "server": Schema.String, "toolName": Schema.String, "toolTitle": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("mcpToolCall") }), Schema.Struct({ "permissions": RequestPermissionProfile, "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "type": Schema.Literal("requestPermissions") })], { mode: "oneOf" }).annotate({ identifier: "GuardianApprovalReviewAction" })
+export const GuardianApprovalReviewAction: Schema.Codec<GuardianApprovalReviewAction> = Schema.suspend(C.GuardianApprovalReviewAction)
 
 export type PermissionsRequestApprovalParams = { readonly "cwd": LegacyAppPathString, readonly "environmentId"?: string | null, readonly "itemId": string, readonly "permissions": RequestPermissionProfile, readonly "reason"?: string | null, readonly "startedAtMs": number, readonly "threadId": string, readonly "turnId": string }
-export const PermissionsRequestApprovalParams: Schema.Codec<PermissionsRequestApprovalParams> = Schema.Struct({ "cwd": LegacyAppPathString, "environmentId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "itemId": Schema.String, "permissions": RequestPermissionProfile, "reason": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "startedAtMs": Schema.Int, "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "PermissionsRequestApprovalParams" })
+export const PermissionsRequestApprovalParams: Schema.Codec<PermissionsRequestApprovalParams> = Schema.suspend(C.PermissionsRequestApprovalParams)
 
 export type ThreadForkResponse = { readonly "activePermissionProfile"?: ActivePermissionProfile | null, readonly "approvalPolicy": AskForApproval, readonly "approvalsReviewer": ApprovalsReviewer, readonly "cwd": AbsolutePathBuf, readonly "disabledPluginIds"?: ReadonlyArray<string>, readonly "instructionSources"?: ReadonlyArray<LegacyAppPathString>, readonly "model": string, readonly "modelProvider": string, readonly "multiAgentMode"?: MultiAgentMode, readonly "reasoningEffort"?: ReasoningEffort | null, readonly "runtimeWorkspaceRoots"?: ReadonlyArray<AbsolutePathBuf>, readonly "sandbox": SandboxPolicy, readonly "serviceTier"?: string | null, readonly "thread": Thread }
-export const ThreadForkResponse: Schema.Codec<ThreadForkResponse> = Schema.Struct({ "activePermissionProfile": Schema.optionalKey(Schema.Union([ActivePermissionProfile, Schema.Null])), "approvalPolicy": AskForApproval, "approvalsReviewer": ApprovalsReviewer, "cwd": AbsolutePathBuf, "disabledPluginIds": Schema.optionalKey(Schema.Array(Schema.String)), "instructionSources": Schema.optionalKey(Schema.Array(LegacyAppPathString)), "model": Schema.String, "modelProvider": Schema.String, "multiAgentMode": Schema.optionalKey(MultiAgentMode), "reasoningEffort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Array(AbsolutePathBuf)), "sandbox": SandboxPolicy, "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "thread": Thread }).annotate({ identifier: "ThreadForkResponse" })
+export const ThreadForkResponse: Schema.Codec<ThreadForkResponse> = Schema.suspend(C.ThreadForkResponse)
 
 export type ThreadListResponse = { readonly "backwardsCursor"?: string | null, readonly "data": ReadonlyArray<Thread>, readonly "nextCursor"?: string | null, readonly "readStates"?: { readonly [x: string]: ThreadReadState } | null }
-export const ThreadListResponse: Schema.Codec<ThreadListResponse> = Schema.Struct({ "backwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "data": Schema.Array(Thread), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "readStates": Schema.optionalKey(Schema.Union([Schema.Record(Schema.String, ThreadReadState), Schema.Null])) }).annotate({ identifier: "ThreadListResponse" })
+export const ThreadListResponse: Schema.Codec<ThreadListResponse> = Schema.suspend(C.ThreadListResponse)
 
 export type ThreadMetadataUpdateResponse = { readonly "thread": Thread }
-export const ThreadMetadataUpdateResponse: Schema.Codec<ThreadMetadataUpdateResponse> = Schema.Struct({ "thread": Thread }).annotate({ identifier: "ThreadMetadataUpdateResponse" })
+export const ThreadMetadataUpdateResponse: Schema.Codec<ThreadMetadataUpdateResponse> = Schema.suspend(C.ThreadMetadataUpdateResponse)
 
 export type ThreadReadResponse = { readonly "readState"?: ThreadReadState | null, readonly "thread": Thread }
-export const ThreadReadResponse: Schema.Codec<ThreadReadResponse> = Schema.Struct({ "readState": Schema.optionalKey(Schema.Union([ThreadReadState, Schema.Null])), "thread": Thread }).annotate({ identifier: "ThreadReadResponse" })
+export const ThreadReadResponse: Schema.Codec<ThreadReadResponse> = Schema.suspend(C.ThreadReadResponse)
 
 export type ThreadRevertResponse = { readonly "itemsBackwardsCursor"?: string | null, readonly "thread": Thread, readonly "turnsBackwardsCursor"?: string | null }
-export const ThreadRevertResponse: Schema.Codec<ThreadRevertResponse> = Schema.Struct({ "itemsBackwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "thread": Thread, "turnsBackwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadRevertResponse" })
+export const ThreadRevertResponse: Schema.Codec<ThreadRevertResponse> = Schema.suspend(C.ThreadRevertResponse)
 
 export type ThreadSearchResult = { readonly "snippet": string, readonly "thread": Thread }
-export const ThreadSearchResult: Schema.Codec<ThreadSearchResult> = Schema.Struct({ "snippet": Schema.String, "thread": Thread }).annotate({ identifier: "ThreadSearchResult" })
+export const ThreadSearchResult: Schema.Codec<ThreadSearchResult> = Schema.suspend(C.ThreadSearchResult)
 
 export type ThreadStartResponse = { readonly "activePermissionProfile"?: ActivePermissionProfile | null, readonly "approvalPolicy": AskForApproval, readonly "approvalsReviewer": ApprovalsReviewer, readonly "cwd": AbsolutePathBuf, readonly "disabledPluginIds"?: ReadonlyArray<string>, readonly "instructionSources"?: ReadonlyArray<LegacyAppPathString>, readonly "model": string, readonly "modelProvider": string, readonly "multiAgentMode"?: MultiAgentMode, readonly "reasoningEffort"?: ReasoningEffort | null, readonly "runtimeWorkspaceRoots"?: ReadonlyArray<AbsolutePathBuf>, readonly "sandbox": SandboxPolicy, readonly "serviceTier"?: string | null, readonly "thread": Thread }
-export const ThreadStartResponse: Schema.Codec<ThreadStartResponse> = Schema.Struct({ "activePermissionProfile": Schema.optionalKey(Schema.Union([ActivePermissionProfile, Schema.Null])), "approvalPolicy": AskForApproval, "approvalsReviewer": ApprovalsReviewer, "cwd": AbsolutePathBuf, "disabledPluginIds": Schema.optionalKey(Schema.Array(Schema.String)), "instructionSources": Schema.optionalKey(Schema.Array(LegacyAppPathString)), "model": Schema.String, "modelProvider": Schema.String, "multiAgentMode": Schema.optionalKey(MultiAgentMode), "reasoningEffort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Array(AbsolutePathBuf)), "sandbox": SandboxPolicy, "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "thread": Thread }).annotate({ identifier: "ThreadStartResponse" })
+export const ThreadStartResponse: Schema.Codec<ThreadStartResponse> = Schema.suspend(C.ThreadStartResponse)
 
 export type ThreadStartedNotification = { readonly "thread": Thread }
-export const ThreadStartedNotification: Schema.Codec<ThreadStartedNotification> = Schema.Struct({ "thread": Thread }).annotate({ identifier: "ThreadStartedNotification" })
+export const ThreadStartedNotification: Schema.Codec<ThreadStartedNotification> = Schema.suspend(C.ThreadStartedNotification)
 
 export type ThreadUnarchiveResponse = { readonly "thread": Thread }
-export const ThreadUnarchiveResponse: Schema.Codec<ThreadUnarchiveResponse> = Schema.Struct({ "thread": Thread }).annotate({ identifier: "ThreadUnarchiveResponse" })
+export const ThreadUnarchiveResponse: Schema.Codec<ThreadUnarchiveResponse> = Schema.suspend(C.ThreadUnarchiveResponse)
 
 export type ThreadResumeResponse = { readonly "activePermissionProfile"?: ActivePermissionProfile | null, readonly "approvalPolicy": AskForApproval, readonly "approvalsReviewer": ApprovalsReviewer, readonly "collaborationMode"?: CollaborationMode | null, readonly "cwd": AbsolutePathBuf, readonly "disabledPluginIds"?: ReadonlyArray<string>, readonly "initialTurnsPage"?: TurnsPage | null, readonly "instructionSources"?: ReadonlyArray<LegacyAppPathString>, readonly "itemsBackwardsCursor"?: string | null, readonly "model": string, readonly "modelProvider": string, readonly "multiAgentMode"?: MultiAgentMode, readonly "reasoningEffort"?: ReasoningEffort | null, readonly "runtimeWorkspaceRoots"?: ReadonlyArray<AbsolutePathBuf>, readonly "sandbox": SandboxPolicy, readonly "serviceTier"?: string | null, readonly "thread": Thread, readonly "turnsBackwardsCursor"?: string | null }
-export const ThreadResumeResponse: Schema.Codec<ThreadResumeResponse> = Schema.Struct({ "activePermissionProfile": Schema.optionalKey(Schema.Union([ActivePermissionProfile, Schema.Null])), "approvalPolicy": AskForApproval, "approvalsReviewer": ApprovalsReviewer, "collaborationMode": Schema.optionalKey(Schema.Union([CollaborationMode, Schema.Null])), "cwd": AbsolutePathBuf, "disabledPluginIds": Schema.optionalKey(Schema.Array(Schema.String)), "initialTurnsPage": Schema.optionalKey(Schema.Union([TurnsPage, Schema.Null])), "instructionSources": Schema.optionalKey(Schema.Array(LegacyAppPathString)), "itemsBackwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "model": Schema.String, "modelProvider": Schema.String, "multiAgentMode": Schema.optionalKey(MultiAgentMode), "reasoningEffort": Schema.optionalKey(Schema.Union([ReasoningEffort, Schema.Null])), "runtimeWorkspaceRoots": Schema.optionalKey(Schema.Array(AbsolutePathBuf)), "sandbox": SandboxPolicy, "serviceTier": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "thread": Thread, "turnsBackwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadResumeResponse" })
+export const ThreadResumeResponse: Schema.Codec<ThreadResumeResponse> = Schema.suspend(C.ThreadResumeResponse)
 
 /**
  * Typed form schema for MCP `elicitation/create` requests.
@@ -4180,7 +4181,7 @@ export type McpElicitationSchema = { readonly "$schema"?: string | null, readonl
  *
  * This matches the `requestedSchema` shape from the MCP 2025-11-25 `ElicitRequestFormParams` schema.
  */
-export const McpElicitationSchema: Schema.Codec<McpElicitationSchema> = Schema.Struct({ "$schema": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "properties": Schema.Record(Schema.String, McpElicitationPrimitiveSchema), "required": Schema.optionalKey(Schema.Union([Schema.Array(Schema.String), Schema.Null])), "type": McpElicitationObjectType }).annotate({ identifier: "McpElicitationSchema" })
+export const McpElicitationSchema: Schema.Codec<McpElicitationSchema> = Schema.suspend(C.McpElicitationSchema)
 
 /**
  * [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon.
@@ -4189,7 +4190,7 @@ export type ItemGuardianApprovalReviewCompletedNotification = { readonly "action
 /**
  * [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon.
  */
-export const ItemGuardianApprovalReviewCompletedNotification: Schema.Codec<ItemGuardianApprovalReviewCompletedNotification> = Schema.Struct({ "action": GuardianApprovalReviewAction, "completedAtMs": Schema.Int, "decisionSource": AutoReviewDecisionSource, "review": GuardianApprovalReview, "reviewId": Schema.String, "startedAtMs": Schema.Int, "targetItemId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ItemGuardianApprovalReviewCompletedNotification" })
+export const ItemGuardianApprovalReviewCompletedNotification: Schema.Codec<ItemGuardianApprovalReviewCompletedNotification> = Schema.suspend(C.ItemGuardianApprovalReviewCompletedNotification)
 
 /**
  * [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon.
@@ -4198,11 +4199,11 @@ export type ItemGuardianApprovalReviewStartedNotification = { readonly "action":
 /**
  * [UNSTABLE] Temporary notification payload for approval auto-review. This shape is expected to change soon.
  */
-export const ItemGuardianApprovalReviewStartedNotification: Schema.Codec<ItemGuardianApprovalReviewStartedNotification> = Schema.Struct({ "action": GuardianApprovalReviewAction, "review": GuardianApprovalReview, "reviewId": Schema.String, "startedAtMs": Schema.Int, "targetItemId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "threadId": Schema.String, "turnId": Schema.String }).annotate({ identifier: "ItemGuardianApprovalReviewStartedNotification" })
+export const ItemGuardianApprovalReviewStartedNotification: Schema.Codec<ItemGuardianApprovalReviewStartedNotification> = Schema.suspend(C.ItemGuardianApprovalReviewStartedNotification)
 
 export type ThreadSearchResponse = { readonly "backwardsCursor"?: string | null, readonly "data": ReadonlyArray<ThreadSearchResult>, readonly "nextCursor"?: string | null }
-export const ThreadSearchResponse: Schema.Codec<ThreadSearchResponse> = Schema.Struct({ "backwardsCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "data": Schema.Array(ThreadSearchResult), "nextCursor": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])) }).annotate({ identifier: "ThreadSearchResponse" })
+export const ThreadSearchResponse: Schema.Codec<ThreadSearchResponse> = Schema.suspend(C.ThreadSearchResponse)
 
 export type McpServerElicitationRequestParams = { readonly "serverName": string, readonly "threadId": string, readonly "turnId"?: string | null, readonly "_meta"?: Schema.Json, readonly "challenge": string, readonly "description": string, readonly "mode": "openai/userVerification", readonly "title": string } | { readonly "serverName": string, readonly "threadId": string, readonly "turnId"?: string | null, readonly "_meta"?: Schema.Json, readonly "message": string, readonly "mode": "form", readonly "requestedSchema": McpElicitationSchema } | { readonly "serverName": string, readonly "threadId": string, readonly "turnId"?: string | null, readonly "_meta"?: Schema.Json, readonly "message": string, readonly "mode": "openai/form", readonly "requestedSchema": Schema.Json } | { readonly "serverName": string, readonly "threadId": string, readonly "turnId"?: string | null, readonly "_meta"?: Schema.Json, readonly "message": string, readonly "mode": "openaiForm", readonly "requestedSchema": Schema.Json } | { readonly "serverName": string, readonly "threadId": string, readonly "turnId"?: string | null, readonly "_meta"?: Schema.Json, readonly "elicitationId": string, readonly "message": string, readonly "mode": "url", readonly "url": string }
-export const McpServerElicitationRequestParams: Schema.Codec<McpServerElicitationRequestParams> = Schema.Union([Schema.Struct({ "serverName": Schema.String, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "challenge": Schema.String, "description": Schema.String, "mode": Schema.Literal("openai/userVerification"), "title": Schema.String }), Schema.Struct({ "serverName": Schema.String, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "message": Schema.String, "mode": Schema.Literal("form"), "requestedSchema": McpElicitationSchema }), Schema.Struct({ "serverName": Schema.String, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "message": Schema.String, "mode": Schema.Literal("openai/form"), "requestedSchema": Schema.Json.annotate({ "expected": "JSON value" }) }), Schema.Struct({ "serverName": Schema.String, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "message": Schema.String, "mode": Schema.Literal("openaiForm"), "requestedSchema": Schema.Json.annotate({ "expected": "JSON value" }) }), Schema.Struct({ "serverName": Schema.String, "threadId": Schema.String, "turnId": Schema.optionalKey(Schema.Union([Schema.String, Schema.Null])), "_meta": Schema.optionalKey(Schema.Json.annotate({ "expected": "JSON value" })), "elicitationId": Schema.String, "message": Schema.String, "mode": Schema.Literal("url"), "url": Schema.String })]).annotate({ identifier: "McpServerElicitationRequestParams" })
+export const McpServerElicitationRequestParams: Schema.Codec<McpServerElicitationRequestParams> = Schema.suspend(C.McpServerElicitationRequestParams)
 

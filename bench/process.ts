@@ -1,0 +1,201 @@
+/**
+ * `node bench/process.ts`: the whole-process scenario. A fresh `node` process runs a complete
+ * program — load its modules, spawn `codex app-server`, handshake, start a thread, run one turn of
+ * "hello" (or ten), close the app-server, exit — once with the SDK (`bench/lib/processSdk.ts`, as
+ * a user writes it: `@effect-codex/core` + `@effect-codex/node` entry points) and once with the raw
+ * driver (`bench/lib/processRaw.ts`, node built-ins only). Raw and SDK alternate (the order flips
+ * every round), `PROCESS_RUNS` (default 9) runs of each; the wall time is measured by this process
+ * from spawn to exit. It also measures, in fresh processes, the SDK's import cost over the four
+ * `effect` submodules every Effect program loads (`bench/lib/importWorker.ts`, modes `floor` and
+ * `sdk`, alternating).
+ *
+ * One FakeModel (on 127.0.0.1) serves every process; each process gets its own CODEX_HOME, and the
+ * script must be used up exactly (the same work on both sides). Writes the "Whole process" section
+ * of bench/RESULTS.md (between its markers; appended if missing), or of `PROCESS_OUT`.
+ */
+import * as Effect from "effect/Effect"
+import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as FakeModel from "../packages/testing/src/FakeModel.ts"
+import { median } from "./lib/common.ts"
+
+const here = Path.dirname(fileURLToPath(import.meta.url))
+const runs = Number(process.env.PROCESS_RUNS ?? 9)
+const out = process.env.PROCESS_OUT ?? Path.join(here, "RESULTS.md")
+const REPLY = "Hello from fake!"
+
+interface ProcessResult {
+  /** Spawn → exit, measured by the parent. */
+  readonly wallMs: number
+  /** `performance.now()` after the static imports: node boot + module load. */
+  readonly loadMs: number
+  readonly startMs: number
+  readonly turns: ReadonlyArray<number>
+  readonly workMs: number
+  readonly closeMs: number
+}
+
+interface ImportResult {
+  readonly wallMs: number
+  readonly floorMs: number
+  readonly extraMs: number
+  readonly extraCpuMs: number
+}
+
+/** Runs `node <file> <arg>` and resolves with its last stdout line (JSON) and the spawn → exit time. */
+const runNode = <A>(file: string, arg: string): Promise<A & { wallMs: number }> =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const child = spawn(process.execPath, [Path.join(here, file), arg], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
+    child.on("exit", (code, signal) => {
+      const wallMs = performance.now() - t0
+      clearTimeout(timer)
+      const last = stdout.trim().split("\n").at(-1)
+      if (code === 0 && last) return resolve({ ...JSON.parse(last), wallMs })
+      reject(new Error(`${file} ${arg} failed (code ${code}, signal ${signal})\n${stdout}\n${stderr}`))
+    })
+  })
+
+const log = (s: string) => process.stderr.write(s + "\n")
+
+type Impl = "raw" | "sdk" | "dist"
+const files: Record<Impl, string> = { raw: "lib/processRaw.ts", sdk: "lib/processSdk.ts", dist: "lib/processSdk.ts" }
+
+const program = Effect.gen(function*() {
+  const model = yield* FakeModel.FakeModel
+  const port = model.port
+
+  /** Scripts `count` replies, runs one whole process, and checks that it used exactly its script. */
+  const whole = (impl: Impl, count: number) =>
+    Effect.gen(function*() {
+      const before = (yield* model.unexpectedRequests).length
+      yield* model.enqueue(...Array.from({ length: count }, () => FakeModel.message(REPLY, { deltas: 3 })))
+      const result = yield* Effect.promise(() =>
+        runNode<ProcessResult>(files[impl], JSON.stringify({ port, count, expect: REPLY, dist: impl === "dist" }))
+      )
+      const pending = yield* model.pending
+      const unexpected = (yield* model.unexpectedRequests).length - before
+      if (pending !== 0 || unexpected !== 0) {
+        return yield* Effect.die(new Error(`${impl}: ${pending} scripted replies unused, ${unexpected} unexpected`))
+      }
+      return result
+    })
+
+  const results = {
+    one: { raw: [] as Array<ProcessResult>, sdk: [] as Array<ProcessResult>, dist: [] as Array<ProcessResult> },
+    ten: { raw: [] as Array<ProcessResult>, sdk: [] as Array<ProcessResult>, dist: [] as Array<ProcessResult> },
+    imports: { floor: [] as Array<ImportResult>, sdk: [] as Array<ImportResult>, "sdk-dist": [] as Array<ImportResult> }
+  }
+  const orders: ReadonlyArray<ReadonlyArray<Impl>> = [["raw", "sdk", "dist"], ["sdk", "dist", "raw"], [
+    "dist",
+    "raw",
+    "sdk"
+  ]]
+  const importOrders = [["floor", "sdk", "sdk-dist"], ["sdk", "sdk-dist", "floor"], [
+    "sdk-dist",
+    "floor",
+    "sdk"
+  ]] as const
+  for (let i = 0; i < runs; i++) {
+    const order = orders[i % 3]!
+    for (const impl of order) results.one[impl].push(yield* whole(impl, 1))
+    for (const impl of order) results.ten[impl].push(yield* whole(impl, 10))
+    for (const mode of importOrders[i % 3]!) {
+      results.imports[mode].push(yield* Effect.promise(() => runNode<ImportResult>("lib/importWorker.ts", mode)))
+    }
+    log(`process: round ${i + 1}/${runs}`)
+  }
+  return results
+})
+
+const t0 = performance.now()
+const results = await Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(FakeModel.layer)))
+const totalS = (performance.now() - t0) / 1000
+Fs.writeFileSync(Path.join(Os.tmpdir(), "bench-process-last.json"), JSON.stringify(results, null, 1))
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
+const cell = (xs: ReadonlyArray<number>) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`
+const verdict = (x: number, target: number | undefined) =>
+  target === undefined ? "" : ` ${x <= target ? "" : "**"}${x.toFixed(2)}×${x <= target ? "" : "**"}`
+
+type Pick = (r: ProcessResult) => ReadonlyArray<number> | number
+const rows: Array<string> = []
+const row = (set: "one" | "ten", label: string, f: Pick, target?: number) => {
+  const pick = (rs: ReadonlyArray<ProcessResult>) => rs.flatMap((r) => f(r))
+  const raw = pick(results[set].raw)
+  const sdk = pick(results[set].sdk)
+  const dist = pick(results[set].dist)
+  const r = (xs: ReadonlyArray<number>) => median(xs) / median(raw)
+  rows.push(
+    `| ${label} | ${cell(raw)} | ${cell(sdk)} | ${r(sdk).toFixed(2)}× | ${cell(dist)} | ${r(dist).toFixed(2)}× | ${
+      target === undefined ? "" : `≤ ${target}× (src:${verdict(r(sdk), target)}, dist:${verdict(r(dist), target)})`
+    } |`
+  )
+}
+row("one", "**one turn, whole process** (spawn node → exit)", (r) => r.wallMs, 1.5)
+row("one", "… node boot + module load (until the program's first line)", (r) => r.loadMs)
+row("one", "… spawn app-server → initialized (SDK: the layer's build)", (r) => r.startMs)
+row("one", "… the turn (`thread.run(\"hello\")`)", (r) => r.turns[0]!)
+row("one", "… close the app-server (SDK: the layer's scope)", (r) => r.closeMs)
+row("ten", "**ten turns, whole process** (spawn node → exit)", (r) => r.wallMs, 1.15)
+row("ten", "… first turn", (r) => r.turns[0]!, 1.05)
+row("ten", "… turns 2–10 (every turn of every run)", (r) => r.turns.slice(1), 1.05)
+
+const imports = results.imports
+const importRow = (label: string, xs: ReadonlyArray<number>, target?: number) =>
+  `| ${label} | ${cell(xs)} | ${
+    target === undefined ? "" : `≤ ${target} ${median(xs) <= target ? "met" : "**not met**"}`
+  } |`
+
+const lines = [
+  "<!-- process:start (written by bench/process.ts) -->",
+  "## Whole process: a fresh `node` process doing one turn (and ten), SDK vs raw driver",
+  "",
+  `\`node bench/process.ts\`: ${runs} runs of each, raw and SDK alternating; ${
+    new Date().toISOString()
+  }, Node ${process.version}, ` +
+  `load average at the end ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")}; the run took ${totalS.toFixed(0)} s.`,
+  "Each run is a complete program in a fresh `node` process (`bench/lib/processSdk.ts`, `bench/lib/processRaw.ts`):",
+  "load modules, spawn the app-server, handshake, `thread/start`, `hello` turn(s), close the app-server, exit;",
+  "wall time from spawn to exit, measured by the parent. Cells: median (min–max), ms. SDK (src) loads the packages'",
+  "TypeScript sources, which Node strips of their types as it loads them (as `pnpm start` and the examples run);",
+  "SDK (dist) loads the JavaScript `tsc -b` emits to `dist/` (as a published package runs).",
+  "",
+  "| measurement | raw driver | SDK (src) | src/raw | SDK (dist) | dist/raw | target |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...rows,
+  "",
+  "Import cost against the `effect` floor (fresh processes, `bench/lib/importWorker.ts`; `node bench/import.ts` has the",
+  "per-module breakdown); ms, median (min–max):",
+  "",
+  "| measurement | ms | target |",
+  "| --- | --- | --- |",
+  importRow("floor: `effect/Effect`, `Layer`, `Stream`, `Schema`", imports.floor.map((r) => r.floorMs)),
+  importRow(
+    "**SDK over the floor, dist** (core + node entry points after the floor, same process)",
+    imports["sdk-dist"].map((r) => r.extraMs),
+    50
+  ),
+  importRow("… the same in CPU time", imports["sdk-dist"].map((r) => r.extraCpuMs)),
+  importRow("**SDK over the floor, src** (TypeScript sources)", imports.sdk.map((r) => r.extraMs), 50),
+  importRow("… the same in CPU time", imports.sdk.map((r) => r.extraCpuMs)),
+  "<!-- process:end -->"
+]
+const section = lines.join("\n") + "\n"
+const existing = Fs.existsSync(out) ? Fs.readFileSync(out, "utf8") : ""
+const marked = /<!-- process:start[^]*?<!-- process:end -->\n?/
+Fs.writeFileSync(out, marked.test(existing) ? existing.replace(marked, section) : `${existing.trimEnd()}\n\n${section}`)
+process.stdout.write(section)
+log(`wrote ${out}`)

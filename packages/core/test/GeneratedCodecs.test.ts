@@ -1,0 +1,77 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
+import * as Protocol from "../src/generated/Protocol.ts"
+import * as Schemas from "../src/generated/Schemas.ts"
+
+type Entry = { readonly params: Schema.Top; readonly result?: Schema.Top }
+const tables: Record<string, Record<string, Entry>> = {
+  ClientRequests: Protocol.ClientRequests,
+  ServerRequests: Protocol.ServerRequests,
+  ServerNotifications: Protocol.ServerNotifications,
+  ClientNotifications: Protocol.ClientNotifications
+}
+const publicCodecs = Object.entries(Schemas as Record<string, unknown>).filter(
+  (kv): kv is [string, Schema.Top] => Schema.isSchema(kv[1])
+)
+
+describe("generated codecs (built on first use)", () => {
+  it("builds nothing at import: the tables hold getters, the public codecs are suspended", () => {
+    let getters = 0
+    for (const table of Object.values(tables)) {
+      for (const entry of Object.values(table)) {
+        for (const key of ["params", "result"]) {
+          const descriptor = Object.getOwnPropertyDescriptor(entry, key)
+          if (descriptor === undefined) continue
+          // a param-less method has the shared `Schema.Null`, nothing to build
+          if (descriptor.get === undefined) expect(descriptor.value).toBe(Schema.Null)
+          else getters++
+        }
+      }
+    }
+    expect(getters).toBeGreaterThan(300)
+    expect(publicCodecs.length).toBe(929)
+    for (const [, codec] of publicCodecs) expect(codec.ast._tag).toBe("Suspend")
+  })
+
+  it("builds each schema once and shares it with the schemas that reference it", () => {
+    const start = Protocol.ClientRequests["thread/start"].result
+    expect(Protocol.ClientRequests["thread/start"].result).toBe(start)
+    const completed = Protocol.ServerNotifications["turn/completed"].params
+    const thread = (start as unknown as Schema.Struct<{ thread: Schema.Top }>).fields.thread
+    const turn = (completed as unknown as Schema.Struct<{ turn: Schema.Top }>).fields.turn
+    // the referenced schema is the one the public codec of that name suspends
+    expect((Schemas.Thread.ast as SchemaAST.Suspend).thunk()).toBe(thread.ast)
+    expect((Schemas.Turn.ast as SchemaAST.Suspend).thunk()).toBe(turn.ast)
+    expect(SchemaAST.resolveIdentifier(thread.ast)).toBe("Thread")
+    expect(SchemaAST.resolveIdentifier(turn.ast)).toBe("Turn")
+  })
+
+  it("every public codec builds, under its own identifier", () => {
+    for (const [name, codec] of publicCodecs) {
+      expect(SchemaAST.resolveIdentifier((codec.ast as SchemaAST.Suspend).thunk())).toBe(name)
+    }
+  })
+
+  it("a public codec decodes exactly like the method table's schema, failures and messages included", () => {
+    const table = Protocol.ClientRequests["thread/start"].params as Schema.Codec<unknown>
+    const pub = Schemas.ThreadStartParams as Schema.Codec<unknown>
+    for (
+      const input of [
+        { cwd: "/tmp", approvalPolicy: "never", extra: 1 },
+        { cwd: 42 },
+        { approvalPolicy: "sometimes" },
+        null
+      ]
+    ) {
+      const a = Schema.decodeUnknownExit(table)(input)
+      const b = Schema.decodeUnknownExit(pub)(input)
+      expect(Exit.isSuccess(a)).toBe(Exit.isSuccess(b))
+      expect(String(Exit.isSuccess(b) ? JSON.stringify(b.value) : b.cause)).toBe(
+        String(Exit.isSuccess(a) ? JSON.stringify(a.value) : a.cause)
+      )
+    }
+    expect(Exit.isSuccess(Schema.decodeUnknownExit(pub)({ cwd: 42 }))).toBe(false)
+  })
+})
