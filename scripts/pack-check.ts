@@ -62,7 +62,9 @@ const runOk = async (
 ): Promise<Run> => {
   const result = await run(command, args, cwd, env)
   if (result.code !== 0) {
-    throw new StepError(`${step}: \`${command} ${args.join(" ")}\` exited ${result.code}\n${result.stdout}\n${result.stderr}`)
+    throw new StepError(
+      `${step}: \`${command} ${args.join(" ")}\` exited ${result.code}\n${result.stdout}\n${result.stderr}`
+    )
   }
   return result
 }
@@ -88,7 +90,7 @@ const discover = (): ReadonlyArray<Pkg> =>
     })
     .filter((p) => !p.private)
     .map(({ dir, name }) => ({ dir, name }))
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .toSorted((a, b) => a.name.localeCompare(b.name))
 
 /** pnpm as it runs this script (`npm_execpath`), else the pinned one through npx. */
 const pnpm = (args: ReadonlyArray<string>): [string, ReadonlyArray<string>] => {
@@ -113,7 +115,7 @@ const entrypoints = (pkg: Pkg): ReadonlyArray<string> => {
     }
   }
   walk(src)
-  return out.sort()
+  return out.toSorted()
 }
 
 /** The fenced block of `lang` that follows `after` in `text`, and where it ends. */
@@ -163,7 +165,9 @@ const main = async (): Promise<void> => {
         const tgz = result.stdout.trim().split("\n").map((line) => line.trim()).findLast((line) =>
           line.endsWith(".tgz")
         )
-        if (tgz === undefined || !fs.existsSync(tgz)) throw new StepError(`pack ${pkg.name}: no tarball\n${result.stdout}`)
+        if (tgz === undefined || !fs.existsSync(tgz)) {
+          throw new StepError(`pack ${pkg.name}: no tarball\n${result.stdout}`)
+        }
         packed.set(pkg.name, tgz)
       }
     })
@@ -223,10 +227,14 @@ const main = async (): Promise<void> => {
         files: ["main.ts"]
       })
     )
-    await timed("tsc (README program against the installed types)", () =>
-      runOk("tsc", bin("tsc"), ["-p", "tsconfig.json"], project))
-    const result = await timed("node main.ts (real codex, fake model)", () =>
-      runOk("node main.ts", process.execPath, ["main.ts"], project, { ...process.env, NODE_OPTIONS: "" }))
+    await timed(
+      "tsc (README program against the installed types)",
+      () => runOk("tsc", bin("tsc"), ["-p", "tsconfig.json"], project)
+    )
+    const result = await timed(
+      "node main.ts (real codex, fake model)",
+      () => runOk("node main.ts", process.execPath, ["main.ts"], project, { ...process.env, NODE_OPTIONS: "" })
+    )
     if (result.stdout !== expected) {
       throw new StepError(
         `README program printed\n${JSON.stringify(result.stdout)}\nexpected (the README's text block)\n${
