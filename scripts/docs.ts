@@ -19,16 +19,33 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const outDir = path.join(root, "docs", "api")
 const check = process.argv.includes("--check")
 
-/** The packages of the reference, in the order of the index. */
-const packages = [
-  {
-    dir: "core",
-    name: "@effect-codex/core",
-    title: "The SDK: Codex, threads, turns, inputs, errors, the JSON-RPC client."
-  },
-  { dir: "node", name: "@effect-codex/node", title: "Node: spawning `codex app-server` and the `Codex` layer." },
-  { dir: "testing", name: "@effect-codex/testing", title: "Testing: the FakeModel, offline CODEX_HOME, test layers." }
-] as const
+/**
+ * The packages of the reference: every non-private package under `packages/` with a `src/index.ts`,
+ * titled by its package.json `description`; `core` first, then `node`, then the others by name.
+ */
+interface Package {
+  readonly dir: string
+  readonly name: string
+  readonly title: string
+}
+
+const packages: ReadonlyArray<Package> = fs
+  .readdirSync(path.join(root, "packages"))
+  .filter((dir) => fs.existsSync(path.join(root, "packages", dir, "src", "index.ts")))
+  .map((dir) => {
+    const json = JSON.parse(fs.readFileSync(path.join(root, "packages", dir, "package.json"), "utf8")) as {
+      readonly name: string
+      readonly description?: string
+      readonly private?: boolean
+    }
+    return { dir, name: json.name, title: json.description ?? "", private: json.private === true }
+  })
+  .filter((p) => !p.private)
+  .map(({ dir, name, title }) => ({ dir, name, title }))
+  .toSorted((a, b) => {
+    const rank = (dir: string) => ["core", "node"].indexOf(dir) === -1 ? 2 : ["core", "node"].indexOf(dir)
+    return rank(a.dir) - rank(b.dir) || a.dir.localeCompare(b.dir)
+  })
 
 /** Modules listed in the index but not documented export by export (generated code). */
 const summarizedOnly = new Set(["Protocol"])
@@ -263,7 +280,7 @@ const renderDoc = (doc: Doc | undefined): string => {
 const anchor = (name: string) => name.toLowerCase().replace(/[^a-z0-9_-]/g, "")
 
 const modulePage = (
-  pkg: (typeof packages)[number],
+  pkg: Package,
   module: { readonly name: string; readonly summary: string; readonly file: ts.SourceFile }
 ): string => {
   const entries = exportsOf(module.file)
@@ -289,7 +306,7 @@ const modulePage = (
 }
 
 const summaryPage = (
-  pkg: (typeof packages)[number],
+  pkg: Package,
   module: { readonly name: string; readonly summary: string; readonly file: ts.SourceFile }
 ): string =>
   [

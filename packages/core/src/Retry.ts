@@ -36,7 +36,7 @@ import { InvalidOptionError, isRetryableError } from "./Errors.ts"
  *
  * @example
  * ```ts
- * Retry.isRetryableError(new ServerBusyError({ code: -32001, message: "Server overloaded; retry later." })) // true
+ * Retry.isRetryableError(new Errors.ServerBusyError({ code: -32001, message: "Server overloaded; retry later." })) // true
  * ```
  */
 export { isRetryableError }

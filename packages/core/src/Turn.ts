@@ -10,7 +10,7 @@
  *   const handle = yield* thread.turn("Explain this repository")
  *   yield* handle.stream.pipe(
  *     Stream.runForEach((event) =>
- *       event.method === "item/agentMessage/delta" ? Effect.log(event.params.delta) : Effect.void
+ *       Turn.isTextDelta(event) ? Effect.log(event.params.delta) : Effect.void
  *     )
  *   )
  * })

@@ -101,6 +101,7 @@ const encoder = new TextEncoder()
  *
  * @example
  * ```ts
+ * // declare: const params: unknown
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const { transport } = yield* NodeTransport.make({ cwd: "/tmp" })
  *   yield* transport.send(JSON.stringify({ id: 1, method: "initialize", params }))
