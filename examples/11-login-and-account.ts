@@ -55,8 +55,8 @@ const program = Effect.gen(function*() {
 program.pipe(
   Effect.provide(Backend.layer({
     offline: { requiresAuth: true },
-    autoLogin: false,
-    script: [FakeModel.message("Hi there, nice to meet!")]
+    sessionKey: false,
+    script: [FakeModel.message("Hi there, nice to meet you!")]
   })),
   NodeRuntime.runMain
 )

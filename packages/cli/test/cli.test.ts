@@ -142,23 +142,6 @@ describe("cli: live (the real app-server, a FakeModel on 127.0.0.1 as OPENAI_BAS
       expect(readdirSync(home).join("\n")).not.toMatch(/auth/)
     }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
 
-  it.live("--save-login logs in through the app-server, which stores the key in CODEX_HOME/auth.json", () =>
-    Effect.gen(function*() {
-      const home = yield* tempDir
-      const model = yield* FakeModel.FakeModel
-      yield* model.enqueue(FakeModel.message("Saved and answered."))
-      const env = cliEnv({ CODEX_HOME: home, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "sk-saved-login-test" })
-      const { code, stdout } = yield* Effect.promise(() => runCli(["--save-login", "ahoy"], env))
-      expect(code, stdout).toBe(0)
-      expectLinesInOrder(stdout, [
-        "logged in with OPENAI_API_KEY (saved in CODEX_HOME/auth.json)",
-        "Saved and answered."
-      ])
-      const requests = yield* model.requests
-      expect(requests.at(-1)?.headers["authorization"]).toBe("Bearer sk-saved-login-test")
-      expect(readFileSync(Path.join(home, "auth.json"), "utf8")).toContain("sk-saved-login-test")
-    }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
-
   it.live("a failed turn shows the server's messages: each retry, then the final error (exit 1)", () =>
     Effect.gen(function*() {
       const home = yield* tempDir
