@@ -154,7 +154,9 @@ const handler = Effect.fnUntraced(function*(input: Input) {
   const run = Effect.gen(function*() {
     const auth = yield* resolveAuth(input, key)
     const prompt = input.prompt.join(" ").trim() ||
-      (auth._tag === "Offline" ? Demo.defaultPrompt : "What is this project? Look at the files and tell me in two sentences.")
+      (auth._tag === "Offline"
+        ? Demo.defaultPrompt
+        : "What is this project? Look at the files and tell me in two sentences.")
     const live = auth._tag !== "Offline"
     yield* screen.line(style.bold("effect-codex") + " · " + (live ? style.green : style.yellow)(banner(auth)))
     yield* screen.line(style.bold(`› ${prompt}`))

@@ -9,11 +9,12 @@
  * - live against a FakeModel on 127.0.0.1 (`OPENAI_BASE_URL`): the key is used for the session
  *   only unless `--save-login`, and without credentials it fails before any turn.
  */
+import * as CodexHome from "@effect-codex/testing/CodexHome"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFileSync, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { bin, cliEnv, expectLinesInOrder, packageDir, repoRoot, runCli, stripAnsi } from "./helpers.ts"
@@ -140,6 +141,27 @@ describe("cli: live (the real app-server, a FakeModel on 127.0.0.1 as OPENAI_BAS
       expect(requests.map((r) => r.headers["authorization"])).toEqual(["Bearer sk-session-only-test"])
       expect(existsSync(Path.join(home, "auth.json"))).toBe(false)
       expect(readdirSync(home).join("\n")).not.toMatch(/auth/)
+    }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
+
+  it.live("--save-login logs in through the app-server, which stores the key in CODEX_HOME/auth.json", () =>
+    Effect.gen(function*() {
+      const home = yield* tempDir
+      const model = yield* FakeModel.FakeModel
+      // The user's config: a provider (the FakeModel) that requires OpenAI auth, as the built-in one does.
+      const port = Number(new URL(model.url).port)
+      writeFileSync(Path.join(home, "config.toml"), CodexHome.configToml({ port, requiresOpenaiAuth: true }))
+      yield* model.enqueue(FakeModel.message("Saved and answered."))
+      const env = cliEnv({ CODEX_HOME: home, OPENAI_API_KEY: "sk-saved-login-test" })
+      const { code, stdout } = yield* Effect.promise(() => runCli(["--save-login", "ahoy"], env))
+      expect(code, stdout).toBe(0)
+      expectLinesInOrder(stdout, [
+        "effect-codex · live: logging in with OPENAI_API_KEY, saved in CODEX_HOME/auth.json (--save-login)",
+        "logged in with OPENAI_API_KEY (saved in CODEX_HOME/auth.json)",
+        "Saved and answered."
+      ])
+      const requests = yield* model.requests
+      expect(requests.map((r) => r.headers["authorization"])).toEqual(["Bearer sk-saved-login-test"])
+      expect(readFileSync(Path.join(home, "auth.json"), "utf8")).toContain("sk-saved-login-test")
     }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
 
   it.live("a failed turn shows the server's messages: each retry, then the final error (exit 1)", () =>

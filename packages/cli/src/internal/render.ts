@@ -3,9 +3,9 @@
  * answer as their deltas arrive, commands and file changes as they happen), and closes with the
  * token usage. Ctrl-C interrupts the turn on the server before the app-server stops.
  */
+import type { Protocol } from "@effect-codex/core"
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import type * as Codex from "@effect-codex/core/Codex"
-import type { Protocol } from "@effect-codex/core"
 import * as Turn from "@effect-codex/core/Turn"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
