@@ -75,7 +75,9 @@ const flags = {
     Flag.optional
   ),
   cwd: Flag.Directory("cwd", { mustExist: true }).pipe(
-    Flag.withDescription("The working directory of the app-server and the thread (default: the current one)"),
+    Flag.withDescription(
+      "Live: the working directory of the app-server and the thread (default: the current one; the offline demo uses its own)"
+    ),
     Flag.optional
   ),
   sandbox: Flag.Literals("sandbox", ["read-only", "workspace-write", "danger-full-access"]).pipe(
