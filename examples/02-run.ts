@@ -9,7 +9,8 @@
 import { Codex } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import * as Backend from "./_backend.ts"
 
 const program = Effect.gen(function*() {

@@ -10,7 +10,9 @@
 import { AppServerClient, Codex, type Turn } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Stream } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Backend from "./_backend.ts"
 
 /** Items whose text arrives as deltas, printed indented between their started and completed lines. */

@@ -10,7 +10,8 @@
 import { Codex } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import * as Backend from "./_backend.ts"
 
 /** Creates a thread with one turn, as an earlier program would have, and returns its id. */

@@ -11,7 +11,9 @@
 import { AppServerClient, Codex } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Stream } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Backend from "./_backend.ts"
 
 /** Compacts a thread and waits for the compaction turn to complete. */

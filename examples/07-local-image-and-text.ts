@@ -9,7 +9,10 @@
 import { Codex, Inputs } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, FileSystem, Path } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
 import * as Backend from "./_backend.ts"
 
 /** The same 16×16 checkerboard PNG as in example 06, as bytes. */

@@ -15,7 +15,9 @@
 import { Codex, Retry } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Schedule } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as Backend from "./_backend.ts"
 
 const program = Effect.gen(function*() {

@@ -11,7 +11,11 @@
 import { AppServerClient, Codex, Turn } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Deferred, Effect, Fiber, Stream } from "effect"
+import * as Console from "effect/Console"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
 import * as Backend from "./_backend.ts"
 
 /**

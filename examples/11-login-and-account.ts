@@ -17,7 +17,10 @@
 import { Codex } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Option, Redacted } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Backend from "./_backend.ts"
 
 /** The account type of an `account()` response, or "none". */
@@ -55,8 +58,8 @@ const program = Effect.gen(function*() {
 program.pipe(
   Effect.provide(Backend.layer({
     offline: { requiresAuth: true },
-    autoLogin: false,
-    script: [FakeModel.message("Hi there, nice to meet!")]
+    sessionKey: false,
+    script: [FakeModel.message("Hi there, nice to meet you!")]
   })),
   NodeRuntime.runMain
 )

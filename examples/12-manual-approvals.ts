@@ -14,7 +14,10 @@
 import { ApprovalHandler, ApprovalMode, Codex } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, FileSystem, Layer } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
 import * as Backend from "./_backend.ts"
 
 /** Commands this program lets the agent run outside the sandbox. */

@@ -10,7 +10,9 @@
 import { Codex } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as Backend from "./_backend.ts"
 
 /** What we want back: a small, typed summary of a programming language. */

@@ -11,23 +11,28 @@
 import { Codex } from "@effect-codex/core"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Duration, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Backend from "./_backend.ts"
 
-const questions = [
-  "Name a prime number between 10 and 20.",
-  "Name a planet with rings.",
-  "Name a sorting algorithm.",
-  "Name a primary color.",
-  "Name a noble gas."
+/** The questions, and what the offline FakeModel answers to each. */
+const questions: ReadonlyArray<readonly [question: string, offlineAnswer: string]> = [
+  ["Name a prime number between 10 and 20.", "13."],
+  ["Name a planet with rings.", "Saturn."],
+  ["Name a sorting algorithm.", "Merge sort."],
+  ["Name a primary color.", "Blue."],
+  ["Name a noble gas.", "Neon."]
 ]
 
-/** One question, on its own thread. */
-const ask = (question: string) =>
+/** One question, on its own thread (offline, `offlineAnswer` is what the FakeModel replies). */
+const ask = ([question, offlineAnswer]: readonly [string, string]) =>
   Effect.gen(function*() {
     const codex = yield* Codex.Codex
+    const backend = yield* Backend.Backend
     const thread = yield* codex.threadStart({ ephemeral: true })
-    const result = yield* thread.run(`${question} Answer in a few words.`)
+    const reply = FakeModel.message(offlineAnswer, { deltas: 3, delayMs: 100 })
+    const result = yield* backend.answering(reply, thread.run(`${question} Answer in a few words.`))
     return { question, thread: thread.id, answer: result.finalResponse ?? "(no answer)" }
   })
 
@@ -45,11 +50,8 @@ const program = Effect.gen(function*() {
   )
 })
 
-// Offline, the FakeModel answers requests in arrival order, so every scripted reply is generic
-// and slow enough (300 ms) that the concurrency shows in the total time.
-const reply = (n: number) => FakeModel.message(`Scripted answer #${n}.`, { deltas: 3, delayMs: 100 })
-
+// Offline, each reply is slow enough (300 ms) that the concurrency shows in the total time.
 program.pipe(
-  Effect.provide(Backend.layer({ script: questions.map((_, i) => reply(i + 1)) })),
+  Effect.provide(Backend.layer()),
   NodeRuntime.runMain
 )

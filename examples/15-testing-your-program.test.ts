@@ -11,7 +11,8 @@
 import { Codex } from "@effect-codex/core"
 import { CodexTest, FakeModel } from "@effect-codex/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 // ---------------------------------------------------------------------------------------------
 // The program under test: labels an issue, falling back to "needs-triage" when the model fails.

@@ -2,8 +2,10 @@
  * Where the examples run. Every example provides `Backend.layer(...)` and nothing else:
  *
  * - **live**: with `OPENAI_API_KEY` set, `NodeCodex.layer()` spawns the pinned `codex app-server`
- *   with your usual `CODEX_HOME` and talks to the real service. If Codex has no account yet, it logs
- *   in with the key first (`codex.loginApiKey`, which stores it in `CODEX_HOME/auth.json`).
+ *   with your usual `CODEX_HOME` and talks to the real service. The key is used for this session
+ *   only: the app-server gets it in its environment, with a model provider that reads it from there
+ *   (`env_key`), so nothing is written to `CODEX_HOME` (an API-key login, `codex.loginApiKey`,
+ *   would store it in `CODEX_HOME/auth.json`; example 11 shows that flow).
  * - **offline** (the default, and what CI runs): the same real `codex app-server`, pointed at the
  *   embedded `FakeModel` from `@effect-codex/testing` on 127.0.0.1, in a temporary `CODEX_HOME`
  *   and workspace that are removed at exit. The FakeModel answers with the example's `script`.
@@ -12,8 +14,7 @@
  *
  * @example
  * ```ts
- * import { Codex } from "@effect-codex/core"
- * import { FakeModel } from "@effect-codex/testing"
+ *  * import { FakeModel } from "@effect-codex/testing"
  * import { NodeRuntime } from "@effect/platform-node"
  * import { Console, Effect } from "effect"
  * import * as Backend from "./_backend.ts"
@@ -28,11 +29,18 @@
  * program.pipe(Effect.provide(Backend.layer({ script: [FakeModel.message("Hello!")] })), NodeRuntime.runMain)
  * ```
  */
-import type { AppServerClient } from "@effect-codex/core"
-import { Codex } from "@effect-codex/core"
+import type { AppServerClient, Codex } from "@effect-codex/core"
 import { NodeCodex } from "@effect-codex/node"
 import { CodexTest, FakeModel } from "@effect-codex/testing"
-import { Config, Console, Context, Effect, Layer, Option, Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Semaphore from "effect/Semaphore"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 
@@ -44,8 +52,8 @@ export interface Options {
   readonly offline?: CodexTest.Options | undefined
   /** Files (relative path → content) written into the offline workspace before the example runs. */
   readonly files?: Readonly<Record<string, string>> | undefined
-  /** Live only: log in with `OPENAI_API_KEY` when Codex has no account (default `true`). */
-  readonly autoLogin?: boolean | undefined
+  /** Live only: use `OPENAI_API_KEY` for the session (default `true`); `false` leaves auth to the example. */
+  readonly sessionKey?: boolean | undefined
   /** Print the one-line `[live]` / `[offline]` banner (default `true`). */
   readonly banner?: boolean | undefined
 }
@@ -57,6 +65,13 @@ export interface Service {
   readonly workspace: string
   /** The key from `OPENAI_API_KEY` (live only). */
   readonly apiKey: Option.Option<Redacted.Redacted<string>>
+  /**
+   * Runs `effect`, whose first model request is answered by `reply` offline (live: the real model
+   * answers and `reply` is unused). Offline, concurrent callers take turns until their request has
+   * reached the FakeModel (only that hand-over is serialized, not the turns), so each request gets
+   * its own reply whatever order the requests would otherwise arrive in.
+   */
+  readonly answering: <A, E, R>(reply: FakeModel.Reply, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 /** The `Backend` service. */
@@ -74,19 +89,29 @@ const live = (key: Redacted.Redacted<string>, options: Options) =>
   Layer.effect(
     Backend,
     Effect.gen(function*() {
-      const codex = yield* Codex.Codex
-      const say = options.banner === false ? () => Effect.void : Console.log
-      yield* say("[live] OPENAI_API_KEY is set: talking to the real Codex service.")
-      if (options.autoLogin !== false) {
-        const { account, requiresOpenaiAuth } = yield* codex.account()
-        if ((account === null || account === undefined) && requiresOpenaiAuth) {
-          yield* codex.loginApiKey(key)
-          yield* say("[live] Codex had no account: logged in with OPENAI_API_KEY.")
-        }
+      if (options.banner !== false) {
+        yield* Console.log("[live] OPENAI_API_KEY is set: talking to the real Codex service (key not saved).")
       }
-      return { mode: "live" as const, workspace: process.cwd(), apiKey: Option.some(key) }
+      return { mode: "live" as const, workspace: process.cwd(), apiKey: Option.some(key), answering }
     })
-  ).pipe(Layer.provideMerge(NodeCodex.layer()))
+  ).pipe(Layer.provideMerge(NodeCodex.layer(
+    options.sessionKey === false ? {} : {
+      env: { OPENAI_API_KEY: Redacted.value(key) },
+      configOverrides: sessionProvider(process.env["OPENAI_BASE_URL"]?.trim() || "https://api.openai.com/v1")
+    }
+  )))
+
+/** The `--config` overrides of a live session: an OpenAI provider that reads `OPENAI_API_KEY` (`env_key`). */
+const sessionProvider = (baseUrl: string): Readonly<Record<string, string>> => ({
+  model_provider: "\"examples-session\"",
+  "model_providers.examples-session.name": "\"OpenAI (OPENAI_API_KEY, this session only)\"",
+  "model_providers.examples-session.base_url": JSON.stringify(baseUrl),
+  "model_providers.examples-session.env_key": "\"OPENAI_API_KEY\"",
+  "model_providers.examples-session.wire_api": "\"responses\""
+})
+
+/** Live: the effect itself (the real model answers). */
+const answering = <A, E, R>(_reply: FakeModel.Reply, effect: Effect.Effect<A, E, R>) => effect
 
 const offline = (options: Options) =>
   Layer.effect(
@@ -102,13 +127,23 @@ const offline = (options: Options) =>
           await Fs.writeFile(target, content)
         }
       })
+      const handOver = yield* Semaphore.make(1)
+      const answering = <A, E, R>(reply: FakeModel.Reply, effect: Effect.Effect<A, E, R>) =>
+        handOver.withPermits(1)(Effect.gen(function*() {
+          const before = (yield* model.requests).length
+          yield* model.enqueue(reply)
+          const fiber = yield* Effect.forkChild(effect)
+          // Released when the request arrived, or when the effect ended without one.
+          yield* Effect.raceFirst(model.waitForRequests(before + 1), Fiber.await(fiber))
+          return fiber
+        })).pipe(Effect.flatMap(Fiber.join))
       if (options.banner !== false) {
         yield* Console.log(
           "[offline] OPENAI_API_KEY is not set: running the real codex app-server against the embedded " +
             "FakeModel (scripted replies) in a temporary CODEX_HOME."
         )
       }
-      return { mode: "offline" as const, workspace, apiKey: Option.none() }
+      return { mode: "offline" as const, workspace, apiKey: Option.none(), answering }
     })
   ).pipe(Layer.provideMerge(CodexTest.layer(options.offline)))
 

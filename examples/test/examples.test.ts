@@ -13,7 +13,8 @@ const offlineBanner =
 /** Expected lines, in order: strings are matched exactly (a whole line), regular expressions anywhere in a line. */
 const cases: ReadonlyArray<readonly [file: string, lines: ReadonlyArray<string | RegExp>]> = [
   ["01-quickstart.ts", [
-    /^Server: \S+ 0\.169\.0$/,
+    "Codex app-server: 0.169.0",
+    "Credentials: not needed by this provider",
     /^Thread: [0-9a-f-]{36}$/,
     "Answer: Hello from Codex, driven by an Effect program!"
   ]],
@@ -79,7 +80,7 @@ const cases: ReadonlyArray<readonly [file: string, lines: ReadonlyArray<string |
     "Account: none (requires OpenAI auth: true)",
     "Logged in with API key <redacted>",
     "Account: apiKey",
-    "Answer: Hi there, nice to meet!",
+    "Answer: Hi there, nice to meet you!",
     "Logged out. Account: none"
   ]],
   ["12-manual-approvals.ts", [
@@ -96,11 +97,11 @@ const cases: ReadonlyArray<readonly [file: string, lines: ReadonlyArray<string |
     "StructuredOutputError, raw: {\"name\":\"Python\",\"firstReleased\":\"1991\",\"paradigms\":[],\"typing\":\"dynamic\"}"
   ]],
   ["14-concurrent-threads.ts", [
-    /^Name a prime number between 10 and 20\. → Scripted answer #[1-5]\.$/,
-    /^Name a planet with rings\. → Scripted answer #[1-5]\.$/,
-    /^Name a sorting algorithm\. → Scripted answer #[1-5]\.$/,
-    /^Name a primary color\. → Scripted answer #[1-5]\.$/,
-    /^Name a noble gas\. → Scripted answer #[1-5]\.$/,
+    "Name a prime number between 10 and 20. → 13.",
+    "Name a planet with rings. → Saturn.",
+    "Name a sorting algorithm. → Merge sort.",
+    "Name a primary color. → Blue.",
+    "Name a noble gas. → Neon.",
     /^5 answers from 5 threads in \d+\.\d s$/
   ]]
 ]

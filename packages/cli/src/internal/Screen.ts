@@ -4,7 +4,8 @@
  * and the spinner never mix. Without a TTY (output piped to a file) there is no spinner and no
  * color, only the text.
  */
-import { Effect, Schedule } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 
 /** ANSI styles (identity functions when color is off). */
 export interface Styles {
@@ -60,10 +61,9 @@ export const make = (out: NodeJS.WriteStream = process.stdout): Screen => {
   let label = "thinking"
   let frame = 0
   const started = Date.now()
-  // Output piped into a program that stops reading (`| head`): stop writing, keep running.
+  // Output piped into a program that stops reading (`| head`, EPIPE): stop writing, keep running.
   let closed = false
-  out.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error
+  out.on("error", () => {
     closed = true
   })
 

@@ -1,34 +1,19 @@
 /**
- * effect-codex CLI: start a thread and watch one turn live.
- *
- * Reasoning and the answer stream in as their deltas arrive, commands and file changes show up as
- * they happen, a spinner runs while the model works, and the token usage closes the turn. Ctrl-C
- * interrupts the turn cleanly before the app-server stops.
- *
- * Without `OPENAI_API_KEY` it runs offline: the real `codex app-server` against the embedded
- * FakeModel, scripted with a short demo (reasoning, an `ls`, a new file, a streamed answer) in a
- * temporary workspace. With `OPENAI_API_KEY` set it talks to the real service, in the current
- * directory.
- *
- *     pnpm start                          # the demo prompt
- *     pnpm start "What does this repository do?"
- *     node examples/cli/main.ts "Explain src/index.ts"
+ * The turn view of the CLI: starts a thread, streams one turn on the screen (reasoning and the
+ * answer as their deltas arrive, commands and file changes as they happen), and closes with the
+ * token usage. Ctrl-C interrupts the turn on the server before the app-server stops.
  */
-import { AppServerClient, Codex, Turn } from "@effect-codex/core"
 import type { Protocol } from "@effect-codex/core"
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Option, Stream } from "effect"
+import * as AppServerClient from "@effect-codex/core/AppServerClient"
+import type * as Codex from "@effect-codex/core/Codex"
+import * as Turn from "@effect-codex/core/Turn"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Path from "node:path"
-import * as Backend from "../_backend.ts"
-import { demoFiles, demoPrompt, demoScript } from "./demo.ts"
-import * as Screen from "./Screen.ts"
+import type * as Screen from "./Screen.ts"
 
 type ThreadItem = Protocol.Schemas.ThreadItem
 type TokenUsage = Protocol.Schemas.ThreadTokenUsage
-
-/** The prompt when none is given: read-only on the real service; the demo also writes a file. */
-const defaultPrompt = (live: boolean) =>
-  live ? "What is this project? Look at the files and tell me in two sentences." : demoPrompt
 
 /** `/bin/bash -lc 'ls -la'` → `ls -la`. */
 const shellCommand = (command: string) => /^\S+ -l?c '(.*)'$/s.exec(command)?.[1] ?? command
@@ -132,25 +117,40 @@ const render = (screen: Screen.Screen, workspace: string) => {
         streamedItems.add(event.params.itemId)
         return screen.write(event.params.delta)
       case "error":
-        return screen.line(style.red(`  ! ${event.params.error.message}${event.params.willRetry ? " (retrying)" : ""}`))
+        return screen.line(style.red(
+          `  ! ${errorText(event.params.error)}${event.params.willRetry ? " (retrying)" : ""}`
+        ))
       default:
         return Effect.void
     }
   }
 }
 
-/** Starts a thread, streams one turn on the screen, and prints its usage. */
-const watchTurn = (screen: Screen.Screen, prompt: string) =>
-  Effect.gen(function*() {
-    const codex = yield* Codex.Codex
-    const backend = yield* Backend.Backend
-    const { style } = screen
+/** A server error with its details: `message (additionalDetails)` when the server sent details. */
+export const errorText = (error: {
+  readonly message: string
+  readonly additionalDetails?: unknown
+}): string => {
+  const details = error.additionalDetails
+  if (details === undefined || details === null || details === "") return error.message
+  return `${error.message} (${typeof details === "string" ? details : JSON.stringify(details)})`
+}
 
+/** Starts a thread with `options`, streams one turn of `prompt` on the screen, and prints its usage. */
+export const watchTurn = (
+  codex: Codex.Service,
+  screen: Screen.Screen,
+  workspace: string,
+  prompt: string,
+  options: Codex.ThreadStartOptions
+) =>
+  Effect.gen(function*() {
+    const { style } = screen
     yield* screen.status("starting a thread")
-    const thread = yield* codex.threadStart()
+    const thread = yield* codex.threadStart(options)
     const handle = yield* thread.turn(prompt)
     yield* screen.status("thinking")
-    const events = handle.stream.pipe(Stream.tap(render(screen, backend.workspace)))
+    const events = handle.stream.pipe(Stream.tap(render(screen, workspace)))
 
     const result = yield* Turn.collect(handle.id, handle.threadId, events).pipe(
       // Ctrl-C: stop the turn on the server before the app-server itself is stopped.
@@ -162,39 +162,4 @@ const watchTurn = (screen: Screen.Screen, prompt: string) =>
     if (result.status !== "completed") yield* screen.line(style.red(`turn ${result.status}`))
     yield* screen.line(usageLine(result.usage, result.durationMs))
     yield* screen.line(style.dim(`thread ${thread.id}`))
-  }).pipe(
-    Effect.catchTag("TurnFailedError", (error) =>
-      Effect.andThen(
-        screen.line(screen.style.red(`turn failed: ${error.message}`)),
-        Effect.sync(() => void (process.exitCode = 1))
-      ))
-  )
-
-const main = Effect.gen(function*() {
-  const screen = Screen.make()
-  const { style } = screen
-  const live = Option.isSome(yield* Backend.apiKey)
-  const prompt = process.argv.slice(2).join(" ").trim() || defaultPrompt(live)
-
-  yield* screen.line(
-    style.bold("effect-codex") + " · " + (live
-      ? style.green("live: OPENAI_API_KEY is set, talking to the real Codex service")
-      : style.yellow(
-        "offline demo: no OPENAI_API_KEY, so the real codex app-server runs against the embedded FakeModel"
-      ))
-  )
-  yield* screen.line(style.bold(`› ${prompt}`))
-  yield* screen.status("starting codex app-server")
-
-  yield* watchTurn(screen, prompt).pipe(
-    Effect.provide(Backend.layer({
-      banner: false,
-      script: demoScript,
-      files: demoFiles,
-      offline: { sandboxMode: "workspace-write" }
-    })),
-    screen.withSpinner
-  )
-})
-
-main.pipe(NodeRuntime.runMain)
+  })
