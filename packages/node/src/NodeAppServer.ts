@@ -64,8 +64,11 @@ export interface Listener {
   readonly url: string
   readonly pid: number
   readonly argv: ReadonlyArray<string>
-  /** Sends a signal to the process group (e.g. `"SIGKILL"` to simulate a crash). */
-  readonly kill: (signal?: ChildProcess.Signal | undefined) => Effect.Effect<void>
+  /**
+   * Sends a signal to the process group without waiting for the exit (e.g. `"SIGKILL"` to simulate
+   * a crash, `"SIGSTOP"` to freeze it).
+   */
+  readonly kill: (signal?: NodeJS.Signals | undefined) => Effect.Effect<void>
   /** Waits for the process to exit. */
   readonly exit: Effect.Effect<void>
   /** The last stderr lines. */
@@ -95,6 +98,15 @@ export const listenArgs = (options: ListenOptions): ReadonlyArray<string> => {
     options.listen ?? "ws://127.0.0.1:0",
     ...authArgs
   ]
+}
+
+/** Signals the process group (the spawner makes the child a group leader on POSIX), else the process. */
+const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(process.platform === "win32" ? pid : -pid, signal)
+  } catch {
+    // already gone
+  }
 }
 
 const listeningLine = /listening on:\s*(wss?:\/\/\S+)/
@@ -179,7 +191,7 @@ export const listen: (
     url: url.value.url,
     pid: handle.pid,
     argv,
-    kill: (signal) => Effect.ignore(handle.kill({ killSignal: signal ?? "SIGTERM" })),
+    kill: (signal) => Effect.sync(() => signalGroup(handle.pid, signal ?? "SIGTERM")),
     exit: Deferred.await(exited),
     stderrTail: Effect.sync(() => tail.slice())
   } satisfies Listener
