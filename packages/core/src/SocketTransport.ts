@@ -290,8 +290,7 @@ export const make: (
       if (Deferred.isDoneUnsafe(closed)) return failClosed
       // A write on a dropped socket would wait for a reconnection that never comes: race it with the close.
       return Effect.raceFirst(
-        Effect.catch(writer.write(line), (error) =>
-          Effect.andThen(close(closedError(displayUrl, error)), failClosed)),
+        Effect.catch(writer.write(line), (error) => Effect.andThen(close(closedError(displayUrl, error)), failClosed)),
         failClosed
       )
     })

@@ -14,9 +14,9 @@ import * as Errors from "@effect-codex/core/Errors"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Schedule from "effect/Schedule"
 import * as ChildProcess from "effect/process/ChildProcess"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
@@ -142,9 +142,11 @@ export const listen: (
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe"
-  })).pipe(Effect.mapError((error) =>
-    new Errors.TransportClosedError({ reason: `failed to spawn ${binary.path}: ${error.message}` })
-  ))
+  })).pipe(
+    Effect.mapError((error) =>
+      new Errors.TransportClosedError({ reason: `failed to spawn ${binary.path}: ${error.message}` })
+    )
+  )
 
   const tail: Array<string> = []
   const wsUrl = yield* Deferred.make<string>()

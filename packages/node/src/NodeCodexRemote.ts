@@ -345,7 +345,7 @@ export const daemonCommand: (
       handle.stderr.pipe(Stream.decodeText(), Stream.mkString),
       handle.exitCode
     ], { concurrency: "unbounded" }).pipe(Effect.mapError((error) => fail(error.message)))
-    const line = stdout.split("\n").reverse().find((l) => l.trim().startsWith("{"))
+    const line = stdout.split("\n").findLast((l) => l.trim().startsWith("{"))
     const status = line === undefined ? Option.none() : decodeStatus(line)
     if (code !== 0 || Option.isNone(status)) {
       const lastError = stderr.split("\n").find((l) => l.startsWith("Error:"))
