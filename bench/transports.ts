@@ -5,16 +5,16 @@
  * (bench/TRANSPORTS.md, or BENCH_OUT). Rounds alternate the transport order so machine noise hits
  * all alike. BENCH_QUICK=1 runs fewer rounds (for trying the harness, not for numbers).
  */
-import * as Codex from "../packages/core/src/Codex.ts"
-import * as CodexTest from "../packages/testing/src/CodexTest.ts"
-import * as CodexTestRemote from "../packages/testing/src/CodexTestRemote.ts"
-import * as FakeModel from "../packages/testing/src/FakeModel.ts"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as Codex from "../packages/core/src/Codex.ts"
+import * as CodexTest from "../packages/testing/src/CodexTest.ts"
+import * as CodexTestRemote from "../packages/testing/src/CodexTestRemote.ts"
+import * as FakeModel from "../packages/testing/src/FakeModel.ts"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const quick = process.env.BENCH_QUICK === "1"
@@ -88,7 +88,9 @@ const program = Effect.gen(function*() {
       const { latencies, streamMs } = yield* round(kind)
       results[kind].latencies.push(...latencies)
       results[kind].streams.push(streamMs)
-      console.error(`round ${r + 1} ${kind}: turn median ${median(latencies).toFixed(1)} ms, stream ${streamMs.toFixed(0)} ms`)
+      console.error(
+        `round ${r + 1} ${kind}: turn median ${median(latencies).toFixed(1)} ms, stream ${streamMs.toFixed(0)} ms`
+      )
     }
   }
   const base = { turn: median(results.stdio.latencies), stream: median(results.stdio.streams) }
@@ -102,7 +104,9 @@ const program = Effect.gen(function*() {
   const report = [
     "# Transports: stdio vs WebSocket vs Unix socket",
     "",
-    `One run (${new Date().toISOString()}), ${rounds} rounds × (${turnsPerRound} sequential short turns + one ${DELTAS}-delta turn)`,
+    `One run (${
+      new Date().toISOString()
+    }), ${rounds} rounds × (${turnsPerRound} sequential short turns + one ${DELTAS}-delta turn)`,
     "per transport, fresh app-server per round, order rotated per round. Medians; ratios are against stdio",
     "(lower is faster). The machine has 2 shared cores: compare ratios, not absolute times.",
     "",

@@ -23,18 +23,25 @@ import * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
 import { generatedFromVersion } from "@effect-codex/core/generated/Protocol"
 import * as SocketTransport from "@effect-codex/core/SocketTransport"
-import type { Transport } from "@effect-codex/core/Transport"
+import { Transport } from "@effect-codex/core/Transport"
 import * as Version from "@effect-codex/core/Version"
 import * as NodeWS from "@effect/platform-node-shared/NodeWS"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ChildProcess from "effect/process/ChildProcess"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs/promises"
@@ -407,4 +414,150 @@ export const layerDaemon = (options: DaemonLayerOptions = {}): Layer.Layer<Servi
       yield* checkDaemonVersion(status, options.requiredVersion)
       return layerUnixSocket({ ...options, path: status.socketPath })
     }).pipe(Effect.provide(NodeTransport.spawnerLayer))
+  )
+
+// =============================================================================
+// Reconnection
+// =============================================================================
+
+/** The state of a {@link RemoteConnection}. */
+export type ConnectionState =
+  | { readonly _tag: "Connected"; readonly generation: number }
+  | { readonly _tag: "Reconnecting"; readonly generation: number; readonly lastError: Errors.TransportClosedError }
+  | { readonly _tag: "Failed"; readonly error: LayerError }
+
+/**
+ * A connection to a remote app-server that is re-established after a drop (see
+ * {@link layerReconnecting}). Each connection has its own `Codex` and `AppServerClient`: get the
+ * current one with `codex` (it waits while reconnecting) and do not keep it across a drop.
+ */
+export class RemoteConnection extends Context.Service<RemoteConnection, {
+  /** The `Codex` of the current connection; waits while reconnecting; fails once the policy gave up. */
+  readonly codex: Effect.Effect<Codex.Codex["Service"], LayerError>
+  /** The `AppServerClient` of the current connection (as `codex`). */
+  readonly client: Effect.Effect<AppServerClient.AppServerClient["Service"], LayerError>
+  /** The current state. */
+  readonly state: Effect.Effect<ConnectionState>
+  /** Waits until a connection newer than `generation` is up (or the policy gave up). */
+  readonly awaitGeneration: (generation: number) => Effect.Effect<void, LayerError>
+}>()("@effect-codex/node/NodeCodexRemote/RemoteConnection") {}
+
+/** Options of {@link layerReconnecting}. */
+export interface ReconnectingOptions extends WebSocketOptions {
+  /**
+   * When to try again after a drop (and after each failed attempt), e.g.
+   * `Schedule.exponential("100 millis").pipe(Schedule.take(10))`. When it ends, the connection
+   * fails for good with the last connect error.
+   */
+  readonly reconnect: Schedule.Schedule<unknown, LayerError>
+}
+
+/**
+ * A {@link RemoteConnection} that reconnects with a `Schedule` when the connection drops, and
+ * re-runs the `initialize` handshake on each new connection. Building the layer makes the first
+ * connection (its failure fails the layer). Nothing is replayed: requests and turn streams open at
+ * the drop fail with `TransportClosedError`; threads live on in the server (`threadResume` them on
+ * the new connection; a turn that was running continues there and can be read with `thread/read`).
+ */
+export const layerReconnecting = (
+  options: ReconnectingOptions
+): Layer.Layer<RemoteConnection, LayerError> =>
+  Layer.effect(
+    RemoteConnection,
+    Effect.gen(function*() {
+      type Live = { readonly context: Context.Context<Services>; readonly generation: number }
+      const current = yield* Ref.make<Option.Option<Live>>(Option.none())
+      const stateRef = yield* Ref.make<ConnectionState>({ _tag: "Connected", generation: 0 })
+      const changed = yield* PubSub.unbounded<ConnectionState>()
+      const setState = (state: ConnectionState) =>
+        Effect.andThen(Ref.set(stateRef, state), PubSub.publish(changed, state))
+
+      /** One connection: the stack in its own scope; resolves with the close error when it drops. */
+      const connect = (generation: number) =>
+        Effect.gen(function*() {
+          const scope = yield* Scope.make()
+          const dropped = yield* Deferred.make<Errors.TransportClosedError>()
+          const transport = yield* Layer.buildWithScope(transportLayer(options), scope).pipe(
+            Effect.onError(() => Scope.close(scope, Exit.void))
+          )
+          const raw = Context.get(transport, Transport)
+          const watched = Transport.of({
+            send: raw.send,
+            incoming: raw.incoming.pipe(
+              Stream.tapError((error) => Deferred.succeed(dropped, error)),
+              Stream.onEnd(Deferred.succeed(
+                dropped,
+                new Errors.TransportClosedError({ reason: "app-server connection ended" })
+              ))
+            )
+          })
+          const stack = Codex.layer.pipe(
+            Layer.provideMerge(AppServerClient.layer(clientOptions(options))),
+            Layer.provideMerge(Layer.succeed(Transport, watched))
+          )
+          const context = yield* Layer.buildWithScope(stack, scope).pipe(
+            Effect.onError(() => Scope.close(scope, Exit.void))
+          )
+          yield* Ref.set(current, Option.some({ context, generation }))
+          yield* setState({ _tag: "Connected", generation })
+          return { scope, dropped }
+        })
+
+      const first = yield* connect(0)
+      const outer = yield* Effect.scope
+      // The connection open when the layer closes is closed with it.
+      const openScope = yield* Ref.make<Scope.Closeable>(first.scope)
+      yield* Effect.addFinalizer(() => Effect.flatMap(Ref.get(openScope), (scope) => Scope.close(scope, Exit.void)))
+      // The supervisor: wait for a drop, close that connection, reconnect with the policy.
+      yield* Effect.gen(function*() {
+        let live = first
+        let generation = 0
+        while (true) {
+          const error = yield* Deferred.await(live.dropped)
+          yield* Ref.set(current, Option.none())
+          yield* Scope.close(live.scope, Exit.void)
+          generation++
+          yield* setState({ _tag: "Reconnecting", generation, lastError: error })
+          const next = yield* connect(generation).pipe(Effect.retry(options.reconnect), Effect.exit)
+          if (Exit.isFailure(next)) {
+            const failure = Option.getOrElse(
+              Exit.findErrorOption(next),
+              () => new Errors.TransportClosedError({ reason: "reconnection interrupted" })
+            )
+            yield* setState({ _tag: "Failed", error: failure as LayerError })
+            return
+          }
+          live = next.value
+          yield* Ref.set(openScope, live.scope)
+        }
+      }).pipe(Effect.forkIn(outer))
+
+      const waitFor = <A>(pick: (live: Live) => A): Effect.Effect<A, LayerError> =>
+        Effect.scoped(Effect.gen(function*() {
+          const subscription = yield* PubSub.subscribe(changed)
+          while (true) {
+            const live = yield* Ref.get(current)
+            if (Option.isSome(live)) return pick(live.value)
+            const state = yield* Ref.get(stateRef)
+            if (state._tag === "Failed") return yield* Effect.fail(state.error)
+            yield* PubSub.take(subscription)
+          }
+        }))
+
+      return RemoteConnection.of({
+        codex: waitFor((live) => Context.get(live.context, Codex.Codex)),
+        client: waitFor((live) => Context.get(live.context, AppServerClient.AppServerClient)),
+        state: Ref.get(stateRef),
+        awaitGeneration: (generation) =>
+          Effect.scoped(Effect.gen(function*() {
+            const subscription = yield* PubSub.subscribe(changed)
+            while (true) {
+              const state = yield* Ref.get(stateRef)
+              if (state._tag === "Failed") return yield* Effect.fail(state.error)
+              if (state._tag === "Connected" && state.generation > generation) return
+              yield* PubSub.take(subscription)
+            }
+          }))
+      })
+    })
   )
