@@ -27,7 +27,7 @@ type Kind = CodexTestRemote.TransportKind
 const kinds: ReadonlyArray<Kind> = ["stdio", "ws", "unix"]
 
 const median = (xs: ReadonlyArray<number>): number => {
-  const s = [...xs].sort((a, b) => a - b)
+  const s = xs.toSorted((a, b) => a - b)
   const m = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
