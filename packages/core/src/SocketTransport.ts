@@ -1,0 +1,304 @@
+/**
+ * The WebSocket `Transport`: JSON-RPC to a running `codex app-server --listen ws://IP:PORT` (or
+ * `--listen unix://PATH`, which is WebSocket over a Unix socket), one JSON message per text frame.
+ *
+ * It is runtime-neutral: it is built on `effect/socket/Socket` (`Socket.makeWebSocket`) and needs
+ * a `Socket.WebSocketConstructor` from the platform (`NodeCodexRemote.webSocketConstructorLayer`
+ * on Node; `Socket.layerWebSocketConstructorGlobal` on Bun, Deno or a browser — but a browser
+ * cannot send the `Authorization` header, see docs/transports.md).
+ *
+ * Upstream calls the WebSocket listener experimental; stdio stays the SDK's default transport.
+ *
+ * - Building the transport dials the server: a refused upgrade (HTTP 401/403) fails with
+ *   {@link AuthenticationError}, any other failure to connect with {@link TransportConnectError}
+ *   naming the URL.
+ * - When the connection closes or breaks, `incoming` fails with `TransportClosedError` (close code
+ *   and reason) after the frames already received, and `send` fails with the same error. The
+ *   `AppServerClient` then fails every pending request and open turn at once.
+ * - Closing the scope closes the connection (code 1000).
+ *
+ * @since 0.1.0
+ */
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Base64Url from "effect/encoding/Base64Url"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Socket from "effect/socket/Socket"
+import * as Stream from "effect/Stream"
+import * as Errors from "./Errors.ts"
+import { Transport } from "./Transport.ts"
+
+// =============================================================================
+// Errors
+// =============================================================================
+
+/**
+ * The server refused the WebSocket upgrade because of authentication (HTTP 401 or 403): the
+ * capability token or the signed bearer token is missing, wrong, expired, or for another audience.
+ */
+export class AuthenticationError extends Schema.TaggedError<AuthenticationError>(
+  "@effect-codex/core/SocketTransport/AuthenticationError"
+)("AuthenticationError", {
+  url: Schema.String,
+  status: Schema.optional(Schema.Number),
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `the app-server at ${this.url} refused the connection (authentication): ${this.reason}`
+  }
+}
+
+/** The app-server could not be reached at `url` (nothing listening, DNS, timeout, TLS, …). */
+export class TransportConnectError extends Schema.TaggedError<TransportConnectError>(
+  "@effect-codex/core/SocketTransport/TransportConnectError"
+)("TransportConnectError", { url: Schema.String, reason: Schema.String }) {
+  override get message(): string {
+    return `cannot connect to the app-server at ${this.url}: ${this.reason}`
+  }
+}
+
+/** Errors of opening a socket transport. */
+export type ConnectError = AuthenticationError | TransportConnectError
+
+// =============================================================================
+// Auth
+// =============================================================================
+
+/**
+ * How the client authenticates to a `--ws-auth` listener. Both send `Authorization: Bearer …`
+ * in the upgrade request.
+ *
+ * - `CapabilityToken`: the listener's `--ws-token-file` content (or the token whose SHA-256 is
+ *   `--ws-token-sha256`).
+ * - `SignedBearerToken`: an HS256 JWT minted for each connection from the listener's
+ *   `--ws-shared-secret-file`, with `iss`/`aud` matching `--ws-issuer`/`--ws-audience` and a short
+ *   expiry.
+ */
+export type Auth = CapabilityToken | SignedBearerToken
+
+/** A static capability token. */
+export interface CapabilityToken {
+  readonly _tag: "CapabilityToken"
+  readonly token: Redacted.Redacted<string>
+}
+
+/** A shared secret from which the SDK mints a short-lived HS256 JWT for each connection. */
+export interface SignedBearerToken {
+  readonly _tag: "SignedBearerToken"
+  readonly sharedSecret: Redacted.Redacted<string | Uint8Array>
+  readonly issuer?: string | undefined
+  readonly audience?: string | undefined
+  /** Lifetime of each minted token (default 60 seconds). */
+  readonly expiresIn?: Duration.Input | undefined
+  /** Subject claim (`sub`), if any. */
+  readonly subject?: string | undefined
+}
+
+/** Authenticate with a capability token. */
+export const capabilityToken = (token: Redacted.Redacted<string> | string): CapabilityToken => ({
+  _tag: "CapabilityToken",
+  token: typeof token === "string" ? Redacted.make(token) : token
+})
+
+/** Authenticate with JWTs minted from a shared secret (see {@link SignedBearerToken}). */
+export const signedBearerToken = (options: Omit<SignedBearerToken, "_tag">): SignedBearerToken => ({
+  _tag: "SignedBearerToken",
+  ...options
+})
+
+const textEncoder = new TextEncoder()
+
+const base64UrlJson = (value: unknown): string => Base64Url.encode(JSON.stringify(value))
+
+/**
+ * Mints an HS256 JWT (`iss`, `aud`, `sub`, `iat`, `exp`) with WebCrypto. `now` is the issue time
+ * in milliseconds (default: the `Clock`).
+ */
+export const mintJwt: (
+  auth: Omit<SignedBearerToken, "_tag">,
+  now?: number | undefined
+) => Effect.Effect<Redacted.Redacted<string>> = Effect.fnUntraced(function*(
+  auth: Omit<SignedBearerToken, "_tag">,
+  now?: number | undefined
+) {
+  const issuedAtMs = now ?? (yield* Effect.clockWith((clock) => clock.currentTimeMillis))
+  const iat = Math.floor(issuedAtMs / 1000)
+  const ttl = Math.max(1, Math.floor(Duration.toSeconds(auth.expiresIn ?? "60 seconds")))
+  const claims = {
+    ...(auth.issuer === undefined ? {} : { iss: auth.issuer }),
+    ...(auth.audience === undefined ? {} : { aud: auth.audience }),
+    ...(auth.subject === undefined ? {} : { sub: auth.subject }),
+    iat,
+    exp: iat + ttl
+  }
+  const signingInput = `${base64UrlJson({ alg: "HS256", typ: "JWT" })}.${base64UrlJson(claims)}`
+  const secret = Redacted.value(auth.sharedSecret)
+  const keyBytes = typeof secret === "string" ? textEncoder.encode(secret) : secret
+  const signature = yield* Effect.promise(async () => {
+    const key = await globalThis.crypto.subtle.importKey(
+      "raw",
+      new Uint8Array(keyBytes),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"]
+    )
+    return new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", key, textEncoder.encode(signingInput)))
+  })
+  return Redacted.make(`${signingInput}.${Base64Url.encode(signature)}`)
+})
+
+/** The `Authorization` header for an auth setting (a fresh JWT for signed bearer tokens). */
+export const authorizationHeader = (auth: Auth): Effect.Effect<string> =>
+  auth._tag === "CapabilityToken"
+    ? Effect.succeed(`Bearer ${Redacted.value(auth.token)}`)
+    : Effect.map(mintJwt(auth), (token) => `Bearer ${Redacted.value(token)}`)
+
+// =============================================================================
+// Transport
+// =============================================================================
+
+/** Options of {@link make}. */
+export interface Options {
+  /**
+   * The WebSocket URL: `ws://host:port` / `wss://…`, or for a Unix socket whatever the
+   * `WebSocketConstructor` understands (`ws+unix:///path/to.sock:/` with the Node `ws` package).
+   */
+  readonly url: string
+  /** The URL shown in errors (default `url`; e.g. `unix:///path/to.sock`). */
+  readonly displayUrl?: string | undefined
+  readonly auth?: Auth | undefined
+  /** Extra upgrade-request headers (Node and Bun only). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** How long to wait for the connection to open (default 10 seconds). */
+  readonly openTimeout?: Duration.Input | undefined
+}
+
+/** Frames buffered for `incoming` before the reader stops pulling from the socket. */
+const incomingCapacity = 4096
+
+const describe = (cause: unknown): string => {
+  if (cause instanceof Error) return cause.message
+  if (typeof cause === "object" && cause !== null) {
+    const record = cause as { readonly message?: unknown; readonly error?: unknown }
+    if (typeof record.message === "string" && record.message.length > 0) return record.message
+    if (record.error instanceof Error) return record.error.message
+  }
+  return String(cause)
+}
+
+/**
+ * Classifies a failure to open the socket: an upgrade refused with 401/403 is an
+ * {@link AuthenticationError} (the Node `ws` client reports "Unexpected server response: 401").
+ */
+export const classifyOpenError = (url: string, error: Socket.SocketError): ConnectError => {
+  const reason = error.reason
+  const text = reason._tag === "SocketCloseError"
+    ? `connection closed (${reason.message})`
+    : "cause" in reason && reason.cause !== undefined
+    ? describe(reason.cause)
+    : reason.message
+  const status = /Unexpected server response: (\d{3})/.exec(text)
+  if (status !== null && (status[1] === "401" || status[1] === "403")) {
+    return new AuthenticationError({ url, status: Number(status[1]), reason: text })
+  }
+  if (reason._tag === "SocketOpenError" && reason.kind === "Timeout") {
+    return new TransportConnectError({ url, reason: "timed out waiting for the connection to open" })
+  }
+  return new TransportConnectError({ url, reason: text })
+}
+
+const closedError = (url: string, error: Socket.SocketError): Errors.TransportClosedError => {
+  const reason = error.reason
+  if (reason._tag === "SocketCloseError") {
+    const detail = reason.closeReason === undefined || reason.closeReason === ""
+      ? `code ${reason.code}`
+      : `code ${reason.code}: ${reason.closeReason}`
+    return new Errors.TransportClosedError({ reason: `app-server connection ${url} closed (${detail})` })
+  }
+  const cause = "cause" in reason && reason.cause !== undefined ? describe(reason.cause) : reason.message
+  return new Errors.TransportClosedError({ reason: `app-server connection ${url} failed: ${cause}` })
+}
+
+/**
+ * Connects to a listening app-server and returns the transport. Scoped: closing the scope closes
+ * the connection. Needs a `Socket.WebSocketConstructor`.
+ *
+ * @example
+ * ```ts
+ * const transport = yield* SocketTransport.make({
+ *   url: "ws://127.0.0.1:4500",
+ *   auth: SocketTransport.capabilityToken(Redacted.make(token))
+ * })
+ * ```
+ */
+export const make: (
+  options: Options
+) => Effect.Effect<Transport["Service"], ConnectError, Scope.Scope | Socket.WebSocketConstructor> = Effect.fn(
+  "SocketTransport.make"
+)(function*(options: Options) {
+  const displayUrl = options.displayUrl ?? options.url
+  yield* Effect.annotateCurrentSpan({ "codex.url": displayUrl })
+  const authorization = options.auth === undefined ? undefined : yield* authorizationHeader(options.auth)
+  const headers = {
+    ...options.headers,
+    ...(authorization === undefined ? {} : { Authorization: authorization })
+  }
+  const socket = yield* Socket.makeWebSocket(options.url, {
+    openTimeout: options.openTimeout ?? "10 seconds",
+    ...(Object.keys(headers).length === 0 ? {} : { headers })
+  })
+  // Dial now, so that the layer fails to build when the server is absent or refuses us.
+  const pull = yield* Socket.readerString(socket).pipe(
+    Effect.mapError((error) => classifyOpenError(displayUrl, error))
+  )
+  const writer = yield* socket.writer
+
+  const closed = yield* Deferred.make<Errors.TransportClosedError>()
+  const incoming = yield* Queue.bounded<string, Errors.TransportClosedError>(incomingCapacity)
+  const close = (error: Errors.TransportClosedError) =>
+    Effect.flatMap(Deferred.succeed(closed, error), (first) => first ? Queue.fail(incoming, error) : Effect.void)
+
+  // The only reader: each text frame is one message (a frame holding several lines is split).
+  yield* pull.pipe(
+    Effect.flatMap((frames) => {
+      const lines: Array<string> = []
+      for (const frame of frames) {
+        if (frame.includes("\n")) {
+          for (const line of frame.split("\n")) if (line.length > 0) lines.push(line)
+        } else if (frame.length > 0) {
+          lines.push(frame)
+        }
+      }
+      return Queue.offerAll(incoming, lines)
+    }),
+    Effect.forever,
+    Effect.catch((error) => close(closedError(displayUrl, error))),
+    Effect.forkScoped
+  )
+  yield* Effect.addFinalizer(() =>
+    close(new Errors.TransportClosedError({ reason: `app-server connection ${displayUrl} closed (scope closed)` }))
+  )
+
+  const failClosed = Effect.flatMap(Deferred.await(closed), Effect.fail)
+  const send = (line: string): Effect.Effect<void, Errors.TransportClosedError> =>
+    Effect.suspend(() => {
+      if (Deferred.isDoneUnsafe(closed)) return failClosed
+      // A write on a dropped socket would wait for a reconnection that never comes: race it with the close.
+      return Effect.raceFirst(
+        Effect.catch(writer.write(line), (error) => Effect.andThen(close(closedError(displayUrl, error)), failClosed)),
+        failClosed
+      )
+    })
+
+  return Transport.of({ send, incoming: Stream.fromQueue(incoming) })
+})
+
+/** `Transport` over a WebSocket (see {@link make}); needs a `Socket.WebSocketConstructor`. */
+export const layer = (
+  options: Options
+): Layer.Layer<Transport, ConnectError, Socket.WebSocketConstructor> => Layer.effect(Transport, make(options))

@@ -1,0 +1,563 @@
+/**
+ * `Codex` on Node over a socket to an app-server that is already running: a WebSocket listener
+ * (`codex app-server --listen ws://IP:PORT`), a Unix socket (`--listen unix://PATH`, which is
+ * WebSocket over the socket), or the local daemon (`codex app-server daemon`). The transport is
+ * `SocketTransport` from core; this module adds the Node WebSocket client (the `ws` package, which
+ * can send the `Authorization` header and speak over Unix sockets), token files, `Config`
+ * variants and the daemon.
+ *
+ * Upstream marks the WebSocket transport experimental; stdio (`NodeCodex.layer`) stays the default.
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.provide(NodeCodexRemote.layerWebSocket({
+ *   url: "ws://127.0.0.1:4500",
+ *   auth: SocketTransport.capabilityToken(Redacted.make(token))
+ * })))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as AppServerClient from "@effect-codex/core/AppServerClient"
+import * as Codex from "@effect-codex/core/Codex"
+import * as Errors from "@effect-codex/core/Errors"
+import { generatedFromVersion } from "@effect-codex/core/generated/Protocol"
+import * as SocketTransport from "@effect-codex/core/SocketTransport"
+import { Transport } from "@effect-codex/core/Transport"
+import * as Version from "@effect-codex/core/Version"
+import * as NodeWS from "@effect/platform-node-shared/NodeWS"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ChildProcess from "effect/process/ChildProcess"
+import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import * as PubSub from "effect/PubSub"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import type * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Socket from "effect/socket/Socket"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import * as CodexBinary from "./CodexBinary.ts"
+import * as CodexConfig from "./CodexConfig.ts"
+import * as NodeTransport from "./NodeTransport.ts"
+
+// =============================================================================
+// WebSocket client
+// =============================================================================
+
+/**
+ * `Socket.WebSocketConstructor` backed by the `ws` package: supports handshake headers
+ * (`Authorization`), backpressure (pauses reads), and `ws+unix://` URLs.
+ */
+export const webSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> = Layer.succeed(
+  Socket.WebSocketConstructor
+)((url, options) => {
+  if (options === undefined || typeof options === "string" || Array.isArray(options)) {
+    return new NodeWS.WebSocket(url, options, { perMessageDeflate: false })
+  }
+  return new NodeWS.WebSocket(url, options.protocols, { headers: options.headers, perMessageDeflate: false })
+})
+
+/** Where to connect: the URL given to the WebSocket client and the one shown in errors. */
+export interface Endpoint {
+  readonly url: string
+  readonly displayUrl: string
+}
+
+/**
+ * Resolves an app-server URL: `ws://…` / `wss://…` as is; `unix://PATH` (absolute path) becomes
+ * the `ws` client's `ws+unix://PATH:/`.
+ */
+export const endpoint = (url: string): Effect.Effect<Endpoint, Errors.InvalidOptionError> => {
+  if (url.startsWith("ws://") || url.startsWith("wss://")) return Effect.succeed({ url, displayUrl: url })
+  if (url.startsWith("unix://")) {
+    const path = url.slice("unix://".length)
+    if (!Path.isAbsolute(path)) {
+      return Effect.fail(
+        new Errors.InvalidOptionError({ option: "url", message: `unix socket path must be absolute: ${url}` })
+      )
+    }
+    return Effect.succeed({ url: `ws+unix://${path}:/`, displayUrl: url })
+  }
+  return Effect.fail(
+    new Errors.InvalidOptionError({
+      option: "url",
+      message: `unsupported app-server URL ${JSON.stringify(url)} (expected ws://, wss:// or unix://PATH)`
+    })
+  )
+}
+
+// =============================================================================
+// Auth from files
+// =============================================================================
+
+const readSecret = (path: string, option: string) =>
+  Effect.tryPromise({
+    try: () => Fs.readFile(path, "utf8"),
+    catch: (cause) =>
+      new Errors.InvalidOptionError({
+        option,
+        message: `cannot read ${path}: ${cause instanceof Error ? cause.message : String(cause)}`
+      })
+  }).pipe(Effect.map((text) => Redacted.make(text.trim())))
+
+/** A capability token read from a file (surrounding whitespace is dropped). */
+export const capabilityTokenFile: (
+  path: string
+) => Effect.Effect<SocketTransport.CapabilityToken, Errors.InvalidOptionError> = Effect.fn(
+  "NodeCodexRemote.capabilityTokenFile"
+)(function*(path: string) {
+  return SocketTransport.capabilityToken(yield* readSecret(path, "tokenFile"))
+})
+
+/** Signed bearer tokens minted from a shared secret read from a file (whitespace dropped). */
+export const signedBearerTokenFile: (
+  path: string,
+  options?: Omit<SocketTransport.SignedBearerToken, "_tag" | "sharedSecret"> | undefined
+) => Effect.Effect<SocketTransport.SignedBearerToken, Errors.InvalidOptionError> = Effect.fn(
+  "NodeCodexRemote.signedBearerTokenFile"
+)(function*(path: string, options?: Omit<SocketTransport.SignedBearerToken, "_tag" | "sharedSecret">) {
+  const secret = yield* readSecret(path, "sharedSecretFile")
+  return SocketTransport.signedBearerToken({ ...options, sharedSecret: secret })
+})
+
+// =============================================================================
+// Layers
+// =============================================================================
+
+/** Client options (as `NodeCodex.Options`, without the launch settings). */
+export interface ClientOptions {
+  readonly clientName?: string | undefined
+  readonly clientTitle?: string | undefined
+  readonly clientVersion?: string | undefined
+  readonly experimentalApi?: boolean | undefined
+  readonly requestTimeout?: Duration.Input | undefined
+  readonly optOutNotificationMethods?: ReadonlyArray<string> | undefined
+}
+
+/** Options of {@link layerWebSocket}. */
+export interface WebSocketOptions extends ClientOptions {
+  /** `ws://host:port`, `wss://…`, or `unix:///absolute/path.sock`. */
+  readonly url: string
+  readonly auth?: SocketTransport.Auth | undefined
+  /** Extra upgrade-request headers. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** How long to wait for the connection to open (default 10 seconds). */
+  readonly openTimeout?: Duration.Input | undefined
+}
+
+/** Everything the remote layers provide. */
+export type Services = Codex.Codex | AppServerClient.AppServerClient | Transport
+
+/** Errors of building a remote layer. */
+export type LayerError = SocketTransport.ConnectError | Errors.InvalidOptionError | AppServerClient.RequestError
+
+const clientOptions = (options: ClientOptions): AppServerClient.Options => ({
+  clientInfo: {
+    name: options.clientName ?? CodexConfig.defaultClientName,
+    title: options.clientTitle ?? CodexConfig.defaultClientTitle,
+    version: options.clientVersion ?? CodexConfig.version
+  },
+  experimentalApi: options.experimentalApi ?? true,
+  optOutNotificationMethods: options.optOutNotificationMethods,
+  requestTimeout: options.requestTimeout
+})
+
+/** The socket `Transport` alone (Node `ws` client included). */
+export const transportLayer = (
+  options: WebSocketOptions
+): Layer.Layer<Transport, SocketTransport.ConnectError | Errors.InvalidOptionError> =>
+  Layer.unwrap(Effect.map(endpoint(options.url), (target) =>
+    SocketTransport.layer({
+      url: target.url,
+      displayUrl: target.displayUrl,
+      auth: options.auth,
+      headers: options.headers,
+      openTimeout: options.openTimeout
+    }))).pipe(Layer.provide(webSocketConstructorLayer))
+
+/**
+ * `Codex` (and `AppServerClient`, `Transport`) connected to a running app-server over WebSocket
+ * (or `unix://PATH`). The connection lives as long as the layer; the handshake runs on connect.
+ */
+export const layerWebSocket = (options: WebSocketOptions): Layer.Layer<Services, LayerError> =>
+  Codex.layer.pipe(
+    Layer.provideMerge(AppServerClient.layer(clientOptions(options))),
+    Layer.provideMerge(transportLayer(options))
+  )
+
+/** Options of {@link layerUnixSocket}. */
+export interface UnixSocketOptions extends ClientOptions {
+  /** Absolute path of the socket (`--listen unix://PATH`). */
+  readonly path: string
+  readonly openTimeout?: Duration.Input | undefined
+}
+
+/** `Codex` over a Unix socket (`codex app-server --listen unix://PATH`). */
+export const layerUnixSocket = (options: UnixSocketOptions): Layer.Layer<Services, LayerError> =>
+  layerWebSocket({ ...options, url: `unix://${options.path}` })
+
+/** What {@link config} reads. */
+export interface RemoteConfig {
+  readonly url: string
+  readonly token: Option.Option<Redacted.Redacted<string>>
+  readonly tokenFile: Option.Option<string>
+  readonly sharedSecretFile: Option.Option<string>
+  readonly issuer: Option.Option<string>
+  readonly audience: Option.Option<string>
+}
+
+/**
+ * The remote settings from the environment: `CODEX_APP_SERVER_URL`, and optionally
+ * `CODEX_APP_SERVER_TOKEN` (redacted) or `CODEX_APP_SERVER_TOKEN_FILE` (capability token), or
+ * `CODEX_APP_SERVER_SHARED_SECRET_FILE` with `CODEX_APP_SERVER_ISSUER` /
+ * `CODEX_APP_SERVER_AUDIENCE` (signed bearer tokens).
+ */
+export const config: Config.Config<RemoteConfig> = Config.all({
+  url: Config.String("CODEX_APP_SERVER_URL"),
+  token: Config.option(Config.Redacted("CODEX_APP_SERVER_TOKEN")),
+  tokenFile: Config.option(Config.String("CODEX_APP_SERVER_TOKEN_FILE")),
+  sharedSecretFile: Config.option(Config.String("CODEX_APP_SERVER_SHARED_SECRET_FILE")),
+  issuer: Config.option(Config.String("CODEX_APP_SERVER_ISSUER")),
+  audience: Config.option(Config.String("CODEX_APP_SERVER_AUDIENCE"))
+})
+
+/** The auth setting a {@link RemoteConfig} describes (token, token file, or shared-secret file). */
+export const authFromConfig = (
+  remote: RemoteConfig
+): Effect.Effect<SocketTransport.Auth | undefined, Errors.InvalidOptionError> => {
+  if (Option.isSome(remote.token)) return Effect.succeed(SocketTransport.capabilityToken(remote.token.value))
+  if (Option.isSome(remote.tokenFile)) return capabilityTokenFile(remote.tokenFile.value)
+  if (Option.isSome(remote.sharedSecretFile)) {
+    return signedBearerTokenFile(remote.sharedSecretFile.value, {
+      issuer: Option.getOrUndefined(remote.issuer),
+      audience: Option.getOrUndefined(remote.audience)
+    })
+  }
+  return Effect.succeed(undefined)
+}
+
+/**
+ * Like {@link layerWebSocket}, reading the URL and auth from `Config` (see {@link config}).
+ *
+ * @example
+ * ```ts
+ * // CODEX_APP_SERVER_URL=ws://127.0.0.1:4500 CODEX_APP_SERVER_TOKEN_FILE=/run/secrets/codex-token
+ * program.pipe(Effect.provide(NodeCodexRemote.layerConfig()))
+ * ```
+ */
+export const layerConfig = (
+  options: ClientOptions & { readonly config?: Config.Config<RemoteConfig> | undefined } = {}
+): Layer.Layer<Services, LayerError | Config.ConfigError> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const remote = yield* (options.config ?? config)
+    const auth = yield* authFromConfig(remote)
+    return layerWebSocket({ ...options, url: remote.url, auth })
+  }))
+
+// =============================================================================
+// Daemon
+// =============================================================================
+
+/** The daemon answered with a version older than the protocol this SDK was generated from. */
+export class DaemonVersionError extends Schema.TaggedError<DaemonVersionError>(
+  "@effect-codex/node/NodeCodexRemote/DaemonVersionError"
+)("DaemonVersionError", {
+  daemonVersion: Schema.String,
+  requiredVersion: Schema.String
+}) {
+  override get message(): string {
+    return `the app-server daemon runs codex ${this.daemonVersion}, older than ${this.requiredVersion} which this SDK speaks; restart it with \`codex app-server daemon restart\` after updating codex`
+  }
+}
+
+/** The daemon is not running (and `start` was not requested), or a daemon command failed. */
+export class DaemonError extends Schema.TaggedError<DaemonError>(
+  "@effect-codex/node/NodeCodexRemote/DaemonError"
+)("DaemonError", {
+  command: Schema.String,
+  reason: Schema.String,
+  stderrTail: Schema.optional(Schema.Array(Schema.String))
+}) {
+  override get message(): string {
+    return `codex app-server daemon ${this.command}: ${this.reason}`
+  }
+}
+
+/** What `codex app-server daemon version|start|stop` print (JSON). */
+export const DaemonStatus = Schema.Struct({
+  status: Schema.String,
+  socketPath: Schema.String,
+  cliVersion: Schema.optional(Schema.String),
+  appServerVersion: Schema.optional(Schema.String),
+  managedCodexVersion: Schema.optional(Schema.String),
+  pid: Schema.optional(Schema.Number)
+})
+
+/** The decoded daemon status. */
+export type DaemonStatus = typeof DaemonStatus.Type
+
+/** Options of the daemon commands and {@link layerDaemon}. */
+export interface DaemonOptions {
+  /** Explicit `codex` executable (default: the pinned `@openai/codex` binary). */
+  readonly codexBin?: string | undefined
+  /** Variables merged over the parent's environment (e.g. `CODEX_HOME`). */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+}
+
+const decodeStatus = Schema.decodeUnknownOption(Schema.fromJsonString(DaemonStatus))
+
+/**
+ * Runs `codex app-server daemon <command>` and decodes its JSON status. Needs a
+ * `ChildProcessSpawner` (`NodeTransport.spawnerLayer`).
+ */
+export const daemonCommand: (
+  command: "version" | "start" | "stop" | "restart",
+  options?: DaemonOptions | undefined
+) => Effect.Effect<
+  DaemonStatus,
+  DaemonError | Errors.CodexBinaryNotFoundError,
+  ChildProcessSpawner.ChildProcessSpawner
+> = Effect.fn("NodeCodexRemote.daemonCommand")(function*(
+  command: "version" | "start" | "stop" | "restart",
+  options?: DaemonOptions | undefined
+) {
+  const binary = yield* CodexBinary.resolve({ codexBin: options?.codexBin })
+  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+  const fail = (reason: string, stderr?: string) =>
+    new DaemonError({
+      command,
+      reason,
+      ...(stderr === undefined ? {} : { stderrTail: stderr.split("\n").filter((l) => l.length > 0).slice(-20) })
+    })
+  return yield* Effect.scoped(Effect.gen(function*() {
+    const handle = yield* spawner.spawn(ChildProcess.make(binary.path, ["app-server", "daemon", command], {
+      env: options?.env,
+      extendEnv: true,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe"
+    })).pipe(Effect.mapError((error) => fail(error.message)))
+    const [stdout, stderr, code] = yield* Effect.all([
+      handle.stdout.pipe(Stream.decodeText(), Stream.mkString),
+      handle.stderr.pipe(Stream.decodeText(), Stream.mkString),
+      handle.exitCode
+    ], { concurrency: "unbounded" }).pipe(Effect.mapError((error) => fail(error.message)))
+    const line = stdout.split("\n").findLast((l) => l.trim().startsWith("{"))
+    const status = line === undefined ? Option.none() : decodeStatus(line)
+    if (code !== 0 || Option.isNone(status)) {
+      const lastError = stderr.split("\n").find((l) => l.startsWith("Error:"))
+      return yield* fail(lastError ?? `exited with code ${code}`, stderr)
+    }
+    return status.value
+  }))
+})
+
+/** Options of {@link layerDaemon}. */
+export interface DaemonLayerOptions extends DaemonOptions, ClientOptions {
+  /** Start the daemon (`codex app-server daemon start`) when it is not running. Default `false`. */
+  readonly start?: boolean | undefined
+  /** The oldest daemon version accepted (default: the codex version the SDK's protocol was generated from). */
+  readonly requiredVersion?: string | undefined
+  readonly openTimeout?: Duration.Input | undefined
+}
+
+/** Errors of {@link layerDaemon}. */
+export type DaemonLayerError = LayerError | DaemonError | DaemonVersionError | Errors.CodexBinaryNotFoundError
+
+/**
+ * Checks the version of a daemon status: fails with {@link DaemonVersionError} when the daemon's
+ * app-server is older than `required`.
+ */
+export const checkDaemonVersion = (
+  status: DaemonStatus,
+  required: string = generatedFromVersion
+): Effect.Effect<void, DaemonVersionError> => {
+  const running = status.appServerVersion ?? status.managedCodexVersion ?? status.cliVersion
+  const parsedRunning = running === undefined ? undefined : Version.parse(running)
+  const parsedRequired = Version.parse(required)
+  if (parsedRunning === undefined || parsedRequired === undefined) return Effect.void
+  return Version.compare(parsedRunning, parsedRequired) < 0
+    ? Effect.fail(new DaemonVersionError({ daemonVersion: running!, requiredVersion: required }))
+    : Effect.void
+}
+
+/**
+ * `Codex` connected to the local app-server daemon's control socket
+ * (`$CODEX_HOME/app-server-control/app-server-control.sock`). With `start: true` the daemon is
+ * started when it is not running (it then outlives this program; stop it with
+ * `codex app-server daemon stop`). The daemon's version is checked with `daemon version`: one older
+ * than this SDK's protocol fails with {@link DaemonVersionError}.
+ */
+export const layerDaemon = (options: DaemonLayerOptions = {}): Layer.Layer<Services, DaemonLayerError> =>
+  Layer.unwrap(
+    Effect.gen(function*() {
+      const running = yield* daemonCommand("version", options).pipe(
+        Effect.map(Option.some),
+        Effect.catchTag("DaemonError", (error) =>
+          options.start === true ? Effect.succeed(Option.none<DaemonStatus>()) : Effect.fail(error))
+      )
+      const status = Option.isSome(running) && running.value.status === "running"
+        ? running.value
+        : options.start === true
+        ? yield* Effect.andThen(daemonCommand("start", options), daemonCommand("version", options))
+        : yield* new DaemonError({ command: "version", reason: "the daemon is not running" })
+      yield* checkDaemonVersion(status, options.requiredVersion)
+      return layerUnixSocket({ ...options, path: status.socketPath })
+    }).pipe(Effect.provide(NodeTransport.spawnerLayer))
+  )
+
+// =============================================================================
+// Reconnection
+// =============================================================================
+
+/** The state of a {@link RemoteConnection}. */
+export type ConnectionState =
+  | { readonly _tag: "Connected"; readonly generation: number }
+  | { readonly _tag: "Reconnecting"; readonly generation: number; readonly lastError: Errors.TransportClosedError }
+  | { readonly _tag: "Failed"; readonly error: LayerError }
+
+/**
+ * A connection to a remote app-server that is re-established after a drop (see
+ * {@link layerReconnecting}). Each connection has its own `Codex` and `AppServerClient`: get the
+ * current one with `codex` (it waits while reconnecting) and do not keep it across a drop.
+ */
+export class RemoteConnection extends Context.Service<RemoteConnection, {
+  /** The `Codex` of the current connection; waits while reconnecting; fails once the policy gave up. */
+  readonly codex: Effect.Effect<Codex.Codex["Service"], LayerError>
+  /** The `AppServerClient` of the current connection (as `codex`). */
+  readonly client: Effect.Effect<AppServerClient.AppServerClient["Service"], LayerError>
+  /** The current state. */
+  readonly state: Effect.Effect<ConnectionState>
+  /** Waits until a connection newer than `generation` is up (or the policy gave up). */
+  readonly awaitGeneration: (generation: number) => Effect.Effect<void, LayerError>
+}>()("@effect-codex/node/NodeCodexRemote/RemoteConnection") {}
+
+/** Options of {@link layerReconnecting}. */
+export interface ReconnectingOptions extends WebSocketOptions {
+  /**
+   * When to try again after a drop (and after each failed attempt), e.g.
+   * `Schedule.exponential("100 millis").pipe(Schedule.take(10))`. When it ends, the connection
+   * fails for good with the last connect error.
+   */
+  readonly reconnect: Schedule.Schedule<unknown, LayerError>
+}
+
+/**
+ * A {@link RemoteConnection} that reconnects with a `Schedule` when the connection drops, and
+ * re-runs the `initialize` handshake on each new connection. Building the layer makes the first
+ * connection (its failure fails the layer). Nothing is replayed: requests and turn streams open at
+ * the drop fail with `TransportClosedError`; threads live on in the server (`threadResume` them on
+ * the new connection; a turn that was running continues there and can be read with `thread/read`).
+ */
+export const layerReconnecting = (
+  options: ReconnectingOptions
+): Layer.Layer<RemoteConnection, LayerError> =>
+  Layer.effect(
+    RemoteConnection,
+    Effect.gen(function*() {
+      type Live = { readonly context: Context.Context<Services>; readonly generation: number }
+      const current = yield* Ref.make<Option.Option<Live>>(Option.none())
+      const stateRef = yield* Ref.make<ConnectionState>({ _tag: "Connected", generation: 0 })
+      const changed = yield* PubSub.unbounded<ConnectionState>()
+      const setState = (state: ConnectionState) =>
+        Effect.andThen(Ref.set(stateRef, state), PubSub.publish(changed, state))
+
+      /** One connection: the stack in its own scope; resolves with the close error when it drops. */
+      const connect = (generation: number) =>
+        Effect.gen(function*() {
+          const scope = yield* Scope.make()
+          const dropped = yield* Deferred.make<Errors.TransportClosedError>()
+          const transport = yield* Layer.buildWithScope(transportLayer(options), scope).pipe(
+            Effect.onError(() => Scope.close(scope, Exit.void))
+          )
+          const raw = Context.get(transport, Transport)
+          const watched = Transport.of({
+            send: raw.send,
+            incoming: raw.incoming.pipe(
+              Stream.tapError((error) => Deferred.succeed(dropped, error)),
+              Stream.onEnd(Deferred.succeed(
+                dropped,
+                new Errors.TransportClosedError({ reason: "app-server connection ended" })
+              ))
+            )
+          })
+          const stack = Codex.layer.pipe(
+            Layer.provideMerge(AppServerClient.layer(clientOptions(options))),
+            Layer.provideMerge(Layer.succeed(Transport, watched))
+          )
+          const context = yield* Layer.buildWithScope(stack, scope).pipe(
+            Effect.onError(() => Scope.close(scope, Exit.void))
+          )
+          yield* Ref.set(current, Option.some({ context, generation }))
+          yield* setState({ _tag: "Connected", generation })
+          return { scope, dropped }
+        })
+
+      const first = yield* connect(0)
+      const outer = yield* Effect.scope
+      // The connection open when the layer closes is closed with it.
+      const openScope = yield* Ref.make<Scope.Closeable>(first.scope)
+      yield* Effect.addFinalizer(() => Effect.flatMap(Ref.get(openScope), (scope) => Scope.close(scope, Exit.void)))
+      // The supervisor: wait for a drop, close that connection, reconnect with the policy.
+      yield* Effect.gen(function*() {
+        let live = first
+        let generation = 0
+        while (true) {
+          const error = yield* Deferred.await(live.dropped)
+          yield* Ref.set(current, Option.none())
+          yield* Scope.close(live.scope, Exit.void)
+          generation++
+          yield* setState({ _tag: "Reconnecting", generation, lastError: error })
+          const next = yield* connect(generation).pipe(Effect.retry(options.reconnect), Effect.exit)
+          if (Exit.isFailure(next)) {
+            const failure = Option.getOrElse(
+              Exit.findErrorOption(next),
+              () => new Errors.TransportClosedError({ reason: "reconnection interrupted" })
+            )
+            yield* setState({ _tag: "Failed", error: failure as LayerError })
+            return
+          }
+          live = next.value
+          yield* Ref.set(openScope, live.scope)
+        }
+      }).pipe(Effect.forkIn(outer))
+
+      const waitFor = <A>(pick: (live: Live) => A): Effect.Effect<A, LayerError> =>
+        Effect.scoped(Effect.gen(function*() {
+          const subscription = yield* PubSub.subscribe(changed)
+          while (true) {
+            const live = yield* Ref.get(current)
+            if (Option.isSome(live)) return pick(live.value)
+            const state = yield* Ref.get(stateRef)
+            if (state._tag === "Failed") return yield* Effect.fail(state.error)
+            yield* PubSub.take(subscription)
+          }
+        }))
+
+      return RemoteConnection.of({
+        codex: waitFor((live) => Context.get(live.context, Codex.Codex)),
+        client: waitFor((live) => Context.get(live.context, AppServerClient.AppServerClient)),
+        state: Ref.get(stateRef),
+        awaitGeneration: (generation) =>
+          Effect.scoped(Effect.gen(function*() {
+            const subscription = yield* PubSub.subscribe(changed)
+            while (true) {
+              const state = yield* Ref.get(stateRef)
+              if (state._tag === "Failed") return yield* Effect.fail(state.error)
+              if (state._tag === "Connected" && state.generation > generation) return
+              yield* PubSub.take(subscription)
+            }
+          }))
+      })
+    })
+  )

@@ -1,0 +1,134 @@
+/**
+ * Like `CodexTest.layer`, over any transport: the real `codex app-server` against a `FakeModel` in
+ * a fresh `CODEX_HOME`, reached over stdio (spawned as usual), over WebSocket (spawned with
+ * `--listen ws://127.0.0.1:0`, optionally with `--ws-auth`) or over a Unix socket (`--listen
+ * unix://PATH`). Also provides the {@link RemoteServer} so a test can kill the listener.
+ *
+ * @example
+ * ```ts
+ * for (const transport of CodexTestRemote.transports) {
+ *   it.live(`runs over ${transport}`, () => program.pipe(Effect.provide(CodexTestRemote.layer({ transport }))))
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Codex from "@effect-codex/core/Codex"
+import type * as SocketTransport from "@effect-codex/core/SocketTransport"
+import * as NodeAppServer from "@effect-codex/node/NodeAppServer"
+import type * as NodeCodex from "@effect-codex/node/NodeCodex"
+import * as NodeCodexRemote from "@effect-codex/node/NodeCodexRemote"
+import * as NodeTransport from "@effect-codex/node/NodeTransport"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Path from "effect/Path"
+import * as CodexHome from "./CodexHome.ts"
+import * as CodexTest from "./CodexTest.ts"
+import * as FakeModel from "./FakeModel.ts"
+
+/** The transports a test can run over. */
+export type TransportKind = "stdio" | "ws" | "unix"
+
+/** Every transport, for parametrised tests. */
+export const transports: ReadonlyArray<TransportKind> = ["stdio", "ws", "unix"]
+
+/** Options of {@link layer}. */
+export interface Options extends CodexTest.Options {
+  /** Default `"ws"`. */
+  readonly transport?: TransportKind | undefined
+  /** `--ws-auth` settings of the spawned listener (ws only). */
+  readonly wsAuth?: NodeAppServer.WsAuth | undefined
+  /** What the client sends (ws only). */
+  readonly auth?: SocketTransport.Auth | undefined
+}
+
+/** The listening server of a ws/unix test (absent for stdio). */
+export class RemoteServer extends Context.Service<RemoteServer, NodeAppServer.Listener>()(
+  "@effect-codex/testing/CodexTestRemote/RemoteServer"
+) {}
+
+/** The folders, model and listener of a remote test, without the client (to connect several times). */
+export interface Setup {
+  readonly dirs: CodexTest.Service
+  readonly listener: NodeAppServer.Listener
+}
+
+const folders = (options: Options, port: number) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const codexHome = yield* CodexHome.makeTemp({
+      port,
+      model: options.model,
+      approvalPolicy: options.approvalPolicy,
+      sandboxMode: options.sandboxMode,
+      requiresOpenaiAuth: options.requiresAuth,
+      features: options.features,
+      extraConfig: options.extraConfig
+    })
+    const root = yield* fs.makeTempDirectoryScoped({ prefix: "effect-codex-workspace-" })
+    const workspace = yield* fs.realPath(path.join(root))
+    const sockets = yield* fs.makeTempDirectoryScoped({ prefix: "effect-codex-sock-" })
+    return { codexHome, workspace, socket: path.join(sockets, "app-server.sock") }
+  }).pipe(Effect.provide([NodeFileSystem.layer, NodePath.layer]))
+
+/**
+ * Spawns a listening app-server (ws or unix) for a FakeModel in temporary folders. Scoped; needs
+ * the `FakeModel`.
+ */
+export const listen = Effect.fn("CodexTestRemote.listen")(function*(
+  options: Options & { readonly transport: "ws" | "unix" }
+) {
+  const model = yield* FakeModel.FakeModel
+  const dirs = yield* folders(options, model.port)
+  const listener = yield* NodeAppServer.listen({
+    listen: options.transport === "unix" ? `unix://${dirs.socket}` : "ws://127.0.0.1:0",
+    wsAuth: options.wsAuth,
+    cwd: dirs.workspace,
+    codexBin: options.codex?.codexBin,
+    env: { ...CodexTest.testEnv(dirs.codexHome), ...options.codex?.env, ...options.env }
+  }).pipe(Effect.provide(NodeTransport.spawnerLayer))
+  return { dirs: { codexHome: dirs.codexHome, workspace: dirs.workspace }, listener } satisfies Setup
+})
+
+/** Everything {@link layer} provides. */
+export type Services = NodeCodexRemote.Services | FakeModel.FakeModel | CodexTest.CodexTest
+
+/**
+ * A listening app-server (ws or unix) against a fresh `FakeModel`, and a client connected to it.
+ * Provides `Codex`, `AppServerClient`, `Transport`, `FakeModel`, `CodexTest` and {@link RemoteServer}.
+ */
+export const layerRemote = (
+  options: Options & { readonly transport: "ws" | "unix" }
+): Layer.Layer<Services | RemoteServer, unknown> =>
+  Layer.unwrap(
+    Effect.gen(function*() {
+      const { dirs, listener } = yield* listen(options)
+      const client = NodeCodexRemote.layerWebSocket({
+        url: listener.url,
+        auth: options.auth,
+        requestTimeout: options.codex?.requestTimeout,
+        optOutNotificationMethods: options.codex?.optOutNotificationMethods
+      })
+      return client.pipe(
+        Layer.merge(Layer.succeed(CodexTest.CodexTest, dirs)),
+        Layer.merge(Layer.succeed(RemoteServer, listener))
+      )
+    })
+  ).pipe(Layer.provideMerge(FakeModel.layer))
+
+/**
+ * The real app-server against a fresh `FakeModel`, over the chosen transport (default `"ws"`):
+ * `CodexTest.layer` for stdio, {@link layerRemote} otherwise.
+ */
+export const layer = (options: Options = {}): Layer.Layer<Services, unknown> => {
+  const transport = options.transport ?? "ws"
+  return transport === "stdio" ? CodexTest.layer(options) : layerRemote({ ...options, transport })
+}
+
+/** Re-exported for convenience. */
+export type { Codex, NodeCodex }
