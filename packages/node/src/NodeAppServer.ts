@@ -122,7 +122,7 @@ export const listen: (
   options?: ListenOptions | undefined
 ) => Effect.Effect<
   Listener,
-  Errors.CodexBinaryNotFoundError | Errors.TransportClosedError,
+  CodexBinary.ResolveError | Errors.TransportClosedError,
   Scope.Scope | ChildProcessSpawner.ChildProcessSpawner
 > = Effect.fn("NodeAppServer.listen")(function*(options: ListenOptions | undefined) {
   const opts = options ?? {}

@@ -325,7 +325,7 @@ export const daemonCommand: (
   options?: DaemonOptions | undefined
 ) => Effect.Effect<
   DaemonStatus,
-  DaemonError | Errors.CodexBinaryNotFoundError,
+  DaemonError | CodexBinary.ResolveError,
   ChildProcessSpawner.ChildProcessSpawner
 > = Effect.fn("NodeCodexRemote.daemonCommand")(function*(
   command: "version" | "start" | "stop" | "restart",
@@ -372,7 +372,7 @@ export interface DaemonLayerOptions extends DaemonOptions, ClientOptions {
 }
 
 /** Errors of {@link layerDaemon}. */
-export type DaemonLayerError = LayerError | DaemonError | DaemonVersionError | Errors.CodexBinaryNotFoundError
+export type DaemonLayerError = LayerError | DaemonError | DaemonVersionError | CodexBinary.ResolveError
 
 /**
  * Checks the version of a daemon status: fails with {@link DaemonVersionError} when the daemon's
