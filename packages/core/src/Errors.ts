@@ -268,4 +268,3 @@ export const isRetryableError = (error: unknown): boolean =>
 export class MissingCredentialsError extends Schema.TaggedError<MissingCredentialsError>(
   "@effect-codex/core/Errors/MissingCredentialsError"
 )("MissingCredentialsError", { message: Schema.String }) {}
-

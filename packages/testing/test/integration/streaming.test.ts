@@ -11,8 +11,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { threadIdOf, turnIdOf } from "../../../core/src/internal/turnRouter.ts"
 import { makeHandle } from "../../../core/src/internal/collect.ts"
+import { threadIdOf, turnIdOf } from "../../../core/src/internal/turnRouter.ts"
 import {
   agentTexts,
   completedItems,
