@@ -145,7 +145,14 @@ describe("exports", () => {
   })
 
   it("@effect-codex/testing exports its namespaces", () => {
-    assert.deepStrictEqual(Object.keys(Testing).toSorted(), ["CodexHome", "CodexTest", "FakeAppServer", "FakeModel"])
+    assert.deepStrictEqual(Object.keys(Testing).toSorted(), [
+      "CodexHome",
+      "CodexTest",
+      "FakeAppServer",
+      "FakeModel",
+      "FakeModelRequest",
+      "FakeModelScript"
+    ])
     assert.isDefined(Testing.CodexTest.layer)
     assert.isDefined(Testing.FakeModel.layer)
     assert.isFunction(Testing.FakeAppServer.layer)
