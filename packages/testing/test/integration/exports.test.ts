@@ -9,6 +9,7 @@ import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
 import * as Inputs from "@effect-codex/core/Inputs"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Retry from "@effect-codex/core/Retry"
 import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as Thread from "@effect-codex/core/Thread"
@@ -27,6 +28,7 @@ describe("exports", () => {
       "Codex",
       "Errors",
       "Inputs",
+      "Notification",
       "Protocol",
       "Retry",
       "Sandbox",
@@ -45,6 +47,7 @@ describe("exports", () => {
       Codex,
       Errors,
       Inputs,
+      Notification,
       Retry,
       Sandbox,
       Thread,
