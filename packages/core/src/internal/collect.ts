@@ -8,6 +8,7 @@ import * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as AppServerClient from "../AppServerClient.ts"
 import * as Errors from "../Errors.ts"
@@ -132,17 +133,30 @@ const isCompletedOf = (turnId: string) => (e: Turn.TurnEvent): boolean =>
   !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId
 
 /**
+ * Whether the server refused an interrupt because the turn is not active (yet): right after the
+ * `turn/start` reply the server may not have registered the turn.
+ */
+const notActiveYet = (error: AppServerClient.RequestError): boolean =>
+  error._tag === "InvalidRequestError" && error.message.includes("no active turn")
+
+/**
  * Interrupts a turn on the server and waits (at most {@link interruptGrace}) for its
- * `turn/completed`. Uninterruptible and infallible: on a closed transport the request fails at once
- * and nothing more happens; a frozen server costs the grace period, never more.
+ * `turn/completed`. An interrupt sent before the server registered the turn ("no active turn to
+ * interrupt") is sent again every 25 ms until the turn completes. Uninterruptible and infallible:
+ * on a closed transport the request fails at once and nothing more happens; a frozen server costs
+ * the grace period, never more.
  */
 export const stopTurn = (client: AppServerClient.Service, threadId: string, turnId: string): Effect.Effect<void> =>
   Effect.scoped(Effect.gen(function*() {
     // subscribe first: the turn/completed that answers the interrupt cannot be missed
     const subscription = yield* client.subscribeTurn(turnId)
     yield* Effect.addFinalizer(() => subscription.close)
-    yield* client.request("turn/interrupt", { threadId, turnId })
-    yield* subscription.events.pipe(Stream.takeUntil(isCompletedOf(turnId)), Stream.runDrain)
+    const completed = subscription.events.pipe(Stream.takeUntil(isCompletedOf(turnId)), Stream.runDrain)
+    const interrupt = client.request("turn/interrupt", { threadId, turnId }).pipe(
+      Effect.retry({ while: notActiveYet, schedule: Schedule.spaced("25 millis") })
+    )
+    // done when the turn completes; a failed interrupt leaves the wait to the grace period
+    yield* Effect.raceFirst(Effect.andThen(Effect.ignore(interrupt), Effect.never), completed)
   })).pipe(
     Effect.timeout(interruptGrace),
     Effect.ignore,
@@ -170,9 +184,30 @@ export const makeHandle = (
   turnId: string,
   subscription: AppServerClient.TurnSubscription | undefined,
   options: { readonly idleTimeout?: Duration.Duration | undefined } = {}
-): Turn.TurnHandle => {
+): Turn.TurnHandle => makeStoppableHandle(client, threadId, turnId, subscription, options).handle
+
+/**
+ * `makeHandle`, plus `stop`: interrupts the turn on the server unless it completed or was already
+ * stopped (for callers that can be interrupted before the handle's stream even starts).
+ */
+export const makeStoppableHandle = (
+  client: AppServerClient.Service,
+  threadId: string,
+  turnId: string,
+  subscription: AppServerClient.TurnSubscription | undefined,
+  options: { readonly idleTimeout?: Duration.Duration | undefined } = {}
+): { readonly handle: Turn.TurnHandle; readonly stop: Effect.Effect<void> } => {
   let initial = subscription
   const collector = makeCollector()
+  let stopped = false
+  const stop = Effect.suspend(() => {
+    if (stopped || collector.completed !== undefined) return Effect.void
+    stopped = true
+    // a subscription never run holds the turn's events: release it
+    const unused = initial
+    initial = undefined
+    return Effect.andThen(unused === undefined ? Effect.void : unused.close, stopTurn(client, threadId, turnId))
+  })
   const events: Stream.Stream<Turn.TurnEvent, Turn.StreamError> = Stream.unwrap(Effect.suspend(() => {
     const first = initial
     initial = undefined
@@ -188,11 +223,9 @@ export const makeHandle = (
       for (let i = 0; i < chunk.length; i++) observe(collector, turnId, chunk[i]!)
       return chunk
     }),
-    Stream.onExit((exit) =>
-      collector.completed === undefined && gaveUp(exit) ? stopTurn(client, threadId, turnId) : Effect.void
-    )
+    Stream.onExit((exit) => gaveUp(exit) ? stop : Effect.void)
   )
-  return {
+  const handle: Turn.TurnHandle = {
     id: turnId,
     threadId,
     stream,
@@ -200,13 +233,14 @@ export const makeHandle = (
       collector.completed === undefined
         ? Stream.runDrain(stream).pipe(Effect.andThen(Effect.suspend(() => toResult(collector, threadId, turnId))))
         : toResult(collector, threadId, turnId)
-    ).pipe(Effect.withSpan("TurnHandle.run", { attributes: { turnId } })),
+    ).pipe(Effect.onInterrupt(() => stop), Effect.withSpan("TurnHandle.run", { attributes: { turnId } })),
     steer: Effect.fn("TurnHandle.steer")(function*(input: Inputs.SteerInput) {
       const wire = yield* Inputs.toWire(input, { forSteer: true })
       return yield* client.request("turn/steer", { threadId, expectedTurnId: turnId, input: wire.input })
     }),
     interrupt: client.request("turn/interrupt", { threadId, turnId }).pipe(Effect.withSpan("TurnHandle.interrupt"))
   }
+  return { handle, stop }
 }
 
 /** Collects a turn's events into its result (python-sdk-behaviour §4). */

@@ -49,6 +49,20 @@ describe("interruption reaches the server", () => {
       assert.strictEqual((yield* thread.run("next")).finalResponse, "next")
     }).pipe(Effect.provide(CodexTest.layer())))
 
+  it.live("a timeout that fires while turn/start awaits its reply still interrupts the turn", () =>
+    Effect.gen(function*() {
+      const model = yield* FakeModel.FakeModel
+      yield* model.enqueue(FakeModel.message("warm"), FakeModel.stall())
+      const thread = yield* startThread()
+      yield* thread.run("warm up") // the thread exists on disk: thread/read with turns works
+      // 1 ms: the timeout fires before the turn/start reply is back (or even before it is sent)
+      const exit = yield* thread.run("slow").pipe(Effect.timeout("1 millis"), Effect.exit)
+      assert.strictEqual(exit._tag, "Failure")
+      const read = yield* thread.read({ includeTurns: true })
+      assert.isAtLeast(read.thread.turns.length, 1)
+      for (const turn of read.thread.turns) assert.notStrictEqual(turn.status, "inProgress", turn.id)
+    }).pipe(Effect.provide(CodexTest.layer())))
+
   it.live("interrupting the fiber that consumes turn.stream interrupts the turn", () =>
     Effect.gen(function*() {
       const model = yield* FakeModel.FakeModel
