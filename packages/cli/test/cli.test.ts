@@ -176,7 +176,8 @@ describe("cli: live (the real app-server, a FakeModel on 127.0.0.1 as OPENAI_BAS
       expectLinesInOrder(stdout, [
         /^ {2}! Reconnecting\.\.\. 1\/5 \(.*out of ideas #1\) \(retrying\)$/,
         /^ {2}! Reconnecting\.\.\. 5\/5 \(.*out of ideas #5\) \(retrying\)$/,
-        /^error: turn failed: .*out of ideas #6$/
+        // the final error has no details of its own: the turn error keeps the last retry's (TurnFailedError)
+        /^error: turn failed: .*out of ideas #6 \(.*out of ideas #5\)$/
       ])
     }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
 })

@@ -40,6 +40,9 @@ export * as Notification from "./Notification.ts"
 /** The transport service (one JSON-RPC message per line). */
 export * as Transport from "./Transport.ts"
 
+/** A `Transport` over WebSocket (ws://, wss://, unix://) to a listening app-server, with auth (capability token, signed JWT). */
+export * as SocketTransport from "./SocketTransport.ts"
+
 /** Runtime version gating of newer options. */
 export * as Version from "./Version.ts"
 

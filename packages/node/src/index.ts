@@ -15,3 +15,9 @@ export * as NodeTransport from "./NodeTransport.ts"
 
 /** `Codex` on Node: spawns the app-server and performs the handshake. */
 export * as NodeCodex from "./NodeCodex.ts"
+
+/** `Codex` over a listening app-server: WebSocket, Unix socket, the local daemon, reconnection. */
+export * as NodeCodexRemote from "./NodeCodexRemote.ts"
+
+/** Runs `codex app-server --listen …` as a scoped child process (for tests and local servers). */
+export * as NodeAppServer from "./NodeAppServer.ts"

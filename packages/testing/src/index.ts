@@ -21,3 +21,6 @@ export * as CodexTest from "./CodexTest.ts"
 
 /** An in-memory app-server for fast unit tests. */
 export * as FakeAppServer from "./FakeAppServer.ts"
+
+/** `CodexTest` over any transport: stdio, WebSocket or Unix socket against a real listening app-server. */
+export * as CodexTestRemote from "./CodexTestRemote.ts"

@@ -12,6 +12,7 @@ import * as Inputs from "@effect-codex/core/Inputs"
 import * as Notification from "@effect-codex/core/Notification"
 import * as Retry from "@effect-codex/core/Retry"
 import * as Sandbox from "@effect-codex/core/Sandbox"
+import * as SocketTransport from "@effect-codex/core/SocketTransport"
 import * as Thread from "@effect-codex/core/Thread"
 import * as Transport from "@effect-codex/core/Transport"
 import * as Turn from "@effect-codex/core/Turn"
@@ -32,6 +33,7 @@ describe("exports", () => {
       "Protocol",
       "Retry",
       "Sandbox",
+      "SocketTransport",
       "Thread",
       "Transport",
       "Turn",
@@ -50,6 +52,7 @@ describe("exports", () => {
       Notification,
       Retry,
       Sandbox,
+      SocketTransport,
       Thread,
       Transport,
       Turn,
@@ -151,6 +154,7 @@ describe("exports", () => {
     assert.deepStrictEqual(Object.keys(Testing).toSorted(), [
       "CodexHome",
       "CodexTest",
+      "CodexTestRemote",
       "FakeAppServer",
       "FakeModel",
       "FakeModelRequest",

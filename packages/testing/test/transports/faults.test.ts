@@ -14,6 +14,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import { waitStopped } from "../support/freeze.ts"
 
 const isDelta = (e: AppServerClient.Notification) =>
   !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta"
@@ -48,6 +49,7 @@ describe.each(["ws", "unix"] as const)("kill -9 of the %s listener", (transport)
       yield* Deferred.await(firstDelta)
       // Freeze the server so that requests stay pending, then kill it.
       yield* server.kill("SIGSTOP")
+      yield* waitStopped(server.pid)
       const pending = yield* Effect.forEach(
         [0, 1, 2],
         () => client.request("model/list", {}).pipe(Effect.forkChild({ startImmediately: true }))
