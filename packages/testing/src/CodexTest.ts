@@ -29,15 +29,12 @@ import type * as Codex from "@effect-codex/core/Codex"
 import type { Transport } from "@effect-codex/core/Transport"
 import * as NodeCodex from "@effect-codex/node/NodeCodex"
 import type * as NodeTransport from "@effect-codex/node/NodeTransport"
-import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
-import * as NodePath from "@effect/platform-node-shared/NodePath"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
-import * as Path from "effect/Path"
 import * as CodexHome from "./CodexHome.ts"
 import * as FakeModel from "./FakeModel.ts"
+import * as Folders from "./internal/folders.ts"
 import * as Offline from "./internal/offline.ts"
 
 /** Options of the test layer. */
@@ -79,24 +76,6 @@ export type Services = NodeCodex.Services | FakeModel.FakeModel | CodexTest
 /** The environment the app-server gets in tests: an isolated home and no proxy for loopback. */
 export const testEnv: (codexHome: string) => Readonly<Record<string, string | undefined>> = Offline.testEnv
 
-const folders = (options: Options, port: number) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    const codexHome = yield* CodexHome.makeTemp({
-      port,
-      model: options.model,
-      approvalPolicy: options.approvalPolicy,
-      sandboxMode: options.sandboxMode,
-      requiresOpenaiAuth: options.requiresAuth,
-      features: options.features,
-      extraConfig: options.extraConfig
-    })
-    const root = yield* fs.makeTempDirectoryScoped({ prefix: "effect-codex-workspace-" })
-    // canonical path: codex reports cwd with symlinks resolved
-    const workspace = yield* fs.realPath(path.join(root))
-    return { codexHome, workspace }
-  }).pipe(Effect.provide([NodeFileSystem.layer, NodePath.layer]))
 
 /**
  * The real app-server against a fresh `FakeModel`, in temporary folders. Provides `Codex`,
@@ -106,7 +85,7 @@ export const layer = (options: Options = {}): Layer.Layer<Services, unknown> =>
   Layer.unwrap(
     Effect.gen(function*() {
       const model = yield* FakeModel.FakeModel
-      const dirs = yield* folders(options, model.port)
+      const dirs = yield* Folders.make(options, model.port)
       const codex = NodeCodex.layer({
         ...options.codex,
         cwd: dirs.workspace,

@@ -26,9 +26,9 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
-import * as CodexHome from "./CodexHome.ts"
 import * as CodexTest from "./CodexTest.ts"
 import * as FakeModel from "./FakeModel.ts"
+import * as Folders from "./internal/folders.ts"
 
 /** The transports a test can run over. */
 export type TransportKind = "stdio" | "ws" | "unix"
@@ -57,23 +57,14 @@ export interface Setup {
   readonly listener: NodeAppServer.Listener
 }
 
+/** The test's folders plus a private directory for the Unix socket. */
 const folders = (options: Options, port: number) =>
   Effect.gen(function*() {
+    const dirs = yield* Folders.make(options, port)
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const codexHome = yield* CodexHome.makeTemp({
-      port,
-      model: options.model,
-      approvalPolicy: options.approvalPolicy,
-      sandboxMode: options.sandboxMode,
-      requiresOpenaiAuth: options.requiresAuth,
-      features: options.features,
-      extraConfig: options.extraConfig
-    })
-    const root = yield* fs.makeTempDirectoryScoped({ prefix: "effect-codex-workspace-" })
-    const workspace = yield* fs.realPath(path.join(root))
     const sockets = yield* fs.makeTempDirectoryScoped({ prefix: "effect-codex-sock-" })
-    return { codexHome, workspace, socket: path.join(sockets, "app-server.sock") }
+    return { ...dirs, socket: path.join(sockets, "app-server.sock") }
   }).pipe(Effect.provide([NodeFileSystem.layer, NodePath.layer]))
 
 /**
