@@ -22,5 +22,6 @@ const allStopped = (pid: number): boolean => {
 export const waitStopped = (pid: number): Effect.Effect<void> =>
   Effect.suspend(() => allStopped(pid) ? Effect.void : Effect.fail("running" as const)).pipe(
     Effect.retry(Schedule.spaced("5 millis")),
-    Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(`process ${pid} did not stop`) })
+    Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(`process ${pid} did not stop`) }),
+    Effect.orDie
   )
