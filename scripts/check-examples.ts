@@ -106,7 +106,20 @@ const withDeclarations = (code: string): string => code.replace(/^(\s*)\/\/ decl
 /** `export * as Name from "./File.ts"` of each package's index: `Name` → `@effect-codex/pkg/File`. */
 const namespaces = (): ReadonlyMap<string, string> => {
   const out = new Map<string, string>()
-  for (const name of ["Effect", "Stream", "Layer", "Schema", "Console", "Schedule", "Duration", "Option", "Config"]) {
+  for (
+    const name of [
+      "Effect",
+      "Stream",
+      "Layer",
+      "Schema",
+      "Console",
+      "Schedule",
+      "Duration",
+      "Option",
+      "Config",
+      "Redacted"
+    ]
+  ) {
     out.set(name, `effect/${name}`)
   }
   for (const pkg of fs.readdirSync(path.join(root, "packages"))) {
@@ -135,7 +148,12 @@ const contextValues: Readonly<Record<string, string>> = {
   request: "Effect.Effect<unknown, AppServerClient.RequestError>",
   questions: "ReadonlyArray<string>",
   myTransport: "Layer.Layer<Transport.Transport>",
-  dataUrl: "string"
+  dataUrl: "string",
+  client: "AppServerClient.Service",
+  result: "Turn.TurnResult",
+  token: "string",
+  secret: "string",
+  key: "string"
 }
 
 /** The identifiers a block uses and the names it defines at top level (imports, declarations). */

@@ -47,6 +47,7 @@ export const isUnknown = (n: Notification): n is UnknownNotification => "_tag" i
  *
  * @example
  * ```ts
+ * // declare: const n: Notification.Notification
  * if (Notification.is("item/agentMessage/delta")(n)) process.stdout.write(n.params.delta)
  * ```
  */

@@ -137,6 +137,7 @@ export const finalResponse: (items: ReadonlyArray<Schemas.ThreadItem>) => string
  *
  * @example
  * ```ts
+ * const log = (event: Notification.Notification) => Effect.logDebug(event.method)
  * const result = yield* Turn.collect(handle.id, handle.threadId, handle.stream.pipe(Stream.tap(log)))
  * ```
  */

@@ -76,7 +76,6 @@ export type Services = NodeCodex.Services | FakeModel.FakeModel | CodexTest
 /** The environment the app-server gets in tests: an isolated home and no proxy for loopback. */
 export const testEnv: (codexHome: string) => Readonly<Record<string, string | undefined>> = Offline.testEnv
 
-
 /**
  * The real app-server against a fresh `FakeModel`, in temporary folders. Provides `Codex`,
  * `AppServerClient`, `Transport`, `ProcessInfo`, `FakeModel` and `CodexTest`.

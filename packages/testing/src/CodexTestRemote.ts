@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * // declare: const it: { live: (name: string, f: () => Effect.Effect<void, unknown>) => void }
  * for (const transport of CodexTestRemote.transports) {
  *   it.live(`runs over ${transport}`, () => program.pipe(Effect.provide(CodexTestRemote.layer({ transport }))))
  * }
