@@ -54,14 +54,23 @@ const sdkWorker = (port: number, turns: number, admission: boolean): Promise<Res
   const home = makeHome(port)
   const program = Effect.gen(function*() {
     const codex = yield* Codex.Codex
-    const threads = yield* Effect.forEach(Array.from({ length: turns }), () =>
-      codex.threadStart({ cwd: home.workspace }))
+    const threads = yield* Effect.forEach(
+      Array.from({ length: turns }),
+      () => codex.threadStart({ cwd: home.workspace })
+    )
     const t0 = now()
-    const latencies = yield* Effect.forEach(threads, (thread) =>
-      Effect.flatMap(thread.run("hello"), (r) =>
-        r.finalResponse === "hi" ? Effect.succeed(now() - t0) : Effect.die(`unexpected answer ${r.finalResponse}`)), {
-      concurrency: "unbounded"
-    })
+    const latencies = yield* Effect.forEach(
+      threads,
+      (thread) =>
+        Effect.flatMap(
+          thread.run("hello"),
+          (r) =>
+            r.finalResponse === "hi" ? Effect.succeed(now() - t0) : Effect.die(`unexpected answer ${r.finalResponse}`)
+        ),
+      {
+        concurrency: "unbounded"
+      }
+    )
     return { driver: admission ? "sdk" : "sdk-off", turns, wallMs: now() - t0, latencies }
   }).pipe(
     Effect.provide(NodeCodex.layer({
@@ -142,7 +151,7 @@ const runWorker = (driver: string, port: number, turns: number) =>
   })
 
 const summary = (r: Result) => {
-  const sorted = [...r.latencies].sort((a, b) => a - b)
+  const sorted = r.latencies.toSorted((a, b) => a - b)
   return {
     p10: quantile(sorted, 0.1) / 1000,
     p50: quantile(sorted, 0.5) / 1000,
@@ -192,9 +201,9 @@ const orchestrate = async () => {
   const report = [
     `${turns} turns started at once on one app-server, model latency ${delayMs} ms, ${
       new Date().toISOString().slice(0, 16)
-    }Z, commit ${commit}, load average ${loadBefore[0]!.toFixed(1)} before / ${loadAfter[0]!.toFixed(1)} after (${
-      Os.cpus().length
-    } cores). Seconds from the start of the burst to each turn's completion.`,
+    }Z, commit ${commit}, load average ${loadBefore[0]!.toFixed(1)} before / ${
+      loadAfter[0]!.toFixed(1)
+    } after (${Os.cpus().length} cores). Seconds from the start of the burst to each turn's completion.`,
     "",
     "| driver | p10 s | p50 s | p99 s | turns/s |",
     "| --- | --- | --- | --- | --- |",
