@@ -33,9 +33,30 @@ const quantile = (sorted: ReadonlyArray<number>, p: number) =>
 // Workers
 // -----------------------------------------------------------------------------
 
+/**
+ * Puts the raw client's requests behind a FIFO window of `size` outstanding requests (the SDK's
+ * default `maxInFlight`): without it, 500 `turn/start`s at once overflow the server's incoming
+ * queue (128) and it answers "Server overloaded; retry later".
+ */
+const withWindow = (client: RawClient, size: number) => {
+  const original = client.request.bind(client)
+  let active = 0
+  const waiters: Array<() => void> = []
+  const release = () => {
+    const next = waiters.shift()
+    if (next) next()
+    else active--
+  }
+  client.request = <A>(method: string, params?: unknown): Promise<A> => {
+    const slot = active < size ? (active++, Promise.resolve()) : new Promise<void>((r) => waiters.push(r))
+    return slot.then(() => original<A>(method, params)).finally(release)
+  }
+}
+
 const rawWorker = async (port: number, turns: number): Promise<Result> => {
   const home = makeHome(port)
   const client = await RawClient.start(home.codexHome, home.workspace)
+  withWindow(client, 64)
   const threads: Array<string> = []
   for (let i = 0; i < turns; i++) threads.push(await client.threadStart(home.workspace))
   const t0 = now()
@@ -180,7 +201,7 @@ const orchestrate = async () => {
   const rows = results.map((r) => {
     const s = summary(r)
     const label = r.driver === "raw"
-      ? "raw driver, no admission"
+      ? "raw driver, no admission (window of 64 requests)"
       : r.driver === "sdk-off"
       ? "SDK, admission off (`maxStartingTurns: Infinity`)"
       : "SDK, default admission (`maxStartingTurns: 2`)"
