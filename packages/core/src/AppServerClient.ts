@@ -212,6 +212,7 @@ export interface Service {
   /**
    * Starts a turn (`turn/start`) and subscribes to its events with no loss: events that arrive
    * before the response are kept for it. The reply has the request deadline; the turn does not.
+   * The request first waits (FIFO, interruptibly) for admission: see `Options.maxStartingTurns`.
    */
   readonly startTurn: (
     params: Protocol.ClientRequestParams<"turn/start">,
