@@ -22,8 +22,10 @@
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
@@ -36,6 +38,7 @@ import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
 import * as Codec from "./internal/codec.ts"
+import * as FifoGate from "./internal/fifoGate.ts"
 import * as Metadata_ from "./internal/metadata.ts"
 import * as PendingRequests from "./internal/pendingRequests.ts"
 import * as ServerRequests from "./internal/serverRequests.ts"
@@ -102,6 +105,29 @@ export interface TurnSubscription {
  */
 export const defaultMaxInFlight = 64
 
+/**
+ * The default admission limit of turn starts: 2 turns "starting" at once per client.
+ *
+ * Why: the app-server spends ~130 ms of its CPU on a turn before the model request leaves (and
+ * ~0 while it waits on the model), and serves a burst head-of-line: 500 turns started at once
+ * (model answering after 2 s) all completed together at ~39 s, none early. Measured with a raw
+ * driver on a 2-core machine (100 turns, 2 s model latency; p10 / p50 / throughput): no admission
+ * 11.8 s / 12.0 s / 7.35 turns/s; limit 1 3.2 / 8.1 / 7.65; limit 2 3.1 / 5.8 / 11.3; limit 4
+ * 4.0 / 6.5 / 10.7; limit 8 4.1 / 7.7 / 9.6. One turn at a time leaves the server idle between
+ * turns (the reply and the next write cross the pipe); two keep it busy without letting a burst
+ * pile up inside it; more only brings the head-of-line effect back. See bench/RESULTS.md
+ * ("Turn admission") for the 500-turn burst.
+ */
+export const defaultMaxStartingTurns = 2
+
+/**
+ * The default safety deadline of a starting turn (5 seconds from the `turn/start` write): past it
+ * the permit is released even if the server never said the start-up was done. Start-up takes
+ * ~0.1–1 s under load; the deadline only bounds the damage of a server that never emits the marker
+ * (the gate then still lets a turn in every 5 s per permit).
+ */
+export const defaultStartingTurnTimeout: Duration.Duration = Duration.seconds(5)
+
 /** The default deadline of a request (60 seconds). */
 export const defaultRequestTimeout: Duration.Duration = Duration.seconds(60)
 
@@ -131,6 +157,18 @@ export interface Options {
    * in a FIFO queue. Notifications and answers to server requests never wait. `Infinity` disables it.
    */
   readonly maxInFlight?: number | undefined
+  /**
+   * Admission of turn starts: at most this many turns are "starting" at once (sent with
+   * `turn/start`, their start-up on the server not done yet); other `startTurn` calls wait in a
+   * FIFO queue (interruptibly). A turn stops starting at the `item/completed` of its user message
+   * (the last event before the server sends the model request), its `turn/completed`, the
+   * failure of its `turn/start`, the connection closing, or `startingTurnTimeout`. Only the
+   * start-up is limited: any number of turns run at once. Default {@link defaultMaxStartingTurns};
+   * `Infinity` turns admission off.
+   */
+  readonly maxStartingTurns?: number | undefined
+  /** The safety deadline of a starting turn's permit (default {@link defaultStartingTurnTimeout}). */
+  readonly startingTurnTimeout?: Duration.Input | undefined
   /** How many undecodable lines are logged one by one before only a periodic count is (default 10). */
   readonly maxDiagnosticLogs?: number | undefined
 }
@@ -174,6 +212,7 @@ export interface Service {
   /**
    * Starts a turn (`turn/start`) and subscribes to its events with no loss: events that arrive
    * before the response are kept for it. The reply has the request deadline; the turn does not.
+   * The request first waits (FIFO, interruptibly) for admission: see `Options.maxStartingTurns`.
    */
   readonly startTurn: (
     params: Protocol.ClientRequestParams<"turn/start">,
@@ -231,6 +270,16 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   if (!(maxInFlight === Infinity || (Number.isInteger(maxInFlight) && maxInFlight >= 1))) {
     return yield* invalidOption("maxInFlight", `maxInFlight must be an integer >= 1 or Infinity (got ${maxInFlight})`)
   }
+  const maxStartingTurns = options.maxStartingTurns ?? defaultMaxStartingTurns
+  if (!(maxStartingTurns === Infinity || (Number.isInteger(maxStartingTurns) && maxStartingTurns >= 1))) {
+    return yield* invalidOption(
+      "maxStartingTurns",
+      `maxStartingTurns must be an integer >= 1 or Infinity (got ${maxStartingTurns})`
+    )
+  }
+  const startingTurnTimeout = options.startingTurnTimeout === undefined
+    ? defaultStartingTurnTimeout
+    : yield* PendingRequests.resolveTimeout("startingTurnTimeout", options.startingTurnTimeout)
   const requestTimeout = options.requestTimeout === undefined
     ? defaultRequestTimeout
     : yield* PendingRequests.resolveTimeout("requestTimeout", options.requestTimeout)
@@ -349,9 +398,13 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
 
   /**
    * `turn/start`: the router buffers the thread's events from the moment the request is written
-   * until the reply names the turn (`beforeSend`); an admission gate would wrap `send` here.
+   * until the reply names the turn (`beforeSend`).
    */
-  const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) =>
+  const sendTurnStart = (
+    params: Protocol.ClientRequestParams<"turn/start">,
+    requestOptions: RequestOptions | undefined,
+    onSend: (() => void) | undefined
+  ) =>
     Effect.gen(function*() {
       const threadId = params.threadId
       const q = yield* newSubscriber()
@@ -364,12 +417,109 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       const send = requestWith("turn/start", params, requestOptions, () => {
         marked = true
         router.beginStart(threadId)
+        onSend?.()
       })
       const response = yield* send.pipe(Effect.onError(() => unmark))
       router.attach(response.turn.id, q, true, threadId)
       yield* unmark
       return { turn: response.turn, subscription: turnSubscription(response.turn.id, q) }
-    }).pipe(Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions))
+    })
+
+  // ---------------------------------------------------------------------------
+  // Admission of turn starts
+  // ---------------------------------------------------------------------------
+
+  /** A turn holding an admission permit. */
+  interface Starting {
+    readonly threadId: string
+    /** The `turn/start` was written: from now on the thread's events may release it. */
+    sent: boolean
+    released: boolean
+    deadline: Fiber.Fiber<void> | undefined
+  }
+
+  const admission = FifoGate.make<Errors.TransportClosedError>(maxStartingTurns)
+  /** Sent starting turns by thread id, oldest first (events may come before the reply names the turn). */
+  const starting = new Map<string, Array<Starting>>()
+  /** How many entries `starting` holds: the notification hook's only cost when it is 0. */
+  let startingCount = 0
+
+  const releaseStarting = (s: Starting) => {
+    if (s.released) return
+    s.released = true
+    if (s.sent) {
+      const list = starting.get(s.threadId)
+      if (list !== undefined) {
+        const i = list.indexOf(s)
+        if (i >= 0) {
+          list.splice(i, 1)
+          startingCount--
+          if (list.length === 0) starting.delete(s.threadId)
+        }
+      }
+    }
+    if (s.deadline !== undefined) s.deadline.interruptUnsafe()
+    admission.release()
+  }
+
+  /** The marker events: a thread's oldest sent starting turn is done starting. */
+  const onStartingEvent = (method: string, rawParams: unknown) => {
+    if (method === "item/completed") {
+      const p = rawParams as { readonly threadId?: unknown; readonly item?: { readonly type?: unknown } } | null
+      if (p?.item?.type !== "userMessage") return
+    } else if (method !== "turn/completed") return
+    const threadId = TurnRouter.threadIdOf(rawParams)
+    const list = threadId === undefined ? undefined : starting.get(threadId)
+    if (list !== undefined && list.length > 0) releaseStarting(list[0]!)
+  }
+
+  const closeAdmission = (error: Errors.TransportClosedError) => {
+    admission.close(error)
+    for (const list of Array.from(starting.values())) {
+      for (const s of list.slice()) releaseStarting(s)
+    }
+  }
+
+  /** Takes a permit (FIFO), sends the `turn/start`, and hands the permit to the release events. */
+  const admitted = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions: RequestOptions | undefined) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        yield* admission.take(restore)
+        const s: Starting = { threadId: params.threadId, sent: false, released: false, deadline: undefined }
+        const sent = Deferred.makeUnsafe<void>()
+        s.deadline = yield* Deferred.await(sent).pipe(
+          Effect.andThen(Effect.sleep(startingTurnTimeout)),
+          Effect.andThen(Effect.sync(() => {
+            s.deadline = undefined
+            releaseStarting(s)
+          })),
+          Effect.interruptible,
+          Effect.forkIn(scope, { startImmediately: true })
+        )
+        const onSend = () => {
+          s.sent = true
+          const list = starting.get(s.threadId)
+          if (list === undefined) starting.set(s.threadId, [s])
+          else list.push(s)
+          startingCount++
+          Deferred.doneUnsafe(sent, Effect.void)
+        }
+        return yield* restore(sendTurnStart(params, requestOptions, onSend)).pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              // failed, or interrupted before it was written: give the permit back; interrupted
+              // after the write: the turn is starting on the server, keep it until an event says so
+              if (Exit.isFailure(exit) && !(s.sent && Cause.hasInterruptsOnly(exit.cause))) releaseStarting(s)
+            })
+          )
+        )
+      })
+    )
+
+  const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) =>
+    (maxStartingTurns === Infinity
+      ? sendTurnStart(params, requestOptions, undefined)
+      : admitted(params, requestOptions)).pipe(Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions))
 
   // ---------------------------------------------------------------------------
   // Incoming
@@ -392,6 +542,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     const n = decodeNotification(method, rawParams, onMismatch)
     if (listeners.size > 0) { for (const q of listeners) Queue.offerUnsafe(q, n) }
     router.route(method, rawParams, n)
+    if (startingCount > 0) onStartingEvent(method, rawParams)
     if (mismatch === undefined) return undefined
     const error = mismatch
     mismatch = undefined
@@ -433,6 +584,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       if (closed) return
       closed = error
       pending.failAll(error)
+      closeAdmission(error)
       for (const q of listeners) Queue.failCauseUnsafe(q, Cause.fail(error))
       listeners.clear()
       router.failAll(error)

@@ -100,6 +100,20 @@ export interface CodexConfig {
    * growing memory without bound.
    */
   readonly maxLineLength?: number | undefined
+  /**
+   * The deadline of every request, counted from its write (default 60 seconds, see
+   * `AppServerClient.Options.requestTimeout`); turns are not bounded by it.
+   */
+  readonly requestTimeout?: Duration.Input | undefined
+  /** The most requests outstanding at once (default 64, see `AppServerClient.defaultMaxInFlight`); `Infinity`: none. */
+  readonly maxInFlight?: number | undefined
+  /**
+   * The most turns starting at once (default 2, see `AppServerClient.defaultMaxStartingTurns`);
+   * `Infinity` turns admission off.
+   */
+  readonly maxStartingTurns?: number | undefined
+  /** The safety deadline of a starting turn's admission permit (default 5 seconds). */
+  readonly startingTurnTimeout?: Duration.Input | undefined
 }
 
 /** A {@link CodexConfig} with its defaults applied and validated. */
@@ -208,6 +222,10 @@ const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> => 
  * | `CODEX_STDERR_TAIL_LINES` | `stderrTailLines` |
  * | `CODEX_MAX_LINE_LENGTH` | `maxLineLength` (bytes) |
  * | `CODEX_INHERIT_ENV` | `inheritEnv` (`true`/`false`) |
+ * | `CODEX_REQUEST_TIMEOUT` | `requestTimeout` (e.g. `"30 seconds"`, `"Infinity"`) |
+ * | `CODEX_MAX_IN_FLIGHT` | `maxInFlight` (an integer, or `Infinity`) |
+ * | `CODEX_MAX_STARTING_TURNS` | `maxStartingTurns` (an integer, or `Infinity`: admission off) |
+ * | `CODEX_STARTING_TURN_TIMEOUT` | `startingTurnTimeout` |
  * | `OPENAI_API_KEY` | `apiKey` (as `Redacted`) |
  *
  * `env` and `launchArgsOverride` are not read from the environment.
@@ -224,5 +242,9 @@ export const config: Config.Config<CodexConfig> = Config.all({
   stderrTailLines: optional(Config.Int("CODEX_STDERR_TAIL_LINES")),
   maxLineLength: optional(Config.Int("CODEX_MAX_LINE_LENGTH")),
   inheritEnv: optional(Config.Boolean("CODEX_INHERIT_ENV")),
+  requestTimeout: optional(Config.Duration("CODEX_REQUEST_TIMEOUT")),
+  maxInFlight: optional(Config.Number("CODEX_MAX_IN_FLIGHT")),
+  maxStartingTurns: optional(Config.Number("CODEX_MAX_STARTING_TURNS")),
+  startingTurnTimeout: optional(Config.Duration("CODEX_STARTING_TURN_TIMEOUT")),
   apiKey: optional(Config.Redacted("OPENAI_API_KEY"))
 })

@@ -82,6 +82,10 @@ describe("CodexConfig", () => {
           CODEX_STDERR_TAIL_LINES: "10",
           CODEX_MAX_LINE_LENGTH: "1024",
           CODEX_INHERIT_ENV: "true",
+          CODEX_REQUEST_TIMEOUT: "30 seconds",
+          CODEX_MAX_IN_FLIGHT: "16",
+          CODEX_MAX_STARTING_TURNS: "Infinity",
+          CODEX_STARTING_TURN_TIMEOUT: "2 seconds",
           OPENAI_API_KEY: "sk-from-env"
         }
       })
@@ -99,7 +103,11 @@ describe("CodexConfig", () => {
         forceKillAfter: Duration.seconds(5),
         stderrTailLines: 10,
         maxLineLength: 1024,
-        inheritEnv: true
+        inheritEnv: true,
+        requestTimeout: Duration.seconds(30),
+        maxInFlight: 16,
+        maxStartingTurns: Infinity,
+        startingTurnTimeout: Duration.seconds(2)
       })
       const empty = yield* CodexConfig.config.parse(ConfigProvider.fromEnv({ env: {} }))
       expect(Object.values(empty).every((v) => v === undefined)).toBe(true)

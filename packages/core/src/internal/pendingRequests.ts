@@ -2,7 +2,7 @@
  * Client → server requests: ids, correlation of responses, the in-flight window and deadlines.
  *
  * **The window.** At most `maxInFlight` requests are outstanding (written, no response yet); the
- * others wait in a FIFO queue and are written in order of arrival as slots free up. Only requests
+ * others wait in a FIFO queue (`fifoGate.ts`, shared with the admission of turn starts) and are written in order of arrival as slots free up. Only requests
  * pass through the window: notifications, and the client's replies to server → client requests,
  * are written directly (a turn's approval must never wait behind a burst of reads).
  *
@@ -17,9 +17,9 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Errors from "../Errors.ts"
 import * as Codec from "./codec.ts"
+import * as FifoGate from "./fifoGate.ts"
 
 /** Options of the table. */
 export interface Options {
@@ -59,11 +59,6 @@ export interface PendingRequests {
   readonly queued: () => number
 }
 
-interface Waiter {
-  resume: ((effect: Effect.Effect<void>) => void) | undefined
-  removed: boolean
-}
-
 interface Entry {
   readonly method: string
   readonly resume: (effect: Effect.Effect<unknown, Errors.RequestError>) => void
@@ -93,90 +88,8 @@ export const make = (options: Options): PendingRequests => {
   let nextId = 1
   let closed: Errors.TransportClosedError | undefined
   const pending = new Map<number, Entry>()
-  let inFlight = 0
-  // a FIFO of waiters: an array with a moving head (a removed waiter is skipped)
-  let waiters: Array<Waiter> = []
-  let head = 0
-  let queued = 0
-
-  const first = (): Waiter | undefined => {
-    while (head < waiters.length) {
-      const w = waiters[head]!
-      if (!w.removed) return w
-      head++
-    }
-    if (head > 0) {
-      waiters = []
-      head = 0
-    }
-    return undefined
-  }
-
-  const remove = (w: Waiter) => {
-    if (w.removed) return
-    w.removed = true
-    queued--
-    if (head > 1024 && head * 2 > waiters.length) {
-      waiters = waiters.slice(head)
-      head = 0
-    }
-  }
-
-  /** Wakes the first waiter if a slot is free; it takes the slot itself when it runs. */
-  const wake = () => {
-    if (inFlight >= maxInFlight) return
-    const w = first()
-    if (w !== undefined && w.resume !== undefined) {
-      const resume = w.resume
-      w.resume = undefined
-      resume(Effect.void)
-    }
-  }
-
-  const release = () => {
-    inFlight--
-    wake()
-  }
-
-  const canTake = (w: Waiter) => inFlight < maxInFlight && first() === w
-
-  /** Takes a slot, waiting in FIFO order for one; the waiting part is interruptible. */
-  const acquire = (
-    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  ): Effect.Effect<void, Errors.TransportClosedError> => {
-    if (closed) return Effect.fail(closed)
-    if (inFlight < maxInFlight && queued === 0) {
-      inFlight++
-      return Effect.void
-    }
-    const waiter: Waiter = { resume: undefined, removed: false }
-    waiters.push(waiter)
-    queued++
-    const wait = Effect.onExit(
-      restore(Effect.callback<void>((resume) => {
-        if (closed || canTake(waiter)) resume(Effect.void)
-        else waiter.resume = resume
-      })),
-      (exit) => {
-        if (Exit.isSuccess(exit)) return Effect.void
-        // interrupted while waiting (or right after a wake): give the wake to the next one
-        remove(waiter)
-        wake()
-        return Effect.void
-      }
-    )
-    const loop: Effect.Effect<void, Errors.TransportClosedError> = Effect.flatMap(wait, () => {
-      if (closed) {
-        remove(waiter)
-        return Effect.fail(closed)
-      }
-      if (!canTake(waiter)) return loop
-      remove(waiter)
-      inFlight++
-      return Effect.void
-    })
-    return loop
-  }
+  const window = FifoGate.make<Errors.TransportClosedError>(maxInFlight)
+  const release = () => window.release()
 
   const timeoutError = (method: string, id: number, timeout: Duration.Duration) =>
     new Errors.TimeoutError({
@@ -225,7 +138,7 @@ export const make = (options: Options): PendingRequests => {
     const run = (timeout: Duration.Duration) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(
-          acquire(restore),
+          window.take(restore),
           () => Effect.onExit(restore(sendAndAwait(method, params, timeout, callOptions)), () => Effect.sync(release))
         )
       )
@@ -264,14 +177,8 @@ export const make = (options: Options): PendingRequests => {
     const entries = Array.from(pending.values())
     pending.clear()
     for (const entry of entries) entry.resume(Effect.fail(error))
-    // every waiter wakes, sees `closed` and fails (a snapshot: a woken waiter runs inline and edits the queue)
-    for (const w of waiters.slice(head)) {
-      if (w.removed || w.resume === undefined) continue
-      const resume = w.resume
-      w.resume = undefined
-      resume(Effect.void)
-    }
+    window.close(error)
   }
 
-  return { call, onResponse, failAll, inFlight: () => inFlight, queued: () => queued }
+  return { call, onResponse, failAll, inFlight: window.taken, queued: window.queued }
 }

@@ -17,5 +17,8 @@ export const clientOptions = (options: NodeCodex.Options = {}): AppServerClient.
   },
   experimentalApi: options.experimentalApi ?? true,
   optOutNotificationMethods: options.optOutNotificationMethods,
-  requestTimeout: options.requestTimeout
+  requestTimeout: options.requestTimeout,
+  maxInFlight: options.maxInFlight,
+  maxStartingTurns: options.maxStartingTurns,
+  startingTurnTimeout: options.startingTurnTimeout
 })
