@@ -25,7 +25,6 @@ import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import type { Transport } from "@effect-codex/core/Transport"
 import * as Config from "effect/Config"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as CodexConfig from "./CodexConfig.ts"
@@ -34,8 +33,6 @@ import * as NodeTransport from "./NodeTransport.ts"
 
 /** Launch settings (`CodexConfig`) plus client options. */
 export interface Options extends CodexConfig.CodexConfig {
-  /** Default timeout of every request except `turn/start` (none by default). */
-  readonly requestTimeout?: Duration.Input | undefined
   /** Notification methods the server should not send at all. */
   readonly optOutNotificationMethods?: ReadonlyArray<string> | undefined
 }

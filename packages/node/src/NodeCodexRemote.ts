@@ -47,7 +47,8 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as CodexBinary from "./CodexBinary.ts"
-import * as CodexConfig from "./CodexConfig.ts"
+import * as ClientOptionsInternal from "./internal/clientOptions.ts"
+import type { ClientFields } from "./internal/clientOptions.ts"
 import * as NodeTransport from "./NodeTransport.ts"
 
 // =============================================================================
@@ -134,15 +135,8 @@ export const signedBearerTokenFile: (
 // Layers
 // =============================================================================
 
-/** Client options (as `NodeCodex.Options`, without the launch settings). */
-export interface ClientOptions {
-  readonly clientName?: string | undefined
-  readonly clientTitle?: string | undefined
-  readonly clientVersion?: string | undefined
-  readonly experimentalApi?: boolean | undefined
-  readonly requestTimeout?: Duration.Input | undefined
-  readonly optOutNotificationMethods?: ReadonlyArray<string> | undefined
-}
+/** Client options: those of `NodeCodex.Options` without the launch settings (handshake, window, deadlines, admission). */
+export interface ClientOptions extends ClientFields {}
 
 /** Options of {@link layerWebSocket}. */
 export interface WebSocketOptions extends ClientOptions {
@@ -161,16 +155,6 @@ export type Services = Codex.Codex | AppServerClient.AppServerClient | Transport
 /** Errors of building a remote layer. */
 export type LayerError = SocketTransport.ConnectError | Errors.InvalidOptionError | AppServerClient.RequestError
 
-const clientOptions = (options: ClientOptions): AppServerClient.Options => ({
-  clientInfo: {
-    name: options.clientName ?? CodexConfig.defaultClientName,
-    title: options.clientTitle ?? CodexConfig.defaultClientTitle,
-    version: options.clientVersion ?? CodexConfig.version
-  },
-  experimentalApi: options.experimentalApi ?? true,
-  optOutNotificationMethods: options.optOutNotificationMethods,
-  requestTimeout: options.requestTimeout
-})
 
 /** The socket `Transport` alone (Node `ws` client included). */
 export const transportLayer = (
@@ -191,7 +175,7 @@ export const transportLayer = (
  */
 export const layerWebSocket = (options: WebSocketOptions): Layer.Layer<Services, LayerError> =>
   Codex.layer.pipe(
-    Layer.provideMerge(AppServerClient.layer(clientOptions(options))),
+    Layer.provideMerge(AppServerClient.layer(ClientOptionsInternal.clientOptions(options))),
     Layer.provideMerge(transportLayer(options))
   )
 
@@ -492,7 +476,7 @@ export const layerReconnecting = (
             )
           })
           const stack = Codex.layer.pipe(
-            Layer.provideMerge(AppServerClient.layer(clientOptions(options))),
+            Layer.provideMerge(AppServerClient.layer(ClientOptionsInternal.clientOptions(options))),
             Layer.provideMerge(Layer.succeed(Transport, watched))
           )
           const context = yield* Layer.buildWithScope(stack, scope).pipe(

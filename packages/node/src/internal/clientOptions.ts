@@ -8,8 +8,22 @@ import type * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as CodexConfig from "../CodexConfig.ts"
 import type * as NodeCodex from "../NodeCodex.ts"
 
+/** The client fields of a `NodeCodex` config (the remote layers take these only). */
+export type ClientFields = Pick<
+  NodeCodex.Options,
+  | "clientName"
+  | "clientTitle"
+  | "clientVersion"
+  | "experimentalApi"
+  | "optOutNotificationMethods"
+  | "requestTimeout"
+  | "maxInFlight"
+  | "maxStartingTurns"
+  | "startingTurnTimeout"
+>
+
 /** The `AppServerClient` options of a `NodeCodex` config. */
-export const clientOptions = (options: NodeCodex.Options = {}): AppServerClient.Options => ({
+export const clientOptions = (options: ClientFields = {}): AppServerClient.Options => ({
   clientInfo: {
     name: options.clientName ?? CodexConfig.defaultClientName,
     title: options.clientTitle ?? CodexConfig.defaultClientTitle,
