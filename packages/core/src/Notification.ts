@@ -6,6 +6,7 @@
  * ```ts
  * import * as Stream from "effect/Stream"
  * import { Notification } from "@effect-codex/core"
+ * // declare: const client: AppServerClient.AppServerClient["Service"]
  *
  * const completions = client.notifications.pipe(Stream.filter(Notification.is("turn/completed")))
  * // Stream<{ method: "turn/completed"; params: TurnCompletedNotification }, …>
@@ -47,6 +48,7 @@ export const isUnknown = (n: Notification): n is UnknownNotification => "_tag" i
  *
  * @example
  * ```ts
+ * // declare: const n: Notification.Notification
  * if (Notification.is("item/agentMessage/delta")(n)) process.stdout.write(n.params.delta)
  * ```
  */
