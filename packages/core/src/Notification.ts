@@ -6,6 +6,7 @@
  * ```ts
  * import * as Stream from "effect/Stream"
  * import { Notification } from "@effect-codex/core"
+ * // declare: const client: AppServerClient.AppServerClient["Service"]
  *
  * const completions = client.notifications.pipe(Stream.filter(Notification.is("turn/completed")))
  * // Stream<{ method: "turn/completed"; params: TurnCompletedNotification }, …>

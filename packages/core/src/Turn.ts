@@ -125,6 +125,7 @@ export const textDeltas = <E, R>(events: Stream.Stream<TurnEvent, E, R>): Stream
  *
  * @example
  * ```ts
+ * // declare: const result: Turn.TurnResult
  * Turn.finalResponse(result.items) // the same as result.finalResponse
  * ```
  */
@@ -137,8 +138,12 @@ export const finalResponse: (items: ReadonlyArray<Schemas.ThreadItem>) => string
  *
  * @example
  * ```ts
- * const log = (event: Notification.Notification) => Effect.logDebug(event.method)
- * const result = yield* Turn.collect(handle.id, handle.threadId, handle.stream.pipe(Stream.tap(log)))
+ * // declare: const handle: Turn.TurnHandle
+ * const program = Turn.collect(
+ *   handle.id,
+ *   handle.threadId,
+ *   handle.stream.pipe(Stream.tap((event) => Effect.logDebug(event.method)))
+ * )
  * ```
  */
 export const collect: (

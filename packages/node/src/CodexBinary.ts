@@ -20,7 +20,6 @@
  *
  * @since 0.1.0
  */
-import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
@@ -104,8 +103,7 @@ export const platformPackage = (triple: string): string | undefined => packages[
  */
 export const isExecutable = (path: string): Effect.Effect<boolean> =>
   Files.runnable(path, process.platform).pipe(
-    Effect.map((c) => c._tag === "Executable"),
-    Effect.provide(NodeFileSystem.layer)
+    Effect.map((c) => c._tag === "Executable")
   )
 
 const requireResolve = (from: string | URL, request: string): string | undefined => {
@@ -128,9 +126,7 @@ export const resolve: (options?: ResolveOptions | undefined) => Effect.Effect<Re
     const codexBin = options?.codexBin
     if (codexBin === undefined) return yield* resolveBundled(options)
     const path = Path.resolve(codexBin)
-    const result = yield* Files.runnable(path, options?.platform ?? process.platform).pipe(
-      Effect.provide(NodeFileSystem.layer)
-    )
+    const result = yield* Files.runnable(path, options?.platform ?? process.platform)
     switch (result._tag) {
       case "Executable":
         return { path, source: "codexBin", pathDirs: [] } satisfies ResolvedBinary
@@ -146,7 +142,7 @@ export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Ef
   ResolvedBinary,
   CodexBinaryNotFoundError
 > = Effect.fn("CodexBinary.resolveBundled")(function*(options: ResolveOptions | undefined) {
-  return yield* bundled(options).pipe(Effect.provide(NodeFileSystem.layer))
+  return yield* bundled(options)
 })
 
 const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined) {

@@ -1,19 +1,24 @@
 /**
- * File checks of the node package, through effect's `FileSystem` (no synchronous `fs`).
+ * File checks of the node package, through `node:fs/promises` (no synchronous `fs`). Deliberately
+ * not effect's `FileSystem`: `@effect/platform-node-shared/NodeFileSystem` (and `node:crypto`,
+ * which it loads) costs ~15–20 ms at import, and the SDK only ever needs `stat` and `access`.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as PlatformError from "effect/PlatformError"
+import type { Stats } from "node:fs"
+import * as Fs from "node:fs/promises"
+
+/** `stat` of `path` (following symlinks), or `undefined` when it cannot be read. */
+const stat = (path: string): Effect.Effect<Stats | undefined> =>
+  Effect.promise(() => Fs.stat(path).catch(() => undefined))
 
 /** Whether `path` is an existing directory (following symlinks). */
-export const isDirectory = Effect.fnUntraced(function*(path: string) {
-  const fs = yield* FileSystem.FileSystem
-  return yield* fs.stat(path).pipe(
-    Effect.map((info) => info.type === "Directory"),
-    Effect.orElseSucceed(() => false)
-  )
-})
+export const isDirectory = (path: string): Effect.Effect<boolean> =>
+  Effect.map(stat(path), (info) => info !== undefined && info.isDirectory())
 
 /** What a path is, as far as running it goes. */
 export type Runnable =
@@ -23,18 +28,69 @@ export type Runnable =
 
 const notExecutable = (reason: string): Runnable => ({ _tag: "NotExecutable", reason })
 
+const fileType = (info: Stats): string =>
+  info.isSymbolicLink()
+    ? "SymbolicLink"
+    : info.isBlockDevice()
+    ? "BlockDevice"
+    : info.isCharacterDevice()
+    ? "CharacterDevice"
+    : info.isFIFO()
+    ? "FIFO"
+    : info.isSocket()
+    ? "Socket"
+    : "Unknown"
+
 /**
  * Whether `path` can be run: an existing regular file with an execute bit (on Windows, which has
  * no execute bits, an existing regular file). The OS has the last word when it is spawned.
  */
-export const runnable = Effect.fnUntraced(function*(path: string, platform: string) {
-  const fs = yield* FileSystem.FileSystem
-  const info = yield* Effect.option(fs.stat(path))
-  if (info._tag === "None") return { _tag: "Missing" } satisfies Runnable as Runnable
-  if (info.value.type === "Directory") return notExecutable("it is a directory")
-  if (info.value.type !== "File") return notExecutable(`it is not a regular file (${info.value.type})`)
-  if (platform !== "win32" && (info.value.mode & 0o111) === 0) {
-    return notExecutable("it has no execute permission (chmod +x)")
+export const runnable = (path: string, platform: string): Effect.Effect<Runnable> =>
+  Effect.map(stat(path), (info): Runnable => {
+    if (info === undefined) return { _tag: "Missing" }
+    if (info.isDirectory()) return notExecutable("it is a directory")
+    if (!info.isFile()) return notExecutable(`it is not a regular file (${fileType(info)})`)
+    if (platform !== "win32" && (info.mode & 0o111) === 0) {
+      return notExecutable("it has no execute permission (chmod +x)")
+    }
+    return { _tag: "Executable" }
+  })
+
+const errorTag = (code: unknown): PlatformError.SystemErrorTag => {
+  switch (code) {
+    case "ENOENT":
+      return "NotFound"
+    case "EACCES":
+    case "EPERM":
+      return "PermissionDenied"
+    case "ENOTDIR":
+      return "BadResource"
+    default:
+      return "Unknown"
   }
-  return { _tag: "Executable" } satisfies Runnable as Runnable
-})
+}
+
+/**
+ * The `FileSystem` the Node `ChildProcessSpawner` needs: it only calls `access` (to check the
+ * working directory before spawning); every other operation fails as not found. Replaces
+ * `NodeFileSystem.layer`, which is far heavier to import.
+ */
+export const spawnerFileSystem: Layer.Layer<FileSystem.FileSystem> = Layer.succeed(
+  FileSystem.FileSystem,
+  FileSystem.makeNoop({
+    access: (path) =>
+      Effect.tryPromise({
+        try: () => Fs.access(path),
+        catch: (cause) =>
+          PlatformError.systemError({
+            _tag: errorTag((cause as { readonly code?: unknown } | undefined)?.code),
+            module: "FileSystem",
+            method: "access",
+            pathOrDescriptor: path,
+            syscall: "access",
+            description: cause instanceof Error ? cause.message : String(cause),
+            cause
+          })
+      })
+  })
+)
