@@ -8,6 +8,7 @@
  *     node examples/03-streaming-events.ts
  */
 import { AppServerClient, Codex, type Turn } from "@effect-codex/core"
+import * as Notification from "@effect-codex/core/Notification"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
 import * as Console from "effect/Console"
@@ -20,7 +21,7 @@ const streamed = (type: string) => type === "reasoning" || type === "agentMessag
 
 /** What to print for an event (`""` for events we skip). */
 const render = (event: Turn.TurnEvent): string => {
-  if (AppServerClient.isUnknown(event)) return ""
+  if (Notification.isUnknown(event)) return ""
   switch (event.method) {
     case "turn/started":
       return "[turn/started]\n"
@@ -42,8 +43,7 @@ const render = (event: Turn.TurnEvent): string => {
 
 const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
-const isDelta = (event: Turn.TurnEvent) =>
-  !AppServerClient.isUnknown(event) && event.method === "item/agentMessage/delta"
+const isDelta = (event: Turn.TurnEvent) => Notification.is("item/agentMessage/delta")(event)
 
 const program = Effect.gen(function*() {
   const codex = yield* Codex.Codex

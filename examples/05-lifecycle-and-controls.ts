@@ -9,6 +9,7 @@
  *     node examples/05-lifecycle-and-controls.ts
  */
 import { AppServerClient, Codex } from "@effect-codex/core"
+import * as Notification from "@effect-codex/core/Notification"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
 import * as Console from "effect/Console"
@@ -22,9 +23,7 @@ const compactAndWait = (codex: Codex.Service, threadId: string) =>
     const notifications = yield* codex.client.subscribe
     yield* codex.thread(threadId).compact
     return yield* notifications.pipe(
-      Stream.filter((n) =>
-        !AppServerClient.isUnknown(n) && n.method === "turn/completed" && n.params.threadId === threadId
-      ),
+      Stream.filter((n) => Notification.is("turn/completed")(n) && n.params.threadId === threadId),
       Stream.runHead
     )
   }))

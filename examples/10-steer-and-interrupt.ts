@@ -9,6 +9,7 @@
  *     node examples/10-steer-and-interrupt.ts
  */
 import { AppServerClient, Codex, Turn } from "@effect-codex/core"
+import * as Notification from "@effect-codex/core/Notification"
 import { FakeModel } from "@effect-codex/testing"
 import { NodeRuntime } from "@effect/platform-node"
 import * as Console from "effect/Console"
@@ -27,7 +28,7 @@ const whileAnswering = <A, E>(handle: Turn.TurnHandle, control: (handle: Turn.Tu
     const answering = yield* Deferred.make<void>()
     const events = handle.stream.pipe(
       Stream.tap((event) =>
-        !AppServerClient.isUnknown(event) &&
+        !Notification.isUnknown(event) &&
           (event.method === "item/agentMessage/delta" || event.method === "turn/completed")
           ? Deferred.succeed(answering, undefined)
           : Effect.void

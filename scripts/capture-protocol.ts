@@ -29,6 +29,7 @@ import { fileURLToPath } from "node:url"
 import * as ApprovalHandler from "../packages/core/src/ApprovalHandler.ts"
 import * as AppServerClient from "../packages/core/src/AppServerClient.ts"
 import * as Codex from "../packages/core/src/Codex.ts"
+import * as Notification from "../packages/core/src/Notification.ts"
 import * as Sandbox from "../packages/core/src/Sandbox.ts"
 import { Transport } from "../packages/core/src/Transport.ts"
 import * as ClientOptions from "../packages/node/src/internal/clientOptions.ts"
@@ -100,14 +101,13 @@ const step = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
     Effect.tapError((e) => Effect.sync(() => console.error(`  FAILED ${name}: ${String(e)}`)))
   )
 
-const isDelta = (e: AppServerClient.Notification) =>
-  !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta"
+const isDelta = (e: Notification.Notification) => Notification.is("item/agentMessage/delta")(e)
 
 /** Waits (scoped subscription made before `start`) for a notification that satisfies `pred`. */
 const startAndWaitFor = <A, E, R>(
   client: AppServerClient.Service,
   start: Effect.Effect<A, E, R>,
-  pred: (n: AppServerClient.Notification) => boolean
+  pred: (n: Notification.Notification) => boolean
 ): Effect.Effect<A, E | unknown, R | Scope.Scope> =>
   Effect.gen(function*() {
     const events = yield* client.subscribe
@@ -273,7 +273,7 @@ const processA = (model: FakeModel.Service, env: globalThis.Record<string, strin
         startAndWaitFor(
           client,
           Effect.andThen(model.enqueue(FakeModel.message("Summary: the user asked to remember apple.")), basic.compact),
-          (n) => !AppServerClient.isUnknown(n) && n.method === "turn/completed" && n.params.threadId === basic.id
+          (n) => Notification.is("turn/completed")(n) && n.params.threadId === basic.id
         )
       )
     )
@@ -317,7 +317,7 @@ const processA = (model: FakeModel.Service, env: globalThis.Record<string, strin
           startAndWaitFor(
             client,
             codex.threadArchive(fork.id),
-            (n) => !AppServerClient.isUnknown(n) && n.method === "thread/archived"
+            (n) => Notification.is("thread/archived")(n)
           )
         )
         yield* codex.threadList({ archived: true })
@@ -325,7 +325,7 @@ const processA = (model: FakeModel.Service, env: globalThis.Record<string, strin
           startAndWaitFor(
             client,
             codex.threadUnarchive(fork.id),
-            (n) => !AppServerClient.isUnknown(n) && n.method === "thread/unarchived"
+            (n) => Notification.is("thread/unarchived")(n)
           )
         )
         yield* codex.threadResume(fork.id)
@@ -391,7 +391,7 @@ const processC = (model: FakeModel.Service, env: globalThis.Record<string, strin
         startAndWaitFor(
           codex.client,
           codex.loginApiKey("sk-e2e-login"),
-          (n) => !AppServerClient.isUnknown(n) && n.method === "account/updated"
+          (n) => Notification.is("account/updated")(n)
         )
       )
       yield* codex.account()
@@ -402,7 +402,7 @@ const processC = (model: FakeModel.Service, env: globalThis.Record<string, strin
         startAndWaitFor(
           codex.client,
           codex.logout(),
-          (n) => !AppServerClient.isUnknown(n) && n.method === "account/updated"
+          (n) => Notification.is("account/updated")(n)
         )
       )
       yield* codex.account()

@@ -11,6 +11,7 @@ import * as Fs from "node:fs"
 import * as AppServerClient from "../../packages/core/src/AppServerClient.ts"
 import * as Codex from "../../packages/core/src/Codex.ts"
 import type * as Errors from "../../packages/core/src/Errors.ts"
+import * as Notification from "../../packages/core/src/Notification.ts"
 import { Transport } from "../../packages/core/src/Transport.ts"
 import * as NodeCodex from "../../packages/node/src/NodeCodex.ts"
 import { BIN, codexEnv, concurrencyReport, configOverrides, makeHome, memorySample, now } from "./common.ts"
@@ -103,7 +104,7 @@ export const stream = (args: Args) =>
       yield* handle.stream.pipe(Stream.runForEach((event) => {
         notifications++
         if (
-          !AppServerClient.isUnknown(event) && event.method === "item/completed" &&
+          Notification.is("item/completed")(event) &&
           event.params.item.type === "agentMessage"
         ) {
           text = event.params.item.text

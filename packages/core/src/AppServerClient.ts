@@ -43,24 +43,12 @@ import * as Metadata_ from "./internal/metadata.ts"
 import * as PendingRequests from "./internal/pendingRequests.ts"
 import * as ServerRequests from "./internal/serverRequests.ts"
 import * as TurnRouter from "./internal/turnRouter.ts"
-import * as Notification_ from "./Notification.ts"
+import type * as Notification from "./Notification.ts"
 import { Transport } from "./Transport.ts"
 
 // =============================================================================
 // Models
 // =============================================================================
-
-/** A notification whose method this SDK version does not know. Moved to `Notification.UnknownNotification`. */
-export const UnknownNotification = Notification_.UnknownNotification
-
-/** A notification whose method this SDK version does not know. Moved to `Notification.UnknownNotification`. */
-export type UnknownNotification = Notification_.UnknownNotification
-
-/** A server notification. Moved to `Notification.Notification`. */
-export type Notification = Notification_.Notification
-
-/** Whether a notification is an `UnknownNotification`. Moved to `Notification.isUnknown`. */
-export const isUnknown = Notification_.isUnknown
 
 /** The initialize response, validated: `serverInfo` is always filled (from `userAgent` if the server left it out). */
 export interface Metadata extends Schemas.InitializeResponse {
@@ -82,7 +70,7 @@ export interface RequestOptions {
 /** The events of one turn, from the moment of subscription; the stream ends after `turn/completed`. */
 export interface TurnSubscription {
   readonly turnId: string
-  readonly events: Stream.Stream<Notification, Errors.TransportClosedError>
+  readonly events: Stream.Stream<Notification.Notification, Errors.TransportClosedError>
   /** Stops routing to this subscription and drops what it buffered. */
   readonly close: Effect.Effect<void>
 }
@@ -201,12 +189,16 @@ export interface Service {
     params?: unknown
   ) => Effect.Effect<void, Errors.TransportClosedError | Errors.InvalidOptionError>
   /** Every server notification from the moment the stream starts. */
-  readonly notifications: Stream.Stream<Notification, Errors.TransportClosedError>
+  readonly notifications: Stream.Stream<Notification.Notification, Errors.TransportClosedError>
   /**
    * Subscribes to every notification now; the subscription lives as long as the scope. Use it when
    * no event between now and the consumption of the stream may be lost (e.g. around a login).
    */
-  readonly subscribe: Effect.Effect<Stream.Stream<Notification, Errors.TransportClosedError>, never, Scope.Scope>
+  readonly subscribe: Effect.Effect<
+    Stream.Stream<Notification.Notification, Errors.TransportClosedError>,
+    never,
+    Scope.Scope
+  >
   /** Lines that could not be understood (not JSON, not an object, params that do not match their schema). */
   readonly diagnostics: Stream.Stream<Errors.ProtocolError>
   /**
@@ -358,7 +350,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   // Subscriptions
   // ---------------------------------------------------------------------------
 
-  const newSubscriber = () => Queue.unbounded<Notification, Errors.TransportClosedError | Cause.Done>()
+  const newSubscriber = () => Queue.unbounded<Notification.Notification, Errors.TransportClosedError | Cause.Done>()
 
   const subscribe = Effect.gen(function*() {
     const q = yield* newSubscriber()

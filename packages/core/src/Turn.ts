@@ -27,9 +27,10 @@ import * as Errors from "./Errors.ts"
 import type * as Schemas from "./generated/Schemas.ts"
 import type * as Inputs from "./Inputs.ts"
 import * as Collect from "./internal/collect.ts"
+import * as Notification from "./Notification.ts"
 
 /** One event of a turn: a typed server notification (or an `UnknownNotification`). */
-export type TurnEvent = AppServerClient.Notification
+export type TurnEvent = Notification.Notification
 
 /** The outcome of a turn, collected from its events (python-sdk-behaviour §3.7, §4). */
 export interface TurnResult {
@@ -105,7 +106,7 @@ export interface StreamOptions {
 export const isTextDelta = (
   event: TurnEvent
 ): event is Extract<TurnEvent, { readonly method: "item/agentMessage/delta" }> =>
-  !AppServerClient.isUnknown(event) && event.method === "item/agentMessage/delta"
+  Notification.is("item/agentMessage/delta")(event)
 
 /**
  * The answer text of a turn as it is written: the deltas of its agent messages.

@@ -1,4 +1,5 @@
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Turn from "@effect-codex/core/Turn"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -18,7 +19,7 @@ describe("Turn", () => {
     Effect.gen(function*() {
       const events: ReadonlyArray<Turn.TurnEvent> = [
         delta("Hel"),
-        new AppServerClient.UnknownNotification("item/agentMessage/delta", { delta: "unknown" }),
+        new Notification.UnknownNotification("item/agentMessage/delta", { delta: "unknown" }),
         { method: "thread/status/changed", params: { threadId: "t", status: { type: "idle" } } } as Turn.TurnEvent,
         delta("lo")
       ]

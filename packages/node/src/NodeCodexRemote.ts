@@ -155,7 +155,6 @@ export type Services = Codex.Codex | AppServerClient.AppServerClient | Transport
 /** Errors of building a remote layer. */
 export type LayerError = SocketTransport.ConnectError | Errors.InvalidOptionError | AppServerClient.RequestError
 
-
 /** The socket `Transport` alone (Node `ws` client included). */
 export const transportLayer = (
   options: WebSocketOptions

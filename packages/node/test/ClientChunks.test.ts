@@ -6,6 +6,7 @@
  * events to its own subscriber, and report the bad lines on `diagnostics`.
  */
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
+import * as Notification from "@effect-codex/core/Notification"
 import { Transport } from "@effect-codex/core/Transport"
 import * as NodeTransport from "@effect-codex/node/NodeTransport"
 import { assert, describe, it } from "@effect/vitest"
@@ -59,10 +60,10 @@ const splitText = (text: string, n: number): ReadonlyArray<string> =>
     (_, i) => text.slice(Math.floor((text.length * i) / n), Math.floor((text.length * (i + 1)) / n))
   )
 
-const texts = (events: ReadonlyArray<AppServerClient.Notification>) =>
+const texts = (events: ReadonlyArray<Notification.Notification>) =>
   events.map((
     e
-  ) => (!AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta" ? e.params.delta : e.method))
+  ) => (Notification.is("item/agentMessage/delta")(e) ? e.params.delta : e.method))
 
 describe("AppServerClient over NodeTransport, fed raw chunks", () => {
   it.live("survives split, garbage and 10 MB lines, and routes interleaved turns", () =>
@@ -77,7 +78,7 @@ describe("AppServerClient over NodeTransport, fed raw chunks", () => {
       const unknown: Array<string> = []
       const all = yield* client.subscribe
       yield* all.pipe(
-        Stream.runForEach((n) => Effect.sync(() => AppServerClient.isUnknown(n) && unknown.push(n.method))),
+        Stream.runForEach((n) => Effect.sync(() => Notification.isUnknown(n) && unknown.push(n.method))),
         Effect.forkScoped({ startImmediately: true })
       )
       const a = yield* client.subscribeTurn("turn-A")

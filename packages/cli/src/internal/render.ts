@@ -4,8 +4,8 @@
  * token usage. Ctrl-C interrupts the turn on the server before the app-server stops.
  */
 import type { Protocol } from "@effect-codex/core"
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import type * as Codex from "@effect-codex/core/Codex"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Turn from "@effect-codex/core/Turn"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -102,7 +102,7 @@ const render = (screen: Screen.Screen, workspace: string) => {
   }
 
   return (event: Turn.TurnEvent): Effect.Effect<void> => {
-    if (AppServerClient.isUnknown(event)) return Effect.void
+    if (Notification.isUnknown(event)) return Effect.void
     switch (event.method) {
       case "item/started":
         return started(event.params.item)

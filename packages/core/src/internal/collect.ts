@@ -14,6 +14,7 @@ import * as AppServerClient from "../AppServerClient.ts"
 import * as Errors from "../Errors.ts"
 import type * as Schemas from "../generated/Schemas.ts"
 import * as Inputs from "../Inputs.ts"
+import * as Notification from "../Notification.ts"
 import type * as Turn from "../Turn.ts"
 import * as Watchdog from "./watchdog.ts"
 
@@ -61,7 +62,7 @@ export const makeCollector = (): Collector => ({
 
 /** Folds one event of turn `turnId` into a collector. */
 export const observe = (collector: Collector, turnId: string, event: Turn.TurnEvent): void => {
-  if (AppServerClient.isUnknown(event)) return
+  if (Notification.isUnknown(event)) return
   switch (event.method) {
     case "item/completed":
       if (event.params.turnId === turnId) collector.items.set(event.params.item.id, event.params.item)
@@ -130,7 +131,7 @@ export const toResult = (
 export const interruptGrace = "2 seconds"
 
 const isCompletedOf = (turnId: string) => (e: Turn.TurnEvent): boolean =>
-  !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId
+  Notification.is("turn/completed")(e) && e.params.turn.id === turnId
 
 /**
  * Whether the server refused an interrupt because the turn is not active (yet): right after the

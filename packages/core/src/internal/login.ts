@@ -12,6 +12,7 @@ import * as AppServerClient from "../AppServerClient.ts"
 import * as Errors from "../Errors.ts"
 import type * as Protocol from "../generated/Protocol.ts"
 import type * as Schemas from "../generated/Schemas.ts"
+import * as Notification from "../Notification.ts"
 
 /** Starts a login and routes its completion to a handle, with no loss. */
 export const start = Effect.fnUntraced(function*<T extends "chatgpt" | "chatgptDeviceCode">(
@@ -39,9 +40,7 @@ export const start = Effect.fnUntraced(function*<T extends "chatgpt" | "chatgptD
   const loginId = (response as { readonly loginId: string }).loginId
   const done = yield* Deferred.make<Schemas.AccountLoginCompletedNotification, Errors.TransportClosedError>()
   yield* events.pipe(
-    Stream.filter((n) =>
-      !AppServerClient.isUnknown(n) && n.method === "account/login/completed" && n.params.loginId === loginId
-    ),
+    Stream.filter((n) => Notification.is("account/login/completed")(n) && n.params.loginId === loginId),
     Stream.map((n) => n.params as Schemas.AccountLoginCompletedNotification),
     Stream.runHead,
     Effect.flatMap((head) =>

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as AppServerClient from "../AppServerClient.ts"
 import * as Errors from "../Errors.ts"
+import * as Notification from "../Notification.ts"
 import type * as Turn from "../Turn.ts"
 
 /**
@@ -21,8 +22,8 @@ import type * as Turn from "../Turn.ts"
 export const readDeadline = (idleTimeout: Duration.Duration): Duration.Duration =>
   Duration.clamp(idleTimeout, { minimum: Duration.seconds(5), maximum: Duration.seconds(30) })
 
-const isIdle = (threadId: string) => (n: AppServerClient.Notification): boolean =>
-  !AppServerClient.isUnknown(n) && n.method === "thread/status/changed" && n.params.threadId === threadId &&
+const isIdle = (threadId: string) => (n: Notification.Notification): boolean =>
+  Notification.is("thread/status/changed")(n) && n.params.threadId === threadId &&
   n.params.status.type === "idle"
 
 /**
@@ -86,7 +87,7 @@ export const watchdog = (
     )
     const silent = events.pipe(
       Stream.map((e) => {
-        if (!AppServerClient.isUnknown(e) && e.method === "item/completed" && e.params.turnId === turnId) {
+        if (Notification.is("item/completed")(e) && e.params.turnId === turnId) {
           seen.add(e.params.item.id)
         }
         return e
@@ -97,8 +98,6 @@ export const watchdog = (
       })
     )
     return Stream.merge(silent, idle, { haltStrategy: "either" }).pipe(
-      Stream.takeUntil((e) =>
-        !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId
-      )
+      Stream.takeUntil((e) => Notification.is("turn/completed")(e) && e.params.turn.id === turnId)
     )
   })

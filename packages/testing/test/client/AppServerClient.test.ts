@@ -171,7 +171,7 @@ describe("AppServerClient", () => {
         "unknown JSON-RPC message shape"
       ])
       const received = yield* Fiber.join(notes)
-      assert.isTrue(received.every(AppServerClient.isUnknown))
+      assert.isTrue(received.every(Notification.isUnknown))
       assert.deepStrictEqual(received.map((n) => n.method), ["brand/new/method", "thread/name/updated"])
       // the connection still works
       assert.deepStrictEqual(yield* client.requestUnknown("ping", {}), { pong: true })
@@ -253,7 +253,7 @@ describe("AppServerClient", () => {
       yield* fake.emit(completed("t2", "B"))
       yield* fake.emit(delta("t1", "A", "a3"))
       yield* fake.emit(completed("t1", "A"))
-      const texts = (events: ReadonlyArray<AppServerClient.Notification>) =>
+      const texts = (events: ReadonlyArray<Notification.Notification>) =>
         events.map((e) => Notification.is("item/agentMessage/delta")(e) ? e.params.delta : e.method)
       assert.deepStrictEqual(texts(yield* Fiber.join(ca)), ["a1", "a2", "a3", "turn/completed"])
       assert.deepStrictEqual(texts(yield* Fiber.join(cb)), ["b1", "turn/completed"])

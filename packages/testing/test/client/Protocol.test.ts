@@ -8,6 +8,7 @@ import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import type * as Errors from "@effect-codex/core/Errors"
 import * as Protocol from "@effect-codex/core/generated/Protocol"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeAppServer from "@effect-codex/testing/FakeAppServer"
@@ -366,7 +367,7 @@ describe("Protocol schemas against the live binary", () => {
           Stream.runForEach((n) =>
             Effect.sync(() => {
               methods.add(n.method)
-              if (AppServerClient.isUnknown(n)) unknown.push(n.method)
+              if (Notification.isUnknown(n)) unknown.push(n.method)
             })
           ),
           Effect.forkScoped({ startImmediately: true })
@@ -412,7 +413,7 @@ describe("Protocol schemas against the live binary", () => {
           Stream.runLast
         )
         assert.strictEqual(
-          last._tag === "Some" && !AppServerClient.isUnknown(last.value) && last.value.method,
+          last._tag === "Some" && !Notification.isUnknown(last.value) && last.value.method,
           "turn/completed"
         )
 

@@ -7,6 +7,7 @@
  */
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
+import * as Notification from "@effect-codex/core/Notification"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeAppServer from "@effect-codex/testing/FakeAppServer"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -132,8 +133,8 @@ describe("Turn watchdog against an in-memory server", () => {
         "turn/completed"
       ])
       const last = received[received.length - 1]!
-      assert.isFalse(AppServerClient.isUnknown(last))
-      if (!AppServerClient.isUnknown(last) && last.method === "turn/completed") {
+      assert.isFalse(Notification.isUnknown(last))
+      if (Notification.is("turn/completed")(last)) {
         assert.strictEqual(last.params.threadId, threadId)
         assert.strictEqual(last.params.turn.id, turnId)
         assert.strictEqual(last.params.turn.status, "completed")

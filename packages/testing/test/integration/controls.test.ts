@@ -6,6 +6,7 @@ import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
 import * as Inputs from "@effect-codex/core/Inputs"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Turn from "@effect-codex/core/Turn"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -44,8 +45,8 @@ describe("turn controls", () => {
       assert.deepStrictEqual(deltas(events), ["before steer", "after steer"])
 
       const completed = events[events.length - 1]!
-      assert.isFalse(AppServerClient.isUnknown(completed))
-      if (!AppServerClient.isUnknown(completed) && completed.method === "turn/completed") {
+      assert.isFalse(Notification.isUnknown(completed))
+      if (Notification.is("turn/completed")(completed)) {
         assert.strictEqual(completed.params.turn.id, handle.id)
         assert.strictEqual(completed.params.turn.status, "completed")
       }

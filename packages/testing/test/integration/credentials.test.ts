@@ -8,6 +8,7 @@
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
+import * as Notification from "@effect-codex/core/Notification"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
@@ -62,7 +63,7 @@ describe("credentials", () => {
       const error = yield* handle.stream.pipe(
         Stream.runForEach((e) =>
           Effect.sync(() => {
-            if (!AppServerClient.isUnknown(e) && e.method === "error" && e.params.willRetry) {
+            if (Notification.is("error")(e) && e.params.willRetry) {
               retries.push(e.params.error.message)
             }
           })

@@ -79,7 +79,7 @@ describe("exports", () => {
     assert.isDefined(Core.Codex.layer)
     assert.isDefined(Core.Codex.make)
     assert.isFunction(Core.AppServerClient.layer)
-    assert.isFunction(Core.AppServerClient.isUnknown)
+    assert.isFunction(Core.Notification.isUnknown)
     assert.isFunction(Core.Transport.Transport)
     assert.isFunction(Core.Thread.outputJsonSchema)
     assert.isFunction(Core.Turn.finalResponse)

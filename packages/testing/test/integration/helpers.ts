@@ -5,6 +5,7 @@
 import type { Protocol } from "@effect-codex/core"
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
+import * as Notification from "@effect-codex/core/Notification"
 import type * as Turn from "@effect-codex/core/Turn"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -45,19 +46,18 @@ export const methods = (events: ReadonlyArray<Turn.TurnEvent>): ReadonlyArray<st
 
 /** The deltas of `item/agentMessage/delta` events, in order. */
 export const deltas = (events: ReadonlyArray<Turn.TurnEvent>): ReadonlyArray<string> =>
-  events.flatMap((e) => !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta" ? [e.params.delta] : [])
+  events.flatMap((e) => Notification.is("item/agentMessage/delta")(e) ? [e.params.delta] : [])
 
 /** The items of `item/completed` events, in order. */
 export const completedItems = (events: ReadonlyArray<Turn.TurnEvent>): ReadonlyArray<ThreadItem> =>
-  events.flatMap((e) => !AppServerClient.isUnknown(e) && e.method === "item/completed" ? [e.params.item] : [])
+  events.flatMap((e) => Notification.is("item/completed")(e) ? [e.params.item] : [])
 
 /** Whether an event is the `turn/completed` of a turn. */
 export const isTurnCompleted = (turnId: string) => (e: Turn.TurnEvent): boolean =>
-  !AppServerClient.isUnknown(e) && e.method === "turn/completed" && e.params.turn.id === turnId
+  Notification.is("turn/completed")(e) && e.params.turn.id === turnId
 
 /** Whether an event is an agent message delta. */
-export const isDelta = (e: Turn.TurnEvent): boolean =>
-  !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta"
+export const isDelta = (e: Turn.TurnEvent): boolean => Notification.is("item/agentMessage/delta")(e)
 
 /** The `input` items of a model request of one type. */
 export const inputItemsOfType = (request: FakeModel.RecordedRequest, type: string) =>

@@ -6,6 +6,7 @@
 import * as ApprovalMode from "@effect-codex/core/ApprovalMode"
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -253,7 +254,7 @@ describe("thread lifecycle", () => {
       yield* thread.compact
       const completed = yield* events.pipe(
         Stream.filter((e) =>
-          !AppServerClient.isUnknown(e) && threadIdOf(e.params) === thread.id &&
+          !Notification.isUnknown(e) && threadIdOf(e.params) === thread.id &&
           (e.method === "turn/completed" ||
             (e.method === "item/completed" && e.params.item.type === "contextCompaction"))
         ),
@@ -262,7 +263,7 @@ describe("thread lifecycle", () => {
       )
       assert.deepStrictEqual(completed.map((e) => e.method), ["item/completed", "turn/completed"])
       const last = completed[1]!
-      if (!AppServerClient.isUnknown(last) && last.method === "turn/completed") {
+      if (Notification.is("turn/completed")(last)) {
         assert.strictEqual(last.params.turn.status, "completed")
       }
       const [, request] = yield* model.waitForRequests(2)

@@ -4,6 +4,7 @@
  */
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
+import * as Notification from "@effect-codex/core/Notification"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
@@ -36,7 +37,7 @@ describe("TurnHandle.stream", () => {
 
       // every event is typed and belongs to this turn
       for (const event of events) {
-        assert.isFalse(AppServerClient.isUnknown(event), `unknown notification ${event.method}`)
+        assert.isFalse(Notification.isUnknown(event), `unknown notification ${event.method}`)
         assert.strictEqual(turnIdOf(event.params), handle.id, event.method)
       }
       const names = methods(events)
@@ -46,18 +47,18 @@ describe("TurnHandle.stream", () => {
       assert.deepStrictEqual(deltas(events), ["he", "llo"])
       // the deltas come after the agent message started and before it completed
       const started = events.findIndex((e) =>
-        !AppServerClient.isUnknown(e) && e.method === "item/started" && e.params.item.type === "agentMessage"
+        Notification.is("item/started")(e) && e.params.item.type === "agentMessage"
       )
       const firstDelta = names.indexOf("item/agentMessage/delta")
       const done = events.findIndex((e) =>
-        !AppServerClient.isUnknown(e) && e.method === "item/completed" && e.params.item.type === "agentMessage"
+        Notification.is("item/completed")(e) && e.params.item.type === "agentMessage"
       )
       assert.isTrue(started >= 0 && started < firstDelta && firstDelta < done, names.join(","))
       assert.isTrue(names.indexOf("turn/started") < started)
       assert.deepStrictEqual(agentTexts(completedItems(events)), ["hello"])
       const last = events[events.length - 1]!
       assert.isTrue(isTurnCompleted(handle.id)(last))
-      if (!AppServerClient.isUnknown(last) && last.method === "turn/completed") {
+      if (Notification.is("turn/completed")(last)) {
         assert.strictEqual(last.params.turn.status, "completed")
       }
     }).pipe(Effect.provide(CodexTest.layer())))
@@ -240,7 +241,7 @@ describe("TurnHandle.stream", () => {
       const events = yield* Fiber.join(consumer)
       const last = events[events.length - 1]!
       assert.isTrue(isTurnCompleted(handle.id)(last))
-      if (!AppServerClient.isUnknown(last) && last.method === "turn/completed") {
+      if (Notification.is("turn/completed")(last)) {
         assert.strictEqual(last.params.turn.status, "interrupted")
       }
     }).pipe(Effect.provide(CodexTest.layer())))

@@ -6,6 +6,7 @@
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import type * as Errors from "@effect-codex/core/Errors"
+import * as Notification from "@effect-codex/core/Notification"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as CodexTestRemote from "@effect-codex/testing/CodexTestRemote"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -16,8 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import { waitStopped } from "../support/freeze.ts"
 
-const isDelta = (e: AppServerClient.Notification) =>
-  !AppServerClient.isUnknown(e) && e.method === "item/agentMessage/delta"
+const isDelta = (e: Notification.Notification) => Notification.is("item/agentMessage/delta")(e)
 
 const expectClosed = (fiber: Fiber.Fiber<unknown, unknown>, what: string) =>
   Effect.gen(function*() {
