@@ -1,4 +1,3 @@
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Notification from "@effect-codex/core/Notification"
 import * as Turn from "@effect-codex/core/Turn"
 import { assert, describe, it } from "@effect/vitest"

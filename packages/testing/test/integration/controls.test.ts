@@ -2,7 +2,6 @@
  * Turn controls on the real app-server: steer and interrupt (python-sdk-behaviour §3.4, §10.2
  * test_app_server_turn_controls.py, app-server-offline §5 "steer" and "interrupt").
  */
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
 import * as Inputs from "@effect-codex/core/Inputs"

@@ -5,7 +5,6 @@
  * the server's own retries ("Reconnecting... n/m", `error` notifications with `willRetry`), in a
  * `TurnFailedError` carrying the server's message and the retries' `additionalDetails`.
  */
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
 import * as Notification from "@effect-codex/core/Notification"

@@ -3,7 +3,6 @@
  * `CodexTest.layer`, so its own app-server, FakeModel, CODEX_HOME and workspace).
  */
 import type { Protocol } from "@effect-codex/core"
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Notification from "@effect-codex/core/Notification"
 import type * as Turn from "@effect-codex/core/Turn"

@@ -4,7 +4,6 @@
  * test_app_server_lifecycle.py and the lifecycle parts of test_app_server_run.py).
  */
 import * as ApprovalMode from "@effect-codex/core/ApprovalMode"
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Notification from "@effect-codex/core/Notification"
 import * as Sandbox from "@effect-codex/core/Sandbox"

@@ -2,7 +2,6 @@
  * Turn streams on the real app-server (python-sdk-behaviour §3.4, §10.2 test_app_server_streaming.py
  * and the subscription scenarios of test_turn_subscriptions.py).
  */
-import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Notification from "@effect-codex/core/Notification"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
