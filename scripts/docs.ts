@@ -124,6 +124,15 @@ const withoutBodies = <T extends ts.Node>(node: T): T =>
     return (root) => ts.visitNode(root, visit) as T
   }]).transformed[0]!
 
+/**
+ * An inferred type as text, without the checkout's absolute paths (`import("/abs/…/effect/dist/Scope")`
+ * becomes `import("effect/Scope")`), so the pages are the same on every machine.
+ */
+const typeText = (type: ts.Type, declaration: ts.Declaration): string =>
+  checker.typeToString(type, declaration, ts.TypeFormatFlags.NoTruncation)
+    .replace(/import\("[^"]*\/node_modules\/(?:\.pnpm\/[^/"]+\/node_modules\/)?((?:@[^/"]+\/)?[^/"]+)\/dist\/([^"]+)"\)/g, 'import("$1/$2")')
+    .replace(/import\("[^"]*\/packages\/([^/"]+)\/src\/([^"]+)"\)/g, 'import("@effect-codex/$1/$2")')
+
 /** The signature of an exported declaration, as source text. */
 const signatureOf = (declaration: ts.Declaration, name: string): string => {
   const file = declaration.getSourceFile()
@@ -140,11 +149,11 @@ const signatureOf = (declaration: ts.Declaration, name: string): string => {
         ? print(init.type)
         : signature === undefined
         ? "unknown"
-        : checker.typeToString(signature.getReturnType(), declaration, ts.TypeFormatFlags.NoTruncation)
+        : typeText(signature.getReturnType(), declaration)
       return `const ${name}: ${generics}(${params}) => ${returns}`
     }
     const type = checker.getTypeAtLocation(declaration)
-    return `const ${name}: ${checker.typeToString(type, declaration, ts.TypeFormatFlags.NoTruncation)}`
+    return `const ${name}: ${typeText(type, declaration)}`
   }
   if (ts.isInterfaceDeclaration(declaration) || ts.isTypeAliasDeclaration(declaration)) {
     // As written, so the members keep their own doc comments.
