@@ -20,12 +20,9 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
@@ -37,11 +34,14 @@ import * as ApprovalHandler from "./ApprovalHandler.ts"
 import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
+import * as ClientOptions from "./internal/clientOptions.ts"
 import * as Codec from "./internal/codec.ts"
-import * as FifoGate from "./internal/fifoGate.ts"
+import * as Diagnostics from "./internal/diagnostics.ts"
 import * as Metadata_ from "./internal/metadata.ts"
+import * as NotificationHub from "./internal/notificationHub.ts"
 import * as PendingRequests from "./internal/pendingRequests.ts"
 import * as ServerRequests from "./internal/serverRequests.ts"
+import * as TurnAdmission from "./internal/turnAdmission.ts"
 import * as TurnRouter from "./internal/turnRouter.ts"
 import type * as Notification from "./Notification.ts"
 import { Transport } from "./Transport.ts"
@@ -235,9 +235,6 @@ const traceparent = Effect.map(Effect.option(Effect.currentSpan), (span) => {
 /** Lines handled before the reader yields, so that subscribers consume a big batch as it is routed. */
 const LINES_PER_SLICE = 512
 
-/** After the first `maxDiagnosticLogs` warnings, one summary per this many undecodable lines. */
-const DIAGNOSTIC_LOG_EVERY = 1000
-
 /**
  * Span options of the client's own spans: no stack trace capture (it costs an `Error` per request,
  * and the frame it records would be this module, not the caller).
@@ -245,9 +242,6 @@ const DIAGNOSTIC_LOG_EVERY = 1000
 const traceOptions = { captureStackTrace: false } as const
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const invalidOption = (option: string, message: string) =>
-  Effect.fail(new Errors.InvalidOptionError({ option, message }))
 
 /**
  * Builds the client on the `Transport` in context and performs the handshake. The reading fiber
@@ -258,32 +252,30 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const approvals = yield* ApprovalHandler.ApprovalHandler
   const scope = yield* Effect.scope
 
-  const maxInFlight = options.maxInFlight ?? defaultMaxInFlight
-  if (!(maxInFlight === Infinity || (Number.isInteger(maxInFlight) && maxInFlight >= 1))) {
-    return yield* invalidOption("maxInFlight", `maxInFlight must be an integer >= 1 or Infinity (got ${maxInFlight})`)
-  }
-  const maxStartingTurns = options.maxStartingTurns ?? defaultMaxStartingTurns
-  if (!(maxStartingTurns === Infinity || (Number.isInteger(maxStartingTurns) && maxStartingTurns >= 1))) {
-    return yield* invalidOption(
-      "maxStartingTurns",
-      `maxStartingTurns must be an integer >= 1 or Infinity (got ${maxStartingTurns})`
-    )
-  }
-  const startingTurnTimeout = options.startingTurnTimeout === undefined
-    ? defaultStartingTurnTimeout
-    : yield* PendingRequests.resolveTimeout("startingTurnTimeout", options.startingTurnTimeout)
-  const requestTimeout = options.requestTimeout === undefined
-    ? defaultRequestTimeout
-    : yield* PendingRequests.resolveTimeout("requestTimeout", options.requestTimeout)
-  const initializeTimeout = options.initializeTimeout === undefined
-    ? Duration.seconds(30)
-    : yield* PendingRequests.resolveTimeout("initializeTimeout", options.initializeTimeout)
-  const maxDiagnosticLogs = options.maxDiagnosticLogs ?? 10
+  const maxInFlight = yield* ClientOptions.limit("maxInFlight", options.maxInFlight, defaultMaxInFlight)
+  const maxStartingTurns = yield* ClientOptions.limit(
+    "maxStartingTurns",
+    options.maxStartingTurns,
+    defaultMaxStartingTurns
+  )
+  const startingTurnTimeout = yield* ClientOptions.timeout(
+    "startingTurnTimeout",
+    options.startingTurnTimeout,
+    defaultStartingTurnTimeout
+  )
+  const requestTimeout = yield* ClientOptions.timeout("requestTimeout", options.requestTimeout, defaultRequestTimeout)
+  const initializeTimeout = yield* ClientOptions.timeout(
+    "initializeTimeout",
+    options.initializeTimeout,
+    Duration.seconds(30)
+  )
 
   let closed: Errors.TransportClosedError | undefined
-  const listeners = new Set<TurnRouter.Subscriber>()
-  const diagnosticListeners = new Set<Queue.Queue<Errors.ProtocolError, Cause.Done>>()
+  const hub = NotificationHub.make()
+  const diagnostics = Diagnostics.make(options.maxDiagnosticLogs ?? 10)
+  const diagnose = diagnostics.diagnose
   const router = TurnRouter.make()
+  const admission = TurnAdmission.make({ maxStartingTurns, startingTurnTimeout, scope })
   const pending = PendingRequests.make({ send: transport.send, maxInFlight, timeout: requestTimeout })
   const decodeNotification = Codec.makeNotificationDecoder()
 
@@ -296,20 +288,6 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     const line = Codec.serialize(message)
     return typeof line === "string" ? transport.send(line) : Effect.fail(line)
   }
-
-  let diagnosed = 0
-  const diagnose = (error: Errors.ProtocolError) =>
-    Effect.suspend(() => {
-      for (const q of diagnosticListeners) Queue.offerUnsafe(q, error)
-      diagnosed++
-      if (diagnosed <= maxDiagnosticLogs) return Effect.logWarning(`effect-codex: ${error.message}`)
-      if ((diagnosed - maxDiagnosticLogs) % DIAGNOSTIC_LOG_EVERY === 0) {
-        return Effect.logWarning(
-          `effect-codex: ${diagnosed} lines could not be understood so far (the last: ${error.message})`
-        )
-      }
-      return Effect.void
-    })
 
   const call = (method: string, params: unknown, requestOptions: RequestOptions | undefined, beforeSend?: () => void) =>
     Effect.flatMap(traceparent, (trace) =>
@@ -350,28 +328,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   // Subscriptions
   // ---------------------------------------------------------------------------
 
-  const newSubscriber = () => Queue.unbounded<Notification.Notification, Errors.TransportClosedError | Cause.Done>()
-
-  const subscribe = Effect.gen(function*() {
-    const q = yield* newSubscriber()
-    yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        if (closed) Queue.failCauseUnsafe(q, Cause.fail(closed))
-        else listeners.add(q)
-      }),
-      () => Effect.sync(() => listeners.delete(q))
-    )
-    return Stream.fromQueue(q)
-  })
-
-  const notifications = Stream.unwrap(subscribe)
-
-  const diagnostics = Stream.callback<Errors.ProtocolError>((q) =>
-    Effect.acquireRelease(
-      Effect.sync(() => diagnosticListeners.add(q)),
-      () => Effect.sync(() => diagnosticListeners.delete(q))
-    )
-  )
+  const notifications = Stream.unwrap(hub.subscribe)
 
   const turnSubscription = (turnId: string, q: TurnRouter.Subscriber): TurnSubscription => {
     const close = Effect.sync(() => {
@@ -382,7 +339,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   }
 
   const subscribeTurn = (turnId: string) =>
-    Effect.flatMap(newSubscriber(), (q) =>
+    Effect.flatMap(NotificationHub.newSubscriber(), (q) =>
       Effect.sync(() => {
         router.attach(turnId, q, false)
         return turnSubscription(turnId, q)
@@ -399,7 +356,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   ) =>
     Effect.gen(function*() {
       const threadId = params.threadId
-      const q = yield* newSubscriber()
+      const q = yield* NotificationHub.newSubscriber()
       let marked = false
       const unmark = Effect.sync(() => {
         if (!marked) return
@@ -417,101 +374,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       return { turn: response.turn, subscription: turnSubscription(response.turn.id, q) }
     })
 
-  // ---------------------------------------------------------------------------
-  // Admission of turn starts
-  // ---------------------------------------------------------------------------
-
-  /** A turn holding an admission permit. */
-  interface Starting {
-    readonly threadId: string
-    /** The `turn/start` was written: from now on the thread's events may release it. */
-    sent: boolean
-    released: boolean
-    deadline: Fiber.Fiber<void> | undefined
-  }
-
-  const admission = FifoGate.make<Errors.TransportClosedError>(maxStartingTurns)
-  /** Sent starting turns by thread id, oldest first (events may come before the reply names the turn). */
-  const starting = new Map<string, Array<Starting>>()
-  /** How many entries `starting` holds: the notification hook's only cost when it is 0. */
-  let startingCount = 0
-
-  const releaseStarting = (s: Starting) => {
-    if (s.released) return
-    s.released = true
-    if (s.sent) {
-      const list = starting.get(s.threadId)
-      if (list !== undefined) {
-        const i = list.indexOf(s)
-        if (i >= 0) {
-          list.splice(i, 1)
-          startingCount--
-          if (list.length === 0) starting.delete(s.threadId)
-        }
-      }
-    }
-    if (s.deadline !== undefined) s.deadline.interruptUnsafe()
-    admission.release()
-  }
-
-  /** The marker events: a thread's oldest sent starting turn is done starting. */
-  const onStartingEvent = (method: string, rawParams: unknown) => {
-    if (method === "item/completed") {
-      const p = rawParams as { readonly threadId?: unknown; readonly item?: { readonly type?: unknown } } | null
-      if (p?.item?.type !== "userMessage") return
-    } else if (method !== "turn/completed") return
-    const threadId = TurnRouter.threadIdOf(rawParams)
-    const list = threadId === undefined ? undefined : starting.get(threadId)
-    if (list !== undefined && list.length > 0) releaseStarting(list[0]!)
-  }
-
-  const closeAdmission = (error: Errors.TransportClosedError) => {
-    admission.close(error)
-    for (const list of Array.from(starting.values())) {
-      for (const s of list.slice()) releaseStarting(s)
-    }
-  }
-
-  /** Takes a permit (FIFO), sends the `turn/start`, and hands the permit to the release events. */
-  const admitted = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions: RequestOptions | undefined) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.gen(function*() {
-        yield* admission.take(restore)
-        const s: Starting = { threadId: params.threadId, sent: false, released: false, deadline: undefined }
-        const sent = Deferred.makeUnsafe<void>()
-        s.deadline = yield* Deferred.await(sent).pipe(
-          Effect.andThen(Effect.sleep(startingTurnTimeout)),
-          Effect.andThen(Effect.sync(() => {
-            s.deadline = undefined
-            releaseStarting(s)
-          })),
-          Effect.interruptible,
-          Effect.forkIn(scope, { startImmediately: true })
-        )
-        const onSend = () => {
-          s.sent = true
-          const list = starting.get(s.threadId)
-          if (list === undefined) starting.set(s.threadId, [s])
-          else list.push(s)
-          startingCount++
-          Deferred.doneUnsafe(sent, Effect.void)
-        }
-        return yield* restore(sendTurnStart(params, requestOptions, onSend)).pipe(
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              // failed, or interrupted before it was written: give the permit back; interrupted
-              // after the write: the turn is starting on the server, keep it until an event says so
-              if (Exit.isFailure(exit) && !(s.sent && Cause.hasInterruptsOnly(exit.cause))) releaseStarting(s)
-            })
-          )
-        )
-      })
-    )
-
   const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) =>
-    (maxStartingTurns === Infinity
-      ? sendTurnStart(params, requestOptions, undefined)
-      : admitted(params, requestOptions)).pipe(Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions))
+    admission.admit(params.threadId, (onSend) => sendTurnStart(params, requestOptions, onSend)).pipe(
+      Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions)
+    )
 
   // ---------------------------------------------------------------------------
   // Incoming
@@ -532,9 +398,9 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   /** Decodes and routes a notification; returns the effect still to run (a diagnostic), if any. */
   const onNotification = (method: string, rawParams: unknown): Effect.Effect<void> | undefined => {
     const n = decodeNotification(method, rawParams, onMismatch)
-    if (listeners.size > 0) { for (const q of listeners) Queue.offerUnsafe(q, n) }
+    hub.publish(n)
     router.route(method, rawParams, n)
-    if (startingCount > 0) onStartingEvent(method, rawParams)
+    admission.onEvent(method, rawParams)
     if (mismatch === undefined) return undefined
     const error = mismatch
     mismatch = undefined
@@ -576,11 +442,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       if (closed) return
       closed = error
       pending.failAll(error)
-      closeAdmission(error)
-      for (const q of listeners) Queue.failCauseUnsafe(q, Cause.fail(error))
-      listeners.clear()
+      admission.close(error)
+      hub.fail(error)
       router.failAll(error)
-      for (const q of diagnosticListeners) Queue.endUnsafe(q)
+      diagnostics.close()
     })
 
   /** Handles a batch of lines in order, running an effect only for the lines that return one. */
@@ -634,8 +499,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     requestUnknown,
     notify,
     notifications,
-    subscribe,
-    diagnostics,
+    subscribe: hub.subscribe,
+    diagnostics: diagnostics.stream,
     startTurn,
     subscribeTurn
   })
