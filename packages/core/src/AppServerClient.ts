@@ -27,7 +27,6 @@ import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ApprovalHandler from "./ApprovalHandler.ts"
@@ -37,12 +36,14 @@ import type * as Schemas from "./generated/Schemas.ts"
 import * as ClientOptions from "./internal/clientOptions.ts"
 import * as Codec from "./internal/codec.ts"
 import * as Diagnostics from "./internal/diagnostics.ts"
+import * as Incoming from "./internal/incoming.ts"
 import * as Metadata_ from "./internal/metadata.ts"
 import * as NotificationHub from "./internal/notificationHub.ts"
 import * as PendingRequests from "./internal/pendingRequests.ts"
 import * as ServerRequests from "./internal/serverRequests.ts"
 import * as TurnAdmission from "./internal/turnAdmission.ts"
 import * as TurnRouter from "./internal/turnRouter.ts"
+import * as TurnSubscriptions from "./internal/turnSubscriptions.ts"
 import type * as Notification from "./Notification.ts"
 import { Transport } from "./Transport.ts"
 
@@ -232,16 +233,11 @@ const traceparent = Effect.map(Effect.option(Effect.currentSpan), (span) => {
   return `00-${traceId}-${spanId}-${sampled ? "01" : "00"}`
 })
 
-/** Lines handled before the reader yields, so that subscribers consume a big batch as it is routed. */
-const LINES_PER_SLICE = 512
-
 /**
  * Span options of the client's own spans: no stack trace capture (it costs an `Error` per request,
  * and the frame it records would be this module, not the caller).
  */
 const traceOptions = { captureStackTrace: false } as const
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * Builds the client on the `Transport` in context and performs the handshake. The reading fiber
@@ -275,9 +271,9 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const diagnostics = Diagnostics.make(options.maxDiagnosticLogs ?? 10)
   const diagnose = diagnostics.diagnose
   const router = TurnRouter.make()
+  const turns = TurnSubscriptions.make(router)
   const admission = TurnAdmission.make({ maxStartingTurns, startingTurnTimeout, scope })
   const pending = PendingRequests.make({ send: transport.send, maxInFlight, timeout: requestTimeout })
-  const decodeNotification = Codec.makeNotificationDecoder()
 
   // ---------------------------------------------------------------------------
   // Outgoing
@@ -330,112 +326,35 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
 
   const notifications = Stream.unwrap(hub.subscribe)
 
-  const turnSubscription = (turnId: string, q: TurnRouter.Subscriber): TurnSubscription => {
-    const close = Effect.sync(() => {
-      router.detach(turnId, q)
-      Queue.endUnsafe(q)
-    })
-    return { turnId, events: Stream.fromQueue(q).pipe(Stream.ensuring(close)), close }
-  }
-
-  const subscribeTurn = (turnId: string) =>
-    Effect.flatMap(NotificationHub.newSubscriber(), (q) =>
-      Effect.sync(() => {
-        router.attach(turnId, q, false)
-        return turnSubscription(turnId, q)
-      }))
-
-  /**
-   * `turn/start`: the router buffers the thread's events from the moment the request is written
-   * until the reply names the turn (`beforeSend`).
-   */
-  const sendTurnStart = (
-    params: Protocol.ClientRequestParams<"turn/start">,
-    requestOptions: RequestOptions | undefined,
-    onSend: (() => void) | undefined
-  ) =>
-    Effect.gen(function*() {
-      const threadId = params.threadId
-      const q = yield* NotificationHub.newSubscriber()
-      let marked = false
-      const unmark = Effect.sync(() => {
-        if (!marked) return
-        marked = false
-        router.endStart(threadId)
-      })
-      const send = requestWith("turn/start", params, requestOptions, () => {
-        marked = true
-        router.beginStart(threadId)
-        onSend?.()
-      })
-      const response = yield* send.pipe(Effect.onError(() => unmark))
-      router.attach(response.turn.id, q, true, threadId)
-      yield* unmark
-      return { turn: response.turn, subscription: turnSubscription(response.turn.id, q) }
-    })
-
   const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) =>
-    admission.admit(params.threadId, (onSend) => sendTurnStart(params, requestOptions, onSend)).pipe(
-      Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions)
-    )
+    admission.admit(params.threadId, (onSend) =>
+      turns.start(
+        params.threadId,
+        onSend,
+        (beforeSend) => requestWith("turn/start", params, requestOptions, beforeSend)
+      )).pipe(
+        Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions)
+      )
 
   // ---------------------------------------------------------------------------
   // Incoming
   // ---------------------------------------------------------------------------
 
-  const onServerRequest = ServerRequests.make({
-    approvals,
-    write,
-    diagnose,
-    fibers: yield* FiberSet.make<unknown, never>()
+  const onLines = Incoming.make({
+    onNotification: (method, rawParams, notification) => {
+      hub.publish(notification)
+      router.route(method, rawParams, notification)
+      admission.onEvent(method, rawParams)
+    },
+    onServerRequest: ServerRequests.make({
+      approvals,
+      write,
+      diagnose,
+      fibers: yield* FiberSet.make<unknown, never>()
+    }),
+    onResponse: pending.onResponse,
+    diagnose
   })
-
-  let mismatch: Errors.ProtocolError | undefined
-  const onMismatch = (error: Errors.ProtocolError) => {
-    mismatch = error
-  }
-
-  /** Decodes and routes a notification; returns the effect still to run (a diagnostic), if any. */
-  const onNotification = (method: string, rawParams: unknown): Effect.Effect<void> | undefined => {
-    const n = decodeNotification(method, rawParams, onMismatch)
-    hub.publish(n)
-    router.route(method, rawParams, n)
-    admission.onEvent(method, rawParams)
-    if (mismatch === undefined) return undefined
-    const error = mismatch
-    mismatch = undefined
-    return diagnose(error)
-  }
-
-  /**
-   * Handles one line synchronously (responses and notifications, the hot path, need no effect);
-   * returns the effect still to run (a diagnostic, a server request, a log), if any.
-   */
-  const onLine = (line: string): Effect.Effect<void> | undefined => {
-    // a JSON-RPC message starts with "{"; only other lines need the whitespace check
-    if (line.charCodeAt(0) !== 123 && line.trim() === "") return undefined
-    let message: unknown
-    try {
-      message = JSON.parse(line)
-    } catch (cause) {
-      return diagnose(
-        new Errors.ProtocolError({ message: "invalid JSON-RPC line (not JSON)", line: line.slice(0, 1000), cause })
-      )
-    }
-    if (!isObject(message)) {
-      return diagnose(
-        new Errors.ProtocolError({ message: "invalid JSON-RPC payload (not an object)", line: line.slice(0, 1000) })
-      )
-    }
-    const method = message.method
-    if (typeof method === "string") {
-      return "id" in message
-        ? onServerRequest(message.id, method, message.params)
-        : onNotification(method, message.params)
-    }
-    if ("id" in message && ("result" in message || "error" in message)) return pending.onResponse(message)
-    return diagnose(new Errors.ProtocolError({ message: "unknown JSON-RPC message shape", line: line.slice(0, 1000) }))
-  }
 
   const failAll = (error: Errors.TransportClosedError) =>
     Effect.sync(() => {
@@ -448,21 +367,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       diagnostics.close()
     })
 
-  /** Handles a batch of lines in order, running an effect only for the lines that return one. */
-  const onLines = (lines: ReadonlyArray<string>, from = 0): Effect.Effect<void> => {
-    const end = Math.min(lines.length, from + LINES_PER_SLICE)
-    for (let i = from; i < end; i++) {
-      const effect = onLine(lines[i]!)
-      if (effect !== undefined) {
-        return i + 1 < lines.length ? Effect.flatMap(effect, () => onLines(lines, i + 1)) : effect
-      }
-    }
-    // a big batch: let the subscribers drain what was routed so far before going on
-    return end < lines.length ? Effect.flatMap(Effect.yieldNow, () => onLines(lines, end)) : Effect.void
-  }
-
   const reader = yield* transport.incoming.pipe(
-    Stream.runForEachArray((lines) => onLines(lines)),
+    Stream.runForEachArray(onLines),
     Effect.matchEffect({
       onFailure: failAll,
       onSuccess: () => failAll(new Errors.TransportClosedError({ reason: "the app-server closed its output" }))
@@ -502,7 +408,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     subscribe: hub.subscribe,
     diagnostics: diagnostics.stream,
     startTurn,
-    subscribeTurn
+    subscribeTurn: turns.subscribe
   })
 })
 
