@@ -321,20 +321,18 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const notify = (method: string, params?: unknown) => write(params === undefined ? { method } : { method, params })
 
   // ---------------------------------------------------------------------------
-  // Subscriptions
+  // Subscriptions and turns
   // ---------------------------------------------------------------------------
 
   const notifications = Stream.unwrap(hub.subscribe)
 
-  const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) =>
-    admission.admit(params.threadId, (onSend) =>
-      turns.start(
-        params.threadId,
-        onSend,
-        (beforeSend) => requestWith("turn/start", params, requestOptions, beforeSend)
-      )).pipe(
-        Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions)
-      )
+  /** `turn/start` through admission, subscribed with no loss of the events before its reply. */
+  const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) => {
+    const send = (beforeSend: () => void) => requestWith("turn/start", params, requestOptions, beforeSend)
+    return admission.admit(params.threadId, (onSend) => turns.start(params.threadId, onSend, send)).pipe(
+      Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions)
+    )
+  }
 
   // ---------------------------------------------------------------------------
   // Incoming
