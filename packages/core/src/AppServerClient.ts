@@ -20,29 +20,30 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ApprovalHandler from "./ApprovalHandler.ts"
 import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
+import * as ClientOptions from "./internal/clientOptions.ts"
 import * as Codec from "./internal/codec.ts"
-import * as FifoGate from "./internal/fifoGate.ts"
+import * as Diagnostics from "./internal/diagnostics.ts"
+import * as Incoming from "./internal/incoming.ts"
 import * as Metadata_ from "./internal/metadata.ts"
+import * as NotificationHub from "./internal/notificationHub.ts"
 import * as PendingRequests from "./internal/pendingRequests.ts"
 import * as ServerRequests from "./internal/serverRequests.ts"
+import * as TurnAdmission from "./internal/turnAdmission.ts"
 import * as TurnRouter from "./internal/turnRouter.ts"
+import * as TurnSubscriptions from "./internal/turnSubscriptions.ts"
 import type * as Notification from "./Notification.ts"
 import { Transport } from "./Transport.ts"
 
@@ -232,22 +233,11 @@ const traceparent = Effect.map(Effect.option(Effect.currentSpan), (span) => {
   return `00-${traceId}-${spanId}-${sampled ? "01" : "00"}`
 })
 
-/** Lines handled before the reader yields, so that subscribers consume a big batch as it is routed. */
-const LINES_PER_SLICE = 512
-
-/** After the first `maxDiagnosticLogs` warnings, one summary per this many undecodable lines. */
-const DIAGNOSTIC_LOG_EVERY = 1000
-
 /**
  * Span options of the client's own spans: no stack trace capture (it costs an `Error` per request,
  * and the frame it records would be this module, not the caller).
  */
 const traceOptions = { captureStackTrace: false } as const
-
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-const invalidOption = (option: string, message: string) =>
-  Effect.fail(new Errors.InvalidOptionError({ option, message }))
 
 /**
  * Builds the client on the `Transport` in context and performs the handshake. The reading fiber
@@ -258,34 +248,32 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const approvals = yield* ApprovalHandler.ApprovalHandler
   const scope = yield* Effect.scope
 
-  const maxInFlight = options.maxInFlight ?? defaultMaxInFlight
-  if (!(maxInFlight === Infinity || (Number.isInteger(maxInFlight) && maxInFlight >= 1))) {
-    return yield* invalidOption("maxInFlight", `maxInFlight must be an integer >= 1 or Infinity (got ${maxInFlight})`)
-  }
-  const maxStartingTurns = options.maxStartingTurns ?? defaultMaxStartingTurns
-  if (!(maxStartingTurns === Infinity || (Number.isInteger(maxStartingTurns) && maxStartingTurns >= 1))) {
-    return yield* invalidOption(
-      "maxStartingTurns",
-      `maxStartingTurns must be an integer >= 1 or Infinity (got ${maxStartingTurns})`
-    )
-  }
-  const startingTurnTimeout = options.startingTurnTimeout === undefined
-    ? defaultStartingTurnTimeout
-    : yield* PendingRequests.resolveTimeout("startingTurnTimeout", options.startingTurnTimeout)
-  const requestTimeout = options.requestTimeout === undefined
-    ? defaultRequestTimeout
-    : yield* PendingRequests.resolveTimeout("requestTimeout", options.requestTimeout)
-  const initializeTimeout = options.initializeTimeout === undefined
-    ? Duration.seconds(30)
-    : yield* PendingRequests.resolveTimeout("initializeTimeout", options.initializeTimeout)
-  const maxDiagnosticLogs = options.maxDiagnosticLogs ?? 10
+  const maxInFlight = yield* ClientOptions.limit("maxInFlight", options.maxInFlight, defaultMaxInFlight)
+  const maxStartingTurns = yield* ClientOptions.limit(
+    "maxStartingTurns",
+    options.maxStartingTurns,
+    defaultMaxStartingTurns
+  )
+  const startingTurnTimeout = yield* ClientOptions.timeout(
+    "startingTurnTimeout",
+    options.startingTurnTimeout,
+    defaultStartingTurnTimeout
+  )
+  const requestTimeout = yield* ClientOptions.timeout("requestTimeout", options.requestTimeout, defaultRequestTimeout)
+  const initializeTimeout = yield* ClientOptions.timeout(
+    "initializeTimeout",
+    options.initializeTimeout,
+    Duration.seconds(30)
+  )
 
   let closed: Errors.TransportClosedError | undefined
-  const listeners = new Set<TurnRouter.Subscriber>()
-  const diagnosticListeners = new Set<Queue.Queue<Errors.ProtocolError, Cause.Done>>()
+  const hub = NotificationHub.make()
+  const diagnostics = Diagnostics.make(options.maxDiagnosticLogs ?? 10)
+  const diagnose = diagnostics.diagnose
   const router = TurnRouter.make()
+  const turns = TurnSubscriptions.make(router)
+  const admission = TurnAdmission.make({ maxStartingTurns, startingTurnTimeout, scope })
   const pending = PendingRequests.make({ send: transport.send, maxInFlight, timeout: requestTimeout })
-  const decodeNotification = Codec.makeNotificationDecoder()
 
   // ---------------------------------------------------------------------------
   // Outgoing
@@ -296,20 +284,6 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     const line = Codec.serialize(message)
     return typeof line === "string" ? transport.send(line) : Effect.fail(line)
   }
-
-  let diagnosed = 0
-  const diagnose = (error: Errors.ProtocolError) =>
-    Effect.suspend(() => {
-      for (const q of diagnosticListeners) Queue.offerUnsafe(q, error)
-      diagnosed++
-      if (diagnosed <= maxDiagnosticLogs) return Effect.logWarning(`effect-codex: ${error.message}`)
-      if ((diagnosed - maxDiagnosticLogs) % DIAGNOSTIC_LOG_EVERY === 0) {
-        return Effect.logWarning(
-          `effect-codex: ${diagnosed} lines could not be understood so far (the last: ${error.message})`
-        )
-      }
-      return Effect.void
-    })
 
   const call = (method: string, params: unknown, requestOptions: RequestOptions | undefined, beforeSend?: () => void) =>
     Effect.flatMap(traceparent, (trace) =>
@@ -347,257 +321,52 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const notify = (method: string, params?: unknown) => write(params === undefined ? { method } : { method, params })
 
   // ---------------------------------------------------------------------------
-  // Subscriptions
+  // Subscriptions and turns
   // ---------------------------------------------------------------------------
 
-  const newSubscriber = () => Queue.unbounded<Notification.Notification, Errors.TransportClosedError | Cause.Done>()
+  const notifications = Stream.unwrap(hub.subscribe)
 
-  const subscribe = Effect.gen(function*() {
-    const q = yield* newSubscriber()
-    yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        if (closed) Queue.failCauseUnsafe(q, Cause.fail(closed))
-        else listeners.add(q)
-      }),
-      () => Effect.sync(() => listeners.delete(q))
+  /** `turn/start` through admission, subscribed with no loss of the events before its reply. */
+  const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) => {
+    const send = (beforeSend: () => void) => requestWith("turn/start", params, requestOptions, beforeSend)
+    return admission.admit(params.threadId, (onSend) => turns.start(params.threadId, onSend, send)).pipe(
+      Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions)
     )
-    return Stream.fromQueue(q)
-  })
-
-  const notifications = Stream.unwrap(subscribe)
-
-  const diagnostics = Stream.callback<Errors.ProtocolError>((q) =>
-    Effect.acquireRelease(
-      Effect.sync(() => diagnosticListeners.add(q)),
-      () => Effect.sync(() => diagnosticListeners.delete(q))
-    )
-  )
-
-  const turnSubscription = (turnId: string, q: TurnRouter.Subscriber): TurnSubscription => {
-    const close = Effect.sync(() => {
-      router.detach(turnId, q)
-      Queue.endUnsafe(q)
-    })
-    return { turnId, events: Stream.fromQueue(q).pipe(Stream.ensuring(close)), close }
   }
-
-  const subscribeTurn = (turnId: string) =>
-    Effect.flatMap(newSubscriber(), (q) =>
-      Effect.sync(() => {
-        router.attach(turnId, q, false)
-        return turnSubscription(turnId, q)
-      }))
-
-  /**
-   * `turn/start`: the router buffers the thread's events from the moment the request is written
-   * until the reply names the turn (`beforeSend`).
-   */
-  const sendTurnStart = (
-    params: Protocol.ClientRequestParams<"turn/start">,
-    requestOptions: RequestOptions | undefined,
-    onSend: (() => void) | undefined
-  ) =>
-    Effect.gen(function*() {
-      const threadId = params.threadId
-      const q = yield* newSubscriber()
-      let marked = false
-      const unmark = Effect.sync(() => {
-        if (!marked) return
-        marked = false
-        router.endStart(threadId)
-      })
-      const send = requestWith("turn/start", params, requestOptions, () => {
-        marked = true
-        router.beginStart(threadId)
-        onSend?.()
-      })
-      const response = yield* send.pipe(Effect.onError(() => unmark))
-      router.attach(response.turn.id, q, true, threadId)
-      yield* unmark
-      return { turn: response.turn, subscription: turnSubscription(response.turn.id, q) }
-    })
-
-  // ---------------------------------------------------------------------------
-  // Admission of turn starts
-  // ---------------------------------------------------------------------------
-
-  /** A turn holding an admission permit. */
-  interface Starting {
-    readonly threadId: string
-    /** The `turn/start` was written: from now on the thread's events may release it. */
-    sent: boolean
-    released: boolean
-    deadline: Fiber.Fiber<void> | undefined
-  }
-
-  const admission = FifoGate.make<Errors.TransportClosedError>(maxStartingTurns)
-  /** Sent starting turns by thread id, oldest first (events may come before the reply names the turn). */
-  const starting = new Map<string, Array<Starting>>()
-  /** How many entries `starting` holds: the notification hook's only cost when it is 0. */
-  let startingCount = 0
-
-  const releaseStarting = (s: Starting) => {
-    if (s.released) return
-    s.released = true
-    if (s.sent) {
-      const list = starting.get(s.threadId)
-      if (list !== undefined) {
-        const i = list.indexOf(s)
-        if (i >= 0) {
-          list.splice(i, 1)
-          startingCount--
-          if (list.length === 0) starting.delete(s.threadId)
-        }
-      }
-    }
-    if (s.deadline !== undefined) s.deadline.interruptUnsafe()
-    admission.release()
-  }
-
-  /** The marker events: a thread's oldest sent starting turn is done starting. */
-  const onStartingEvent = (method: string, rawParams: unknown) => {
-    if (method === "item/completed") {
-      const p = rawParams as { readonly threadId?: unknown; readonly item?: { readonly type?: unknown } } | null
-      if (p?.item?.type !== "userMessage") return
-    } else if (method !== "turn/completed") return
-    const threadId = TurnRouter.threadIdOf(rawParams)
-    const list = threadId === undefined ? undefined : starting.get(threadId)
-    if (list !== undefined && list.length > 0) releaseStarting(list[0]!)
-  }
-
-  const closeAdmission = (error: Errors.TransportClosedError) => {
-    admission.close(error)
-    for (const list of Array.from(starting.values())) {
-      for (const s of list.slice()) releaseStarting(s)
-    }
-  }
-
-  /** Takes a permit (FIFO), sends the `turn/start`, and hands the permit to the release events. */
-  const admitted = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions: RequestOptions | undefined) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.gen(function*() {
-        yield* admission.take(restore)
-        const s: Starting = { threadId: params.threadId, sent: false, released: false, deadline: undefined }
-        const sent = Deferred.makeUnsafe<void>()
-        s.deadline = yield* Deferred.await(sent).pipe(
-          Effect.andThen(Effect.sleep(startingTurnTimeout)),
-          Effect.andThen(Effect.sync(() => {
-            s.deadline = undefined
-            releaseStarting(s)
-          })),
-          Effect.interruptible,
-          Effect.forkIn(scope, { startImmediately: true })
-        )
-        const onSend = () => {
-          s.sent = true
-          const list = starting.get(s.threadId)
-          if (list === undefined) starting.set(s.threadId, [s])
-          else list.push(s)
-          startingCount++
-          Deferred.doneUnsafe(sent, Effect.void)
-        }
-        return yield* restore(sendTurnStart(params, requestOptions, onSend)).pipe(
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              // failed, or interrupted before it was written: give the permit back; interrupted
-              // after the write: the turn is starting on the server, keep it until an event says so
-              if (Exit.isFailure(exit) && !(s.sent && Cause.hasInterruptsOnly(exit.cause))) releaseStarting(s)
-            })
-          )
-        )
-      })
-    )
-
-  const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) =>
-    (maxStartingTurns === Infinity
-      ? sendTurnStart(params, requestOptions, undefined)
-      : admitted(params, requestOptions)).pipe(Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions))
 
   // ---------------------------------------------------------------------------
   // Incoming
   // ---------------------------------------------------------------------------
 
-  const onServerRequest = ServerRequests.make({
-    approvals,
-    write,
-    diagnose,
-    fibers: yield* FiberSet.make<unknown, never>()
+  const onLines = Incoming.make({
+    onNotification: (method, rawParams, notification) => {
+      hub.publish(notification)
+      router.route(method, rawParams, notification)
+      admission.onEvent(method, rawParams)
+    },
+    onServerRequest: ServerRequests.make({
+      approvals,
+      write,
+      diagnose,
+      fibers: yield* FiberSet.make<unknown, never>()
+    }),
+    onResponse: pending.onResponse,
+    diagnose
   })
-
-  let mismatch: Errors.ProtocolError | undefined
-  const onMismatch = (error: Errors.ProtocolError) => {
-    mismatch = error
-  }
-
-  /** Decodes and routes a notification; returns the effect still to run (a diagnostic), if any. */
-  const onNotification = (method: string, rawParams: unknown): Effect.Effect<void> | undefined => {
-    const n = decodeNotification(method, rawParams, onMismatch)
-    if (listeners.size > 0) { for (const q of listeners) Queue.offerUnsafe(q, n) }
-    router.route(method, rawParams, n)
-    if (startingCount > 0) onStartingEvent(method, rawParams)
-    if (mismatch === undefined) return undefined
-    const error = mismatch
-    mismatch = undefined
-    return diagnose(error)
-  }
-
-  /**
-   * Handles one line synchronously (responses and notifications, the hot path, need no effect);
-   * returns the effect still to run (a diagnostic, a server request, a log), if any.
-   */
-  const onLine = (line: string): Effect.Effect<void> | undefined => {
-    // a JSON-RPC message starts with "{"; only other lines need the whitespace check
-    if (line.charCodeAt(0) !== 123 && line.trim() === "") return undefined
-    let message: unknown
-    try {
-      message = JSON.parse(line)
-    } catch (cause) {
-      return diagnose(
-        new Errors.ProtocolError({ message: "invalid JSON-RPC line (not JSON)", line: line.slice(0, 1000), cause })
-      )
-    }
-    if (!isObject(message)) {
-      return diagnose(
-        new Errors.ProtocolError({ message: "invalid JSON-RPC payload (not an object)", line: line.slice(0, 1000) })
-      )
-    }
-    const method = message.method
-    if (typeof method === "string") {
-      return "id" in message
-        ? onServerRequest(message.id, method, message.params)
-        : onNotification(method, message.params)
-    }
-    if ("id" in message && ("result" in message || "error" in message)) return pending.onResponse(message)
-    return diagnose(new Errors.ProtocolError({ message: "unknown JSON-RPC message shape", line: line.slice(0, 1000) }))
-  }
 
   const failAll = (error: Errors.TransportClosedError) =>
     Effect.sync(() => {
       if (closed) return
       closed = error
       pending.failAll(error)
-      closeAdmission(error)
-      for (const q of listeners) Queue.failCauseUnsafe(q, Cause.fail(error))
-      listeners.clear()
+      admission.close(error)
+      hub.fail(error)
       router.failAll(error)
-      for (const q of diagnosticListeners) Queue.endUnsafe(q)
+      diagnostics.close()
     })
 
-  /** Handles a batch of lines in order, running an effect only for the lines that return one. */
-  const onLines = (lines: ReadonlyArray<string>, from = 0): Effect.Effect<void> => {
-    const end = Math.min(lines.length, from + LINES_PER_SLICE)
-    for (let i = from; i < end; i++) {
-      const effect = onLine(lines[i]!)
-      if (effect !== undefined) {
-        return i + 1 < lines.length ? Effect.flatMap(effect, () => onLines(lines, i + 1)) : effect
-      }
-    }
-    // a big batch: let the subscribers drain what was routed so far before going on
-    return end < lines.length ? Effect.flatMap(Effect.yieldNow, () => onLines(lines, end)) : Effect.void
-  }
-
   const reader = yield* transport.incoming.pipe(
-    Stream.runForEachArray((lines) => onLines(lines)),
+    Stream.runForEachArray(onLines),
     Effect.matchEffect({
       onFailure: failAll,
       onSuccess: () => failAll(new Errors.TransportClosedError({ reason: "the app-server closed its output" }))
@@ -634,10 +403,10 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     requestUnknown,
     notify,
     notifications,
-    subscribe,
-    diagnostics,
+    subscribe: hub.subscribe,
+    diagnostics: diagnostics.stream,
     startTurn,
-    subscribeTurn
+    subscribeTurn: turns.subscribe
   })
 })
 
