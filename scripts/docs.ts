@@ -130,8 +130,11 @@ const withoutBodies = <T extends ts.Node>(node: T): T =>
  */
 const typeText = (type: ts.Type, declaration: ts.Declaration): string =>
   checker.typeToString(type, declaration, ts.TypeFormatFlags.NoTruncation)
-    .replace(/import\("[^"]*\/node_modules\/(?:\.pnpm\/[^/"]+\/node_modules\/)?((?:@[^/"]+\/)?[^/"]+)\/dist\/([^"]+)"\)/g, 'import("$1/$2")')
-    .replace(/import\("[^"]*\/packages\/([^/"]+)\/src\/([^"]+)"\)/g, 'import("@effect-codex/$1/$2")')
+    .replace(
+      /import\("[^"]*\/node_modules\/(?:\.pnpm\/[^/"]+\/node_modules\/)?((?:@[^/"]+\/)?[^/"]+)\/dist\/([^"]+)"\)/g,
+      "import(\"$1/$2\")"
+    )
+    .replace(/import\("[^"]*\/packages\/([^/"]+)\/src\/([^"]+)"\)/g, "import(\"@effect-codex/$1/$2\")")
 
 /** The signature of an exported declaration, as source text. */
 const signatureOf = (declaration: ts.Declaration, name: string): string => {
