@@ -1,5 +1,4 @@
 /** Helpers of the example tests: run a program offline, match its output. */
-import { expect } from "@effect/vitest"
 import { execFile } from "node:child_process"
 import * as Path from "node:path"
 import { promisify } from "node:util"
@@ -28,17 +27,5 @@ export const runExample = async (file: string, args: ReadonlyArray<string> = [])
   return { stdout, stderr }
 }
 
-/** Checks that `expected` lines appear in `output`, in this order. */
-export const expectLinesInOrder = (output: string, expected: ReadonlyArray<string | RegExp>) => {
-  const lines = output.split("\n")
-  let from = 0
-  for (const want of expected) {
-    const at = lines.findIndex((line, i) => i >= from && (typeof want === "string" ? line === want : want.test(line)))
-    expect(at, `expected ${String(want)} after line ${from} in:\n${output}`).toBeGreaterThanOrEqual(0)
-    from = at + 1
-  }
-}
-
-/** Removes ANSI escape sequences (colors, cursor moves). */
-// oxlint-disable-next-line no-control-regex -- matching the ESC character is the point
-export const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+/** Output checks shared with the CLI package's tests (one definition). */
+export { expectLinesInOrder, stripAnsi } from "../../packages/cli/test/helpers.ts"
