@@ -28,6 +28,8 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { expectTransportClosed, stalledTurn } from "../support/faults.ts"
+import { freeze, stop } from "../support/freeze.ts"
 
 // =============================================================================
 // Helpers
@@ -43,38 +45,12 @@ const killZeroError = (pid: number): string | undefined => {
   }
 }
 
-const isDelta = Notification.is("item/agentMessage/delta")
-
-/** Starts a turn whose model stalls after its first delta; returns once that delta arrived. */
-const stalledTurn = Effect.gen(function*() {
-  const codex = yield* Codex.Codex
-  const model = yield* FakeModel.FakeModel
-  const { workspace } = yield* CodexTest.CodexTest
-  yield* model.enqueue(FakeModel.stall({ text: "Thinking forever", deltas: 1 }))
-  const thread = yield* codex.threadStart({ cwd: workspace })
-  const handle = yield* thread.turn("take your time")
-  const firstDelta = yield* Deferred.make<void>()
-  // The first run of `handle.stream` replays from the start of the turn.
-  const stream = yield* handle.stream.pipe(
-    Stream.tap((e) => (isDelta(e) ? Deferred.succeed(firstDelta, undefined) : Effect.void)),
-    Stream.runDrain,
-    Effect.flip,
-    Effect.forkChild({ startImmediately: true })
-  )
-  yield* Deferred.await(firstDelta)
-  return { thread, handle, stream }
-})
-
 /** Checks that a fiber failed with a `TransportClosedError` caused by SIGKILL, within a bound. */
-const expectKilled = <A>(fiber: Fiber.Fiber<A | Errors.TransportClosedError, unknown>, what: string) =>
-  Effect.gen(function*() {
-    const error = yield* Fiber.join(fiber).pipe(
-      Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(`${what} hung after SIGKILL`) })
-    )
-    assert.strictEqual((error as { _tag?: string })._tag, "TransportClosedError", `${what}: ${String(error)}`)
-    assert.strictEqual((error as Errors.TransportClosedError).signal, "SIGKILL", what)
-    return error as Errors.TransportClosedError
-  })
+const expectKilled = (fiber: Fiber.Fiber<unknown, unknown>, what: string) =>
+  Effect.tap(
+    expectTransportClosed(fiber, what),
+    (error) => Effect.sync(() => assert.strictEqual(error.signal, "SIGKILL", what))
+  )
 
 /** Waits (no sleep, bounded) until `count()` reaches `n`, by yielding to the scheduler. */
 const awaitCount = (count: () => number, n: number) =>
@@ -136,17 +112,16 @@ describe("faults on the real app-server", () => {
         const burst = <A, E>(f: (i: number) => Effect.Effect<A, E>) =>
           Effect.gen(function*() {
             let issued = 0
-            process.kill(info.pid, "SIGSTOP")
-            const fiber = yield* Effect.forEach(
-              Array.from({ length: 300 }, (_, i) => i),
-              (i) => Effect.suspend(() => (issued++, f(i))),
-              { concurrency: "unbounded" }
-            ).pipe(
-              Effect.ensuring(Effect.sync(() => process.kill(info.pid, "SIGCONT"))),
-              Effect.forkChild({ startImmediately: true })
-            )
-            yield* awaitCount(() => issued, 300)
-            process.kill(info.pid, "SIGCONT")
+            const fiber = yield* Effect.gen(function*() {
+              yield* freeze(info.pid)
+              const fiber = yield* Effect.forEach(
+                Array.from({ length: 300 }, (_, i) => i),
+                (i) => Effect.suspend(() => (issued++, f(i))),
+                { concurrency: "unbounded" }
+              ).pipe(Effect.forkChild({ startImmediately: true }))
+              yield* awaitCount(() => issued, 300)
+              return fiber
+            }).pipe(Effect.scoped) // thaws the server
             return yield* Fiber.join(fiber).pipe(Effect.timeout("60 seconds"))
           })
 
@@ -211,19 +186,15 @@ describe("faults on the real app-server", () => {
       const thread = yield* codex.threadStart({ cwd: workspace })
       const notifications = yield* client.notifications.pipe(
         Stream.runDrain,
-        Effect.flip,
         Effect.forkChild({ startImmediately: true })
       )
       // Freeze the server: the requests below stay unanswered until it is killed.
-      process.kill(info.pid, "SIGSTOP")
+      yield* stop(info.pid)
       const requests = yield* Effect.forEach(
         [0, 1, 2, 3, 4],
-        () => client.request("model/list", {}).pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
+        () => client.request("model/list", {}).pipe(Effect.forkChild({ startImmediately: true }))
       )
-      const turnStart = yield* thread.turn("never answered").pipe(
-        Effect.flip,
-        Effect.forkChild({ startImmediately: true })
-      )
+      const turnStart = yield* thread.turn("never answered").pipe(Effect.forkChild({ startImmediately: true }))
       const started = yield* Clock.currentTimeMillis
       process.kill(info.pid, "SIGKILL")
       for (const [i, fiber] of requests.entries()) yield* expectKilled(fiber, `request ${i}`)
@@ -245,12 +216,11 @@ describe("faults on the real app-server", () => {
       const info = yield* NodeTransport.ProcessInfo
       const notifications = yield* client.notifications.pipe(
         Stream.runDrain,
-        Effect.flip,
         Effect.forkChild({ startImmediately: true })
       )
       const { handle, stream } = yield* stalledTurn
-      const run = yield* handle.run.pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
-      const late = yield* handle.stream.pipe(Stream.runDrain, Effect.flip, Effect.forkChild({ startImmediately: true }))
+      const run = yield* handle.run.pipe(Effect.forkChild({ startImmediately: true }))
+      const late = yield* handle.stream.pipe(Stream.runDrain, Effect.forkChild({ startImmediately: true }))
       const started = yield* Clock.currentTimeMillis
       process.kill(info.pid, "SIGKILL")
       yield* expectKilled(stream, "handle.stream")
@@ -301,7 +271,7 @@ describe("faults on the real app-server", () => {
         const fiber = yield* Effect.gen(function*() {
           const client = yield* AppServerClient.AppServerClient
           const info = yield* NodeTransport.ProcessInfo
-          process.kill(info.pid, "SIGSTOP")
+          yield* stop(info.pid)
           yield* Deferred.succeed(frozen, info.pid)
           return yield* client.request("model/list", {})
         }).pipe(Effect.provide(CodexTest.layer({ codex: { forceKillAfter: "1 second" } })), Effect.forkChild)
