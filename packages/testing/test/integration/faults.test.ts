@@ -267,17 +267,19 @@ describe("faults on the real app-server", () => {
     "interrupting a fiber blocked on a frozen server still kills it (SIGKILL after the grace period)",
     () =>
       Effect.gen(function*() {
-        const frozen = yield* Deferred.make<number>()
+        const frozen = yield* Deferred.make<NodeTransport.ProcessInfo["Service"]>()
         const fiber = yield* Effect.gen(function*() {
           const client = yield* AppServerClient.AppServerClient
           const info = yield* NodeTransport.ProcessInfo
           yield* stop(info.pid)
-          yield* Deferred.succeed(frozen, info.pid)
+          yield* Deferred.succeed(frozen, info)
           return yield* client.request("model/list", {})
         }).pipe(Effect.provide(CodexTest.layer({ codex: { forceKillAfter: "1 second" } })), Effect.forkChild)
-        const pid = yield* Deferred.await(frozen)
+        const info = yield* Deferred.await(frozen)
         yield* Fiber.interrupt(fiber)
-        assert.strictEqual(killZeroError(pid), "ESRCH")
+        assert.strictEqual(killZeroError(info.pid), "ESRCH")
+        // a frozen server ignores the graceful close: it took the SIGKILL
+        assert.deepStrictEqual(yield* info.exit, { exitCode: undefined, signal: "SIGKILL" })
       }),
     { timeout: 60_000 }
   )
