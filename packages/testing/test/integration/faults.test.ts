@@ -1,30 +1,24 @@
 /**
  * Client faults on the REAL `codex app-server` (pinned binary, offline against a FakeModel):
  * handshake, hundreds of concurrent requests, typed JSON-RPC errors, SIGKILL mid-request and
- * mid-turn, no child left behind after scope close or fiber interruption, and server → client
- * approval requests (custom handler, and the default handler's answers accepted by the binary).
+ * mid-turn, and no child left behind after scope close or fiber interruption (server → client
+ * approval requests are in approvals.test.ts).
  *
  * These tests live in `@effect-codex/testing` because they need `CodexTest`/`FakeModel` and the
  * Node `ProcessInfo` together (core and node do not depend on the testing package).
  */
-import * as ApprovalHandler from "@effect-codex/core/ApprovalHandler"
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import type * as Errors from "@effect-codex/core/Errors"
 import * as Protocol from "@effect-codex/core/generated/Protocol"
-import type * as Schemas from "@effect-codex/core/generated/Schemas"
-import * as Notification from "@effect-codex/core/Notification"
 import * as Retry from "@effect-codex/core/Retry"
-import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as NodeTransport from "@effect-codex/node/NodeTransport"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
-import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -58,11 +52,6 @@ const awaitCount = (count: () => number, n: number) =>
     Effect.repeat({ until: () => count() >= n, times: 100_000 }),
     Effect.andThen(Effect.sync(() => assert.strictEqual(count(), n)))
   )
-
-const commandItems = (items: ReadonlyArray<Schemas.ThreadItem>) =>
-  items.filter((i) => i.type === "commandExecution") as ReadonlyArray<
-    Extract<Schemas.ThreadItem, { type: "commandExecution" }>
-  >
 
 // =============================================================================
 // Tests
@@ -281,100 +270,6 @@ describe("faults on the real app-server", () => {
         // a frozen server ignores the graceful close: it took the SIGKILL
         assert.deepStrictEqual(yield* info.exit, { exitCode: undefined, signal: "SIGKILL" })
       }),
-    { timeout: 60_000 }
-  )
-})
-
-describe("server → client approval requests on the real app-server", () => {
-  it.live("reach a custom handler, whose answers the server applies", () => {
-    const seen: Array<Protocol.ServerRequestParams<"item/commandExecution/requestApproval">> = []
-    const handlers = ApprovalHandler.layer({
-      "item/commandExecution/requestApproval": (params) =>
-        Effect.suspend(() => {
-          seen.push(params)
-          return params.command?.includes("approved") === true
-            ? Effect.succeed({ decision: "accept" as const })
-            : Effect.die("this handler only approves commands that say so")
-        })
-    })
-    return Effect.gen(function*() {
-      const codex = yield* Codex.Codex
-      const model = yield* FakeModel.FakeModel
-      const { workspace } = yield* CodexTest.CodexTest
-      const thread = yield* codex.threadStart({ cwd: workspace, approvalMode: "manual", sandbox: Sandbox.readOnly })
-      yield* model.enqueue(
-        FakeModel.execCommand("touch approved.txt && echo approved", { escalate: true }),
-        FakeModel.message("Created the file")
-      )
-      const accepted = yield* thread.run("create a file")
-      assert.strictEqual(accepted.status, "completed")
-      assert.strictEqual(seen.length, 1)
-      assert.strictEqual(seen[0]!.threadId, thread.id)
-      assert.strictEqual(seen[0]!.turnId, accepted.id)
-      assert.strictEqual(seen[0]!.reason, FakeModel.defaultJustification)
-      assert.include(seen[0]!.command, "touch approved.txt")
-      const [ran] = commandItems(accepted.items)
-      assert.strictEqual(ran?.status, "completed")
-      assert.strictEqual(ran?.aggregatedOutput, "approved\n")
-      assert.isTrue(Fs.existsSync(Path.join(workspace, "approved.txt")))
-
-      // a handler that dies answers with a JSON-RPC error: the item fails, the turn completes
-      yield* model.enqueue(
-        FakeModel.execCommand("touch refused.txt", { escalate: true }),
-        FakeModel.message("It failed")
-      )
-      const refused = yield* thread.run("create another file")
-      assert.strictEqual(seen.length, 2)
-      assert.strictEqual(refused.status, "completed")
-      assert.strictEqual(commandItems(refused.items)[0]?.status, "failed")
-      assert.isFalse(Fs.existsSync(Path.join(workspace, "refused.txt")))
-      const [, , , fourth] = yield* model.waitForRequests(4)
-      assert.include(FakeModel.toolOutputs(fourth!).at(-1)?.output, "approval request failed")
-    }).pipe(Effect.provide(CodexTest.layer().pipe(Layer.provide(handlers))))
-  }, { timeout: 60_000 })
-
-  it.live(
-    "the default handler's answers are accepted (approvalUntrusted: declined, turn completes)",
-    () =>
-      Effect.gen(function*() {
-        const codex = yield* Codex.Codex
-        const model = yield* FakeModel.FakeModel
-        const { workspace } = yield* CodexTest.CodexTest
-        const { thread } = yield* codex.client.request("thread/start", {
-          cwd: workspace,
-          approvalPolicy: "untrusted",
-          sandbox: "workspace-write"
-        })
-        const requests = yield* codex.client.subscribe
-        const serverRequests = yield* requests.pipe(
-          Stream.filter(Notification.is("serverRequest/resolved")),
-          Stream.take(2),
-          Stream.runCollect,
-          Effect.forkChild({ startImmediately: true })
-        )
-        yield* model.enqueue(
-          FakeModel.execCommand("touch made-by-codex.txt && echo done"),
-          FakeModel.message("The command was declined"),
-          FakeModel.applyPatch([FakeModel.addFile("hello.txt", "hello\n")]),
-          FakeModel.message("The patch was declined")
-        )
-        const command = yield* codex.thread(thread.id).run("create a file")
-        assert.strictEqual(command.status, "completed")
-        assert.strictEqual(command.finalResponse, "The command was declined")
-        const [declined] = commandItems(command.items)
-        assert.strictEqual(declined?.status, "declined")
-        assert.isFalse(Fs.existsSync(Path.join(workspace, "made-by-codex.txt")))
-
-        const patch = yield* codex.thread(thread.id).run("patch a file")
-        assert.strictEqual(patch.status, "completed")
-        const change = patch.items.find((i) => i.type === "fileChange") as { readonly status: string } | undefined
-        assert.strictEqual(change?.status, "declined")
-        assert.isFalse(Fs.existsSync(Path.join(workspace, "hello.txt")))
-        // the server saw both answers (one serverRequest/resolved each)
-        assert.strictEqual((yield* Fiber.join(serverRequests)).length, 2)
-        const outputs = (yield* model.requests).flatMap(FakeModel.toolOutputs).map((o) => o.output)
-        assert.isTrue(outputs.some((o) => o.includes("rejected")), JSON.stringify(outputs))
-      }).pipe(Effect.provide(CodexTest.layer())),
     { timeout: 60_000 }
   )
 })
