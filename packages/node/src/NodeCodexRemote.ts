@@ -25,7 +25,6 @@ import { generatedFromVersion } from "@effect-codex/core/generated/Protocol"
 import * as SocketTransport from "@effect-codex/core/SocketTransport"
 import { Transport } from "@effect-codex/core/Transport"
 import * as Version from "@effect-codex/core/Version"
-import * as NodeWS from "@effect/platform-node-shared/NodeWS"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -42,7 +41,7 @@ import * as Ref from "effect/Ref"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import * as Socket from "effect/socket/Socket"
+import type * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
@@ -55,18 +54,17 @@ import * as NodeTransport from "./NodeTransport.ts"
 // WebSocket client
 // =============================================================================
 
+/** The Node client module, loaded on first use (importing this module does not load `ws`). */
+const loadWebSocketClient = () => import("./internal/webSocket.ts")
+
 /**
  * `Socket.WebSocketConstructor` backed by the `ws` package: supports handshake headers
- * (`Authorization`), backpressure (pauses reads), and `ws+unix://` URLs.
+ * (`Authorization`), backpressure (pauses reads), and `ws+unix://` URLs. `ws` is loaded when the
+ * layer is first built.
  */
-export const webSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> = Layer.succeed(
-  Socket.WebSocketConstructor
-)((url, options) => {
-  if (options === undefined || typeof options === "string" || Array.isArray(options)) {
-    return new NodeWS.WebSocket(url, options, { perMessageDeflate: false })
-  }
-  return new NodeWS.WebSocket(url, options.protocols, { headers: options.headers, perMessageDeflate: false })
-})
+export const webSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> = Layer.unwrap(
+  Effect.map(Effect.promise(loadWebSocketClient), (client) => client.webSocketConstructorLayer)
+)
 
 /** Where to connect: the URL given to the WebSocket client and the one shown in errors. */
 export interface Endpoint {
@@ -159,14 +157,26 @@ export type LayerError = SocketTransport.ConnectError | Errors.InvalidOptionErro
 export const transportLayer = (
   options: WebSocketOptions
 ): Layer.Layer<Transport, SocketTransport.ConnectError | Errors.InvalidOptionError> =>
-  Layer.unwrap(Effect.map(endpoint(options.url), (target) =>
-    SocketTransport.layer({
+  Layer.unwrap(Effect.gen(function*() {
+    const target = yield* endpoint(options.url)
+    const client = yield* Effect.tryPromise({
+      try: loadWebSocketClient,
+      catch: (cause) =>
+        new SocketTransport.TransportConnectError({
+          url: target.displayUrl,
+          reason: `cannot load the Node WebSocket client (@effect/platform-node-shared/NodeWS, ws): ${
+            cause instanceof Error ? cause.message : String(cause)
+          }`
+        })
+    })
+    return SocketTransport.layer({
       url: target.url,
       displayUrl: target.displayUrl,
       auth: options.auth,
       headers: options.headers,
       openTimeout: options.openTimeout
-    }))).pipe(Layer.provide(webSocketConstructorLayer))
+    }).pipe(Layer.provide(client.webSocketConstructorLayer))
+  }))
 
 /**
  * `Codex` (and `AppServerClient`, `Transport`) connected to a running app-server over WebSocket
