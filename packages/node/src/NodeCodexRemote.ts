@@ -25,7 +25,7 @@ import { generatedFromVersion } from "@effect-codex/core/generated/Protocol"
 import * as SocketTransport from "@effect-codex/core/SocketTransport"
 import { Transport } from "@effect-codex/core/Transport"
 import * as Version from "@effect-codex/core/Version"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
@@ -48,6 +48,7 @@ import * as Path from "node:path"
 import * as CodexBinary from "./CodexBinary.ts"
 import * as ClientOptionsInternal from "./internal/clientOptions.ts"
 import type { ClientFields } from "./internal/clientOptions.ts"
+import * as ConfigLoad from "./internal/configLoad.ts"
 import * as NodeTransport from "./NodeTransport.ts"
 
 // =============================================================================
@@ -199,7 +200,7 @@ export interface UnixSocketOptions extends ClientOptions {
 export const layerUnixSocket = (options: UnixSocketOptions): Layer.Layer<Services, LayerError> =>
   layerWebSocket({ ...options, url: `unix://${options.path}` })
 
-/** What {@link config} reads. */
+/** What `CodexEnv.remoteConfig` (`@effect-codex/node/CodexEnv`) reads. */
 export interface RemoteConfig {
   readonly url: string
   readonly token: Option.Option<Redacted.Redacted<string>>
@@ -208,21 +209,6 @@ export interface RemoteConfig {
   readonly issuer: Option.Option<string>
   readonly audience: Option.Option<string>
 }
-
-/**
- * The remote settings from the environment: `CODEX_APP_SERVER_URL`, and optionally
- * `CODEX_APP_SERVER_TOKEN` (redacted) or `CODEX_APP_SERVER_TOKEN_FILE` (capability token), or
- * `CODEX_APP_SERVER_SHARED_SECRET_FILE` with `CODEX_APP_SERVER_ISSUER` /
- * `CODEX_APP_SERVER_AUDIENCE` (signed bearer tokens).
- */
-export const config: Config.Config<RemoteConfig> = Config.all({
-  url: Config.String("CODEX_APP_SERVER_URL"),
-  token: Config.option(Config.Redacted("CODEX_APP_SERVER_TOKEN")),
-  tokenFile: Config.option(Config.String("CODEX_APP_SERVER_TOKEN_FILE")),
-  sharedSecretFile: Config.option(Config.String("CODEX_APP_SERVER_SHARED_SECRET_FILE")),
-  issuer: Config.option(Config.String("CODEX_APP_SERVER_ISSUER")),
-  audience: Config.option(Config.String("CODEX_APP_SERVER_AUDIENCE"))
-})
 
 /** The auth setting a {@link RemoteConfig} describes (token, token file, or shared-secret file). */
 export const authFromConfig = (
@@ -240,7 +226,9 @@ export const authFromConfig = (
 }
 
 /**
- * Like {@link layerWebSocket}, reading the URL and auth from `Config` (see {@link config}).
+ * Like {@link layerWebSocket}, reading the URL and auth from `Config` (default: the environment,
+ * see `CodexEnv.remoteConfig` in `@effect-codex/node/CodexEnv`). `effect/Config` is loaded when
+ * the layer is built.
  *
  * @example
  * ```ts
@@ -252,7 +240,7 @@ export const layerConfig = (
   options: ClientOptions & { readonly config?: Config.Config<RemoteConfig> | undefined } = {}
 ): Layer.Layer<Services, LayerError | Config.ConfigError> =>
   Layer.unwrap(Effect.gen(function*() {
-    const remote = yield* (options.config ?? config)
+    const remote = yield* ConfigLoad.remoteConfig(options.config)
     const auth = yield* authFromConfig(remote)
     return layerWebSocket({ ...options, url: remote.url, auth })
   }))
