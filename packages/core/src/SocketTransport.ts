@@ -17,6 +17,9 @@
  *   `AppServerClient` then fails every pending request and open turn at once.
  * - Closing the scope closes the connection (code 1000).
  *
+ * Importing this module does not load `effect/socket`: {@link make} loads it (with a dynamic
+ * `import()`) the first time a transport is built, so that stdio-only programs do not pay for it.
+ *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"

@@ -8,6 +8,9 @@
  *
  * Upstream marks the WebSocket transport experimental; stdio (`NodeCodex.layer`) stays the default.
  *
+ * Importing this module loads neither `ws` nor `effect/socket` (nor `effect/Config`): a layer
+ * loads them the first time it is built, so that stdio-only programs do not pay for them.
+ *
  * @example
  * ```ts
  * program.pipe(Effect.provide(NodeCodexRemote.layerWebSocket({
