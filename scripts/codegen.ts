@@ -548,14 +548,14 @@ const codecsTs = `${header}/**
  *
  * @internal
  */
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import * as SchemaData from "../../internal/schemaData.ts"
 
 /** Every definition's schema, built on first use. */
 export const data: SchemaData.SchemaData = SchemaData.fromJson(${singleQuoted(JSON.stringify(descriptions))})
 
 /** The public codec of a definition: a \`Schema.suspend\` of its schema, which is built on first use. */
-export const codec = <A>(name: string): Schema.Codec<A> => Schema.suspend(() => data.get(name) as Schema.Codec<A>)
+export const codec = <A>(name: string): Schema.Codec<A> => data.codec(name) as Schema.Codec<A>
 `
 
 const q = JSON.stringify
@@ -662,8 +662,24 @@ export type ServerNotification = {
 }[ServerNotificationMethod]
 `
 
-const indexTs = `${header}export * from "./Protocol.ts"
-export * as Schemas from "./Schemas.ts"
+const indexTs = `${header}import * as SchemaData from "../internal/schemaData.ts"
+import type * as $S from "./Schemas.ts"
+import { data } from "./internal/codecs.ts"
+
+export * from "./Protocol.ts"
+
+/**
+ * The protocol's definitions, by name (\`Schemas.Thread\`, \`Schemas.ThreadStartParams\`, …): each a type
+ * and a \`Schema.Codec\` of it. A codec is made on first access and builds its schema on first use,
+ * so importing the protocol builds nothing; it is the same codec as the \`generated/Schemas\`
+ * module's export of that name.
+ */
+export const Schemas: typeof $S = SchemaData.lazyCodecs(data, ${q(names.join(" "))})
+
+/** The protocol's types, by definition name. */
+export declare namespace Schemas {
+${names.map((n) => `  export type ${n} = $S.${n}`).join("\n")}
+}
 `
 
 const files: Record<string, string> = {

@@ -42,6 +42,13 @@ export interface SchemaData {
   readonly get: (name: string) => Schema.Top
   /** The names of all definitions. */
   readonly names: () => ReadonlyArray<string>
+  /**
+   * The public codec of the definition `name`: a `Schema.suspend` of its schema (which is built on
+   * the codec's first use), the same codec on every call.
+   */
+  readonly codec: (name: string) => Schema.Top
+  /** How many definitions are built so far (0 until the first use: the description is not even parsed). */
+  readonly built: () => number
 }
 
 type Annotations = Schema.Annotations.Annotations
@@ -49,8 +56,10 @@ type Check = ReadonlyArray<unknown>
 type AnyCheck = SchemaAST.Check<any>
 
 /** A schema that rejects every input, saying what the description lacks. */
-const unknownConstruct = (what: string): Schema.Top =>
-  Schema.Never.annotate({ expected: `a value of ${what}, which the generated protocol description lacks` })
+const unknownConstruct = (what: string): Schema.Top => {
+  const message = `no schema: ${what}, which the generated protocol description lacks`
+  return Schema.Unknown.check(Schema.makeFilter(() => message, { expected: message }))
+}
 
 const keyword = (name: string): Schema.Top | undefined => {
   switch (name) {
@@ -166,7 +175,14 @@ export const fromJson = (json: string): SchemaData => {
     return Schema.Struct(out as Schema.Struct.Fields)
   }
 
-  return { get, names: () => Object.keys(descriptions()) }
+  const codecs = new Map<string, Schema.Top>()
+  const codec = (name: string): Schema.Top => {
+    let made = codecs.get(name)
+    if (made === undefined) codecs.set(name, made = Schema.suspend(() => get(name)))
+    return made
+  }
+
+  return { get, names: () => Object.keys(descriptions()), codec, built: () => built.size }
 }
 
 /**
@@ -212,4 +228,18 @@ export const methodTable = <T>(data: SchemaData, json: string): T => {
       }
   }
   return table as T
+}
+
+/**
+ * An object with the public codec of each definition in `names` (separated by spaces) as a getter
+ * (`data.codec`: made on first access, then the same one): `Protocol.Schemas` without making 929
+ * codecs at import. The getters stay getters: redefining hundreds of properties of one object as
+ * values is slow in V8. The caller states the object's type.
+ */
+export const lazyCodecs = <T>(data: SchemaData, names: string): T => {
+  const codecs: Record<string, Schema.Top> = {}
+  for (const name of names.split(" ")) {
+    Object.defineProperty(codecs, name, { enumerable: true, get: () => data.codec(name) })
+  }
+  return codecs as T
 }
