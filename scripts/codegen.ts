@@ -560,7 +560,22 @@ export const codec = <A>(name: string): Schema.Codec<A> => data.codec(name) as S
 
 const q = JSON.stringify
 
-/** A method table's type (with each method's documentation) and its rows as data. */
+/**
+ * The types of the method tables, in a module of types only (\`internal/tables.ts\`, never loaded at
+ * run time: Node strips type annotations at a cost per byte when it runs the TypeScript sources).
+ */
+let tablesTs = `${header}/**
+ * The types of \`Protocol\`'s method tables, with each method's documentation. Types only: the
+ * tables are built from their rows (\`internal/schemaData.ts\`), and this module is never loaded at
+ * run time.
+ *
+ * @internal
+ */
+import type * as Schema from "effect/Schema"
+import type * as $S from "../Schemas.ts"
+`
+
+/** A method table's type (with each method's documentation, into \`tablesTs\`) and its rows as data. */
 const methodTable = (name: string, entries: ReadonlyArray<MethodEntry>, withResult: boolean): string => {
   const type = entries.map((m) => {
     const fields = [
@@ -578,7 +593,8 @@ const methodTable = (name: string, entries: ReadonlyArray<MethodEntry>, withResu
     !stableMethods.has(m.method),
     ...(withResult ? [m.result!] : [])
   ])
-  return `export const ${name}: {\n${type}\n} = SchemaData.methodTable(data, ${singleQuoted(q(rows))})`
+  tablesTs += `\n/** The type of \`Protocol.${name}\`. */\nexport type ${name} = {\n${type}\n}\n`
+  return `export const ${name}: $P.${name} = SchemaData.methodTable(data, ${singleQuoted(q(rows))})`
 }
 
 /** Whether a property schema is a primitive (strings, numbers, booleans, null, enums of these): no `$ref`, no nesting. */
@@ -604,10 +620,9 @@ const notificationCopies = serverNotifications.flatMap((m) => {
   return [`  ${q(m.method)}: (p) => ({ ${fields} })`]
 }).join(",\n")
 
-const protocolTs = `${header}import type * as Schema from "effect/Schema"
-import * as SchemaData from "../internal/schemaData.ts"
-import type * as $S from "./Schemas.ts"
+const protocolTs = `${header}import * as SchemaData from "../internal/schemaData.ts"
 import { data } from "./internal/codecs.ts"
+import type * as $P from "./internal/tables.ts"
 
 /** The codex-cli version these schemas were generated from. */
 export const generatedFromVersion = ${q(version)}
@@ -685,6 +700,7 @@ ${names.map((n) => `  export type ${n} = $S.${n}`).join("\n")}
 const files: Record<string, string> = {
   "Schemas.ts": schemasTs,
   "internal/codecs.ts": codecsTs,
+  "internal/tables.ts": tablesTs,
   "Protocol.ts": protocolTs,
   "index.ts": indexTs
 }

@@ -233,11 +233,13 @@ export const methodTable = <T>(data: SchemaData, json: string): T => {
 /**
  * An object with the public codec of each definition in `names` (separated by spaces) as a getter
  * (`data.codec`: made on first access, then the same one): `Protocol.Schemas` without making 929
- * codecs at import. The getters stay getters: redefining hundreds of properties of one object as
- * values is slow in V8. The caller states the object's type.
+ * codecs at import. Like a module namespace object it has no prototype, which also keeps V8 from
+ * giving it a new hidden class per property (~3× slower to make); the getters stay getters, as
+ * redefining hundreds of properties of one object as values is slow too. The caller states the
+ * object's type.
  */
 export const lazyCodecs = <T>(data: SchemaData, names: string): T => {
-  const codecs: Record<string, Schema.Top> = {}
+  const codecs: Record<string, Schema.Top> = Object.create(null)
   for (const name of names.split(" ")) {
     Object.defineProperty(codecs, name, { enumerable: true, get: () => data.codec(name) })
   }
