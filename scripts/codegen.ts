@@ -7,9 +7,12 @@
  * Steps: run `codex app-server generate-json-schema` (stable and `--experimental`), merge the
  * draft-07 definitions into one namespace, normalize the few constructs Effect's importer does
  * not take (object keywords beside a union, documented one-value enum unions), close objects so
- * that decoding ignores unknown fields, open the enums the server sends, then let
- * `SchemaRepresentation.toCodeDocument` emit the Effect Schema source. The output is
- * deterministic: definitions are sorted and the binary's output is stable.
+ * that decoding ignores unknown fields, open the enums the server sends, let
+ * `SchemaRepresentation.toCodeDocument` emit the Effect Schema source, and read that source back
+ * into a compact JSON description per definition (one string literal in `generated/internal/codecs.ts`),
+ * from which `packages/core/src/internal/schemaData.ts` builds each schema on first use: importing
+ * the protocol parses and builds nothing. The output is deterministic: definitions are sorted and
+ * the binary's output is stable.
  */
 import * as JsonSchema from "effect/JsonSchema"
 import * as SchemaRepresentation from "effect/SchemaRepresentation"
