@@ -7,9 +7,12 @@
  * Steps: run `codex app-server generate-json-schema` (stable and `--experimental`), merge the
  * draft-07 definitions into one namespace, normalize the few constructs Effect's importer does
  * not take (object keywords beside a union, documented one-value enum unions), close objects so
- * that decoding ignores unknown fields, open the enums the server sends, then let
- * `SchemaRepresentation.toCodeDocument` emit the Effect Schema source. The output is
- * deterministic: definitions are sorted and the binary's output is stable.
+ * that decoding ignores unknown fields, open the enums the server sends, let
+ * `SchemaRepresentation.toCodeDocument` emit the Effect Schema source, and read that source back
+ * into a compact JSON description per definition (one string literal in `generated/internal/codecs.ts`),
+ * from which `packages/core/src/internal/schemaData.ts` builds each schema on first use: importing
+ * the protocol parses and builds nothing. The output is deterministic: definitions are sorted and
+ * the binary's output is stable.
  */
 import * as JsonSchema from "effect/JsonSchema"
 import * as SchemaRepresentation from "effect/SchemaRepresentation"
@@ -267,8 +270,222 @@ const schemas = SchemaRepresentation.fromJsonSchemaMultiDocument(multi, { patter
 const code = SchemaRepresentation.toCodeDocument(
   SchemaRepresentation.toRepresentations(schemas.map((s) => s.ast) as [any, ...Array<any>])
 )
-if (Object.keys(code.references.recursives).length > 0 || code.artifacts.length > 0) {
-  throw new Error("codegen: recursive definitions or artifacts appeared; extend scripts/codegen.ts to emit them")
+if (code.artifacts.length > 0) {
+  throw new Error("codegen: artifacts appeared; extend scripts/codegen.ts to emit them")
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. From code to data: each schema as a compact JSON description (packages/core/src/internal/schemaData.ts)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `toCodeDocument` emits each schema as Effect Schema source. The few constructs the protocol
+ * uses are read back from that source into the description that `internal/schemaData.ts` builds
+ * schemas from at run time; any other construct fails here, so the description never silently
+ * differs from the code it replaces.
+ */
+type Expr =
+  | { readonly k: "name"; readonly name: string }
+  | { readonly k: "member"; readonly of: Expr; readonly name: string }
+  | { readonly k: "call"; readonly callee: Expr; readonly args: ReadonlyArray<Expr> }
+  | { readonly k: "value"; readonly value: Json }
+  | { readonly k: "array"; readonly items: ReadonlyArray<Expr> }
+  | { readonly k: "object"; readonly entries: ReadonlyArray<readonly [string, Expr]> }
+
+const parseCode = (source: string): Expr => {
+  let i = 0
+  const fail = (what: string): never => {
+    throw new Error(`codegen: cannot read ${what} at ${i} in: ${source.slice(Math.max(0, i - 80), i + 80)}`)
+  }
+  const ws = () => {
+    while (/\s/.test(source[i] ?? "")) i++
+  }
+  const eat = (s: string) => {
+    ws()
+    if (!source.startsWith(s, i)) fail(`"${s}"`)
+    i += s.length
+  }
+  const peek = (s: string) => (ws(), source.startsWith(s, i))
+  const ident = (): string => {
+    ws()
+    const m = /^[A-Za-z_$][\w$]*/.exec(source.slice(i, i + 200))
+    if (m === null) return fail("a name")
+    i += m[0].length
+    return m[0]
+  }
+  const string = (): string => {
+    ws()
+    let j = i + 1
+    while (source[j] !== "\"") j += source[j] === "\\" ? 2 : 1
+    const s = JSON.parse(source.slice(i, j + 1)) as string
+    i = j + 1
+    return s
+  }
+  const list = <A>(close: string, item: () => A): Array<A> => {
+    const out: Array<A> = []
+    while (!peek(close)) {
+      out.push(item())
+      if (!peek(close)) eat(",")
+    }
+    eat(close)
+    return out
+  }
+  const primary = (): Expr => {
+    ws()
+    const ch = source[i]
+    if (ch === "\"") return { k: "value", value: string() }
+    if (ch === "[") return (i++, { k: "array", items: list("]", expr) })
+    if (ch === "{") {
+      i++
+      return {
+        k: "object",
+        entries: list("}", () => {
+          const key = peek("\"") ? string() : ident()
+          eat(":")
+          return [key, expr()] as const
+        })
+      }
+    }
+    const num = /^-?\d+(\.\d+)?([eE][-+]?\d+)?/.exec(source.slice(i, i + 40))
+    if (num !== null) return (i += num[0].length, { k: "value", value: Number(num[0]) })
+    const name = ident()
+    if (name === "true" || name === "false") return { k: "value", value: name === "true" }
+    if (name === "null") return { k: "value", value: null }
+    return { k: "name", name }
+  }
+  const expr = (): Expr => {
+    let e = primary()
+    for (;;) {
+      if (peek(".")) {
+        i++
+        e = { k: "member", of: e, name: ident() }
+      } else if (peek("(")) {
+        i++
+        // `Schema.suspend((): Schema.Codec<T> => X)`: a reference to X (the interpreter breaks cycles itself)
+        if (e.k === "member" && e.of.k === "name" && e.of.name === "Schema" && e.name === "suspend") {
+          const arrow = source.indexOf("=>", i)
+          if (arrow < 0) fail("a suspended schema")
+          i = arrow + 2
+          const inner = expr()
+          eat(")")
+          e = inner
+        } else e = { k: "call", callee: e, args: list(")", expr) }
+      } else return e
+    }
+  }
+  const e = expr()
+  ws()
+  if (i !== source.length) fail("the end")
+  return e
+}
+
+const keywords: Record<string, string> = {
+  String: "string",
+  Number: "number",
+  Int: "int",
+  Finite: "finite",
+  Boolean: "boolean",
+  Null: "null",
+  Json: "json",
+  Never: "never",
+  Unknown: "unknown"
+}
+const checkNames = new Set(["isGreaterThanOrEqualTo", "isMinLength"])
+const nameSet = new Set(names)
+for (const reserved of Object.values(keywords)) {
+  if (nameSet.has(reserved)) throw new Error(`codegen: a definition is named ${reserved}, a keyword of the description`)
+}
+
+const print = (e: Expr): string =>
+  e.k === "name"
+    ? e.name
+    : e.k === "member"
+    ? `${print(e.of)}.${e.name}`
+    : e.k === "call"
+    ? `${print(e.callee)}(…)`
+    : e.k === "value"
+    ? JSON.stringify(e.value)
+    : e.k
+
+/** `Schema.X(args)` → ["X", args]; anything else → undefined. */
+const schemaCall = (e: Expr): readonly [string, ReadonlyArray<Expr>] | undefined =>
+  e.k === "call" && e.callee.k === "member" && e.callee.of.k === "name" && e.callee.of.name === "Schema"
+    ? [e.callee.name, e.args]
+    : undefined
+
+const literalValue = (e: Expr): Json => {
+  if (e.k !== "value") throw new Error(`codegen: expected a literal value, got ${print(e)}`)
+  return e.value
+}
+const annotationsOf = (e: Expr): Json => {
+  if (e.k !== "object") throw new Error(`codegen: expected annotations, got ${print(e)}`)
+  return Object.fromEntries(e.entries.map(([k, v]) => [k, literalValue(v)]))
+}
+const one = (args: ReadonlyArray<Expr>): Expr => {
+  if (args.length !== 1) throw new Error(`codegen: expected one argument, got ${args.length}`)
+  return args[0]!
+}
+const itemsOf = (e: Expr): ReadonlyArray<Expr> => {
+  if (e.k !== "array") throw new Error(`codegen: expected an array, got ${print(e)}`)
+  return e.items
+}
+
+const toCheck = (e: Expr): Json => {
+  if (e.k === "call" && e.callee.k === "member" && e.callee.name === "annotate") {
+    const [name, argument] = toCheck(e.callee.of) as [string, Json]
+    return [name, argument, annotationsOf(one(e.args))]
+  }
+  const call = schemaCall(e)
+  if (call === undefined || !checkNames.has(call[0])) throw new Error(`codegen: unsupported check ${print(e)}`)
+  return [call[0], literalValue(one(call[1]))]
+}
+
+const toStruct = (e: Expr): { [field: string]: Json } => {
+  if (e.k !== "object") throw new Error(`codegen: expected struct fields, got ${print(e)}`)
+  return Object.fromEntries(e.entries.map(([field, v]) => {
+    const optional = schemaCall(v)
+    return [field, optional?.[0] === "optionalKey" ? ["?", toData(one(optional[1]))] : toData(v)]
+  }))
+}
+
+const toData = (e: Expr): Json => {
+  if (e.k === "name") {
+    if (!nameSet.has(e.name)) throw new Error(`codegen: reference to an unknown definition ${e.name}`)
+    return e.name
+  }
+  if (e.k === "member" && e.of.k === "name" && e.of.name === "Schema" && e.name in keywords) return keywords[e.name]!
+  if (e.k === "call" && e.callee.k === "member" && e.callee.of.k !== "name") {
+    const { of, name } = e.callee
+    if (name === "check") return ["check", toData(of), ...e.args.map(toCheck)]
+    if (name === "annotate") return ["@", toData(of), annotationsOf(one(e.args))]
+  }
+  const call = schemaCall(e)
+  if (call !== undefined) {
+    const [fn, args] = call
+    switch (fn) {
+      case "Struct":
+        return toStruct(one(args))
+      case "Union": {
+        // `Schema.Union(members)` or `Schema.Union(members, { mode: "oneOf" })`
+        const mode = args[1] === undefined ? "anyOf" : (annotationsOf(args[1]) as { mode?: Json }).mode
+        if (args.length > 2 || (mode !== "anyOf" && mode !== "oneOf")) break
+        return [mode === "oneOf" ? "oneOf" : "|", ...itemsOf(args[0]!).map(toData)]
+      }
+      case "Literal":
+        return ["lit", literalValue(one(args))]
+      case "Literals":
+        return ["lits", ...itemsOf(one(args)).map(literalValue)]
+      case "Array":
+        return ["[]", toData(one(args))]
+      case "Record":
+        if (args.length !== 2) break
+        return ["{}", toData(args[0]!), toData(args[1]!)]
+      case "StructWithRest":
+        if (args.length !== 2) break
+        return ["...", toData(args[0]!), ...itemsOf(args[1]!).map(toData)]
+    }
+  }
+  throw new Error(`codegen: unsupported construct ${print(e)}; extend scripts/codegen.ts and internal/schemaData.ts`)
 }
 
 const stripIdentifier = (runtime: string): string =>
@@ -280,94 +497,108 @@ const jsdoc = (text: string | undefined, indent = ""): string => {
   return `${indent}/**\n${lines.map((l) => `${indent} *${l ? " " + l : ""}`).join("\n")}\n${indent} */\n`
 }
 
+/** A JavaScript string literal of `text` in single quotes (JSON needs no escaping of its double quotes there). */
+const singleQuoted = (text: string): string =>
+  `'${
+    text.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029")
+  }'`
+
 const header =
   `// Generated by scripts/codegen.ts from codex-cli ${version} (app-server generate-json-schema --experimental).
 // Do not edit by hand: run \`pnpm codegen\`.
 /* eslint-disable */
 `
 
-const nameSet = new Set(names)
-for (const reserved of ["Schema", "$T", "$lazy"]) {
-  if (nameSet.has(reserved)) throw new Error(`codegen: a definition is named ${reserved}; rename the helper`)
-}
-
-/**
- * Rewrites the references to other definitions in a schema's runtime code (bare identifiers, as
- * `toCodeDocument` emits them) into calls of their lazy builders: `Thread` → `Thread()`. String
- * literals (field names, enum values) and member names (`Schema.String`) are left alone.
- */
-const callReferences = (runtime: string): string => {
-  let out = ""
-  let i = 0
-  while (i < runtime.length) {
-    const ch = runtime[i]!
-    if (ch === "\"") {
-      let j = i + 1
-      while (runtime[j] !== "\"") j += runtime[j] === "\\" ? 2 : 1
-      out += runtime.slice(i, j + 1)
-      i = j + 1
-    } else if (/[A-Za-z_$]/.test(ch)) {
-      let j = i + 1
-      while (j < runtime.length && /[\w$]/.test(runtime[j]!)) j++
-      const word = runtime.slice(i, j)
-      const member = out.endsWith(".")
-      out += !member && nameSet.has(word) ? `${word}()` : word
-      i = j
-    } else {
-      out += ch
-      i++
-    }
+const descriptions: Record<string, Json> = {}
+const types: Record<string, string> = {}
+const definitionCodes = [
+  ...code.references.nonRecursives.map(({ $ref, code: c }) => [$ref, c] as const),
+  ...Object.entries(code.references.recursives)
+].toSorted(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+for (const [name, c] of definitionCodes) {
+  let description: Json
+  try {
+    description = toData(parseCode(stripIdentifier(c.runtime)))
+  } catch (e) {
+    throw new Error(`codegen: definition ${name}: ${(e as Error).message}\n${c.runtime}`, { cause: e })
   }
-  return out
+  let type = c.Type
+  if (openEnums.has(name)) {
+    description = ["|", description, "string"]
+    type = `${type} | (string & {})`
+  }
+  descriptions[name] = description
+  types[name] = type
 }
 
 // Schemas.ts: the types, and for each a public codec that is built on first use (a `Schema.suspend`
-// of its builder). internal/codecs.ts: the builders, memoized, each calling the builders of the
-// definitions it references, so that a built schema has the same AST as an eagerly built one.
-let schemasTs = `${header}import * as Schema from "effect/Schema"
-import * as C from "./internal/codecs.ts"
+// of the interpreter's schema of that name). internal/codecs.ts: the descriptions, as one string.
+let schemasTs = `${header}import type * as Schema from "effect/Schema"
+import { codec } from "./internal/codecs.ts"
 
 `
-let codecsTs = `${header}/**
- * The builders of the protocol's schemas: each builds its schema on first call (and the schemas it
- * references), then returns the same schema. \`Protocol\`'s method tables and the public codecs of
- * \`Schemas\` (each a \`Schema.suspend\` of its builder) call them; importing builds nothing.
+for (const name of names) {
+  if (!(name in types)) throw new Error(`codegen: no code for definition ${name}`)
+  schemasTs += `${jsdoc(docs[name])}export type ${name} = ${types[name]}\n`
+  schemasTs += `${jsdoc(docs[name])}export const ${name}: Schema.Codec<${name}> = codec("${name}")\n\n`
+}
+
+const codecsTs = `${header}/**
+ * The protocol's schemas as data: one JSON description per definition (see
+ * \`internal/schemaData.ts\`), held in one string and parsed on the first build. \`Protocol\`'s
+ * method tables and the public codecs of \`Schemas\` build each schema on first use; importing builds
+ * nothing.
  *
  * @internal
  */
-import * as Schema from "effect/Schema"
-import type * as $T from "../Schemas.ts"
+import type * as Schema from "effect/Schema"
+import * as SchemaData from "../../internal/schemaData.ts"
 
-const $lazy = <A>(build: () => A): (() => A) => {
-  let built: A | undefined
-  return () => built ??= build()
-}
+/** Every definition's schema, built on first use. */
+export const data: SchemaData.SchemaData = SchemaData.fromJson(${singleQuoted(JSON.stringify(descriptions))})
 
+/** The public codec of a definition: a \`Schema.suspend\` of its schema, which is built on first use. */
+export const codec = <A>(name: string): Schema.Codec<A> => data.codec(name) as Schema.Codec<A>
 `
-for (const { $ref: name, code: c } of code.references.nonRecursives) {
-  let runtime = callReferences(stripIdentifier(c.runtime))
-  let type = c.Type
-  if (openEnums.has(name)) {
-    runtime = `Schema.Union([${runtime}, Schema.String])`
-    type = `${type} | (string & {})`
-  }
-  schemasTs += `${jsdoc(docs[name])}export type ${name} = ${type}\n`
-  schemasTs += `${jsdoc(docs[name])}export const ${name}: Schema.Codec<${name}> = Schema.suspend(C.${name})\n\n`
-  codecsTs +=
-    `export const ${name} = $lazy((): Schema.Codec<$T.${name}> => ${runtime}.annotate({ identifier: "${name}" }))\n`
-}
 
 const q = JSON.stringify
-const requestTable = (entries: ReadonlyArray<MethodEntry>, withResult: boolean): string =>
-  entries.map((m) => {
+
+/**
+ * The types of the method tables, in a module of types only (\`internal/tables.ts\`, never loaded at
+ * run time: Node strips type annotations at a cost per byte when it runs the TypeScript sources).
+ */
+let tablesTs = `${header}/**
+ * The types of \`Protocol\`'s method tables, with each method's documentation. Types only: the
+ * tables are built from their rows (\`internal/schemaData.ts\`), and this module is never loaded at
+ * run time.
+ *
+ * @internal
+ */
+import type * as Schema from "effect/Schema"
+import type * as $S from "../Schemas.ts"
+`
+
+/** A method table's type (with each method's documentation, into \`tablesTs\`) and its rows as data. */
+const methodTable = (name: string, entries: ReadonlyArray<MethodEntry>, withResult: boolean): string => {
+  const type = entries.map((m) => {
     const fields = [
-      m.params ? `get params() { return C.${m.params}() }` : "params: Schema.Null",
-      `optionalParams: ${m.optionalParams}`,
-      ...(withResult ? [`get result() { return C.${m.result}() }`] : []),
-      `experimental: ${!stableMethods.has(m.method)}`
+      `readonly params: ${m.params ? `Schema.Codec<$S.${m.params}>` : "Schema.Null"}`,
+      `readonly optionalParams: ${m.optionalParams}`,
+      ...(withResult ? [`readonly result: Schema.Codec<$S.${m.result}>`] : []),
+      `readonly experimental: ${!stableMethods.has(m.method)}`
     ]
-    return `${jsdoc(m.description, "  ")}  ${q(m.method)}: { ${fields.join(", ")} }`
-  }).join(",\n")
+    return `${jsdoc(m.description, "  ")}  readonly ${q(m.method)}: { ${fields.join("; ")} }`
+  }).join("\n")
+  const rows = entries.map((m) => [
+    m.method,
+    m.params ?? null,
+    m.optionalParams,
+    !stableMethods.has(m.method),
+    ...(withResult ? [m.result!] : [])
+  ])
+  tablesTs += `\n/** The type of \`Protocol.${name}\`. */\nexport type ${name} = {\n${type}\n}\n`
+  return `export const ${name}: $P.${name} = SchemaData.methodTable(data, ${singleQuoted(q(rows))})`
+}
 
 /** Whether a property schema is a primitive (strings, numbers, booleans, null, enums of these): no `$ref`, no nesting. */
 const isPrimitiveSchema = (s: Node): boolean => {
@@ -392,8 +623,9 @@ const notificationCopies = serverNotifications.flatMap((m) => {
   return [`  ${q(m.method)}: (p) => ({ ${fields} })`]
 }).join(",\n")
 
-const protocolTs = `${header}import * as Schema from "effect/Schema"
-import * as C from "./internal/codecs.ts"
+const protocolTs = `${header}import * as SchemaData from "../internal/schemaData.ts"
+import { data } from "./internal/codecs.ts"
+import type * as $P from "./internal/tables.ts"
 
 /** The codex-cli version these schemas were generated from. */
 export const generatedFromVersion = ${q(version)}
@@ -402,19 +634,13 @@ export const generatedFromVersion = ${q(version)}
  * Every client → server request: its params and result schemas, and whether it is experimental.
  * The schemas are built on first access (getters), so importing the tables builds none of them.
  */
-export const ClientRequests = {
-${requestTable(clientRequests, true)}
-} as const
+${methodTable("ClientRequests", clientRequests, true)}
 
 /** Every server → client request (approvals, user input, …): its params and the result schema of the reply. */
-export const ServerRequests = {
-${requestTable(serverRequests, true)}
-} as const
+${methodTable("ServerRequests", serverRequests, true)}
 
 /** Every server → client notification and its params schema. */
-export const ServerNotifications = {
-${requestTable(serverNotifications, false)}
-} as const
+${methodTable("ServerNotifications", serverNotifications, false)}
 
 /**
  * For the server notifications whose params are flat (primitive fields only): a copy of the params
@@ -428,9 +654,7 @@ ${notificationCopies}
 }
 
 /** Every client → server notification. */
-export const ClientNotifications = {
-${requestTable(clientNotifications, false)}
-} as const
+${methodTable("ClientNotifications", clientNotifications, false)}
 
 /** A client request method name, such as \`"thread/start"\`. */
 export type ClientRequestMethod = keyof typeof ClientRequests
@@ -456,13 +680,30 @@ export type ServerNotification = {
 }[ServerNotificationMethod]
 `
 
-const indexTs = `${header}export * from "./Protocol.ts"
-export * as Schemas from "./Schemas.ts"
+const indexTs = `${header}import * as SchemaData from "../internal/schemaData.ts"
+import type * as $S from "./Schemas.ts"
+import { data } from "./internal/codecs.ts"
+
+export * from "./Protocol.ts"
+
+/**
+ * The protocol's definitions, by name (\`Schemas.Thread\`, \`Schemas.ThreadStartParams\`, …): each a type
+ * and a \`Schema.Codec\` of it. A codec is made on first access and builds its schema on first use,
+ * so importing the protocol builds nothing; it is the same codec as the \`generated/Schemas\`
+ * module's export of that name.
+ */
+export const Schemas: typeof $S = SchemaData.lazyCodecs(data, ${q(names.join(" "))})
+
+/** The protocol's types, by definition name. */
+export declare namespace Schemas {
+${names.map((n) => `  export type ${n} = $S.${n}`).join("\n")}
+}
 `
 
 const files: Record<string, string> = {
   "Schemas.ts": schemasTs,
   "internal/codecs.ts": codecsTs,
+  "internal/tables.ts": tablesTs,
   "Protocol.ts": protocolTs,
   "index.ts": indexTs
 }

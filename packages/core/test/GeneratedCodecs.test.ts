@@ -1,9 +1,11 @@
-import { describe, expect, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
+import { data } from "../src/generated/internal/codecs.ts"
 import * as Protocol from "../src/generated/Protocol.ts"
 import * as Schemas from "../src/generated/Schemas.ts"
+import * as Core from "../src/index.ts"
 
 type Entry = { readonly params: Schema.Top; readonly result?: Schema.Top }
 const tables: Record<string, Record<string, Entry>> = {
@@ -17,6 +19,49 @@ const publicCodecs = Object.entries(Schemas as Record<string, unknown>).filter(
 )
 
 describe("generated codecs (built on first use)", () => {
+  // first: nothing in this file has used a schema yet
+  it("importing the SDK builds no schema and does not even parse the description", () => {
+    assert.strictEqual(data.built(), 0)
+    const index = Core.Protocol.Schemas as unknown as Record<string, unknown>
+    assert.strictEqual(Object.keys(index).length, 929)
+    for (const name of Object.keys(index)) {
+      assert.isFunction(Object.getOwnPropertyDescriptor(index, name)?.get, name)
+    }
+    assert.strictEqual(data.built(), 0)
+  })
+
+  it("Protocol.Schemas (the index) gives the generated/Schemas module's codecs", () => {
+    const index = Core.Protocol.Schemas as unknown as Record<string, unknown>
+    const differing = publicCodecs.filter(([name, codec]) => index[name] !== codec).map(([name]) => name)
+    assert.deepStrictEqual(differing, [])
+    expect(index["Thread"]).toBe(Schemas.Thread)
+    expect(Core.Protocol.ClientRequests).toBe(Protocol.ClientRequests)
+  })
+
+  it("a thread and a turn build only the schemas they need", () => {
+    void Protocol.ClientRequests["initialize"].params
+    void Protocol.ClientRequests["initialize"].result
+    void Protocol.ClientRequests["thread/start"].params
+    void Protocol.ClientRequests["thread/start"].result
+    void Protocol.ClientRequests["turn/start"].params
+    void Protocol.ClientRequests["turn/start"].result
+    for (
+      const m of [
+        "turn/started",
+        "item/started",
+        "item/agentMessage/delta",
+        "item/completed",
+        "turn/completed"
+      ] as const
+    ) {
+      void Protocol.ServerNotifications[m].params
+    }
+    const built = data.built()
+    expect(built).toBeGreaterThan(10)
+    expect(built).toBeLessThan(300)
+    expect(data.names().length).toBe(929)
+  })
+
   it("builds nothing at import: the tables hold getters, the public codecs are suspended", () => {
     let getters = 0
     for (const table of Object.values(tables)) {

@@ -53,14 +53,15 @@ export const validateMetadata = (
   return Effect.succeed({ ...response, serverInfo: { name, version } })
 }
 
-const InitializeResponseWithInfo = Schema.Struct({
-  ...(Protocol.ClientRequests.initialize.result as unknown as Schema.Struct<{
-    readonly userAgent: Schema.String
-  }>).fields,
-  serverInfo: Schema.optional(Schema.Unknown)
-})
-
-const decodeInitialize = Schema.decodeUnknownEffect(InitializeResponseWithInfo)
+// built on first use: the protocol's schemas are not built at import
+let decodeInitializeMemo: ((u: unknown) => Effect.Effect<unknown, Schema.SchemaError>) | undefined
+const decodeInitialize = (u: unknown) =>
+  (decodeInitializeMemo ??= Schema.decodeUnknownEffect(Schema.Struct({
+    ...(Protocol.ClientRequests.initialize.result as unknown as Schema.Struct<{
+      readonly userAgent: Schema.String
+    }>).fields,
+    serverInfo: Schema.optional(Schema.Unknown)
+  })))(u)
 
 /** Decodes and validates the raw result of `initialize`. */
 export const fromInitializeResult = (result: unknown): Effect.Effect<Metadata, Errors.ProtocolError> =>
