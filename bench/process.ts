@@ -52,7 +52,9 @@ interface ImportResult {
 const runNode = <A>(file: string, arg: string): Promise<A & { wallMs: number }> =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const child = spawn(process.execPath, [...nodeArgs, Path.join(here, file), arg], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [...nodeArgs, Path.join(here, file), arg], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))

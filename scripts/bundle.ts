@@ -35,7 +35,7 @@ const jsFiles = (dir: string): Array<string> =>
   (fs.readdirSync(dir, { recursive: true }) as Array<string>)
     .filter((f) => f.endsWith(".js"))
     .map((f) => f.split(path.sep).join("/"))
-    .sort()
+    .toSorted()
 
 const isInternal = (file: string) => file.split("/").includes("internal")
 
@@ -117,9 +117,9 @@ const main = async () => {
   }
   const kept = publicFiles.filter((f) => !thin.has(f))
   console.log(
-    `bundle: ${path.relative(process.cwd(), pkgDir) || "."}: index.js (with ${files.filter(isInternal).length} internal modules), ${thin.size} thin${
-      kept.length > 0 ? `, kept ${kept.join(", ")}` : ""
-    }`
+    `bundle: ${path.relative(process.cwd(), pkgDir) || "."}: index.js (with ${
+      files.filter(isInternal).length
+    } internal modules), ${thin.size} thin${kept.length > 0 ? `, kept ${kept.join(", ")}` : ""}`
   )
 }
 
