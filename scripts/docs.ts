@@ -54,8 +54,23 @@ const summarizedOnly = new Set(["Protocol"])
 // Reading the sources
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A package's public modules that its index does not re-export (reached only by their subpath, e.g.
+ * `@effect-codex/node/CodexEnv`): every top-level `src/*.ts` but the index, those the index names,
+ * and programs (a file starting with `#!`, e.g. the CLI's `bin.ts`).
+ */
+const subpathOnly = (pkg: Package): ReadonlyArray<string> => {
+  const src = path.join(root, "packages", pkg.dir, "src")
+  const index = fs.readFileSync(path.join(src, "index.ts"), "utf8")
+  return fs.readdirSync(src)
+    .filter((f) => f.endsWith(".ts") && f !== "index.ts" && !index.includes(`"./${f}"`))
+    .filter((f) => !fs.readFileSync(path.join(src, f), "utf8").startsWith("#!"))
+    .map((f) => path.join(src, f))
+    .toSorted()
+}
+
 const program = ts.createProgram(
-  packages.map((p) => path.join(root, "packages", p.dir, "src", "index.ts")),
+  packages.flatMap((p) => [path.join(root, "packages", p.dir, "src", "index.ts"), ...subpathOnly(p)]),
   {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
@@ -293,14 +308,22 @@ const anchor = (name: string) => name.toLowerCase().replace(/[^a-z0-9_-]/g, "")
 
 const modulePage = (
   pkg: Package,
-  module: { readonly name: string; readonly summary: string; readonly file: ts.SourceFile }
+  module: {
+    readonly name: string
+    readonly summary: string
+    readonly file: ts.SourceFile
+    readonly subpath?: boolean
+  }
 ): string => {
   const entries = exportsOf(module.file)
   const source = path.relative(root, module.file.fileName)
+  const importLine = module.subpath === true
+    ? `import * as ${module.name} from "${pkg.name}/${module.name}"`
+    : `import { ${module.name} } from "${pkg.name}"`
   const lines = [
     `# ${module.name}`,
     "",
-    `\`import { ${module.name} } from "${pkg.name}"\` · source: [\`${source}\`](../../../${source})`,
+    `\`${importLine}\` · source: [\`${source}\`](../../../${source})`,
     "",
     renderDoc(fileDoc(module.file)) || module.summary,
     "",
@@ -352,6 +375,16 @@ for (const pkg of packages) {
     const page = `${pkg.dir}/${module.name}.md`
     files.set(page, summarizedOnly.has(module.name) ? summaryPage(pkg, module) : modulePage(pkg, module))
     index.push(`- [${module.name}](${page}): ${module.summary}`)
+  }
+  for (const fileName of subpathOnly(pkg)) {
+    const file = program.getSourceFile(fileName)
+    if (file === undefined) throw new Error(`cannot read ${fileName}`)
+    const name = path.basename(fileName, ".ts")
+    const summary = (fileDoc(file)?.text ?? "").split(/\n\n/)[0]!.replace(/\s+/g, " ")
+      .replace(/\{@link\s+([^}|\s]+)[^}]*\}/g, "`$1`")
+    const page = `${pkg.dir}/${name}.md`
+    files.set(page, modulePage(pkg, { name, summary, file, subpath: true }))
+    index.push(`- [${name}](${page}) (\`${pkg.name}/${name}\`, not in the index): ${summary}`)
   }
   index.push("")
 }

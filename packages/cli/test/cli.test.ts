@@ -124,45 +124,57 @@ describe("cli: live (the real app-server, a FakeModel on 127.0.0.1 as OPENAI_BAS
       expect(readdirSync(home).length).toBeGreaterThan(0) // the app-server ran there: --help above really started nothing
     }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
 
-  it.live("OPENAI_API_KEY is used for the session only: the model sees it, CODEX_HOME gets no auth.json", () =>
-    Effect.gen(function*() {
-      const home = yield* tempDir
-      const model = yield* FakeModel.FakeModel
-      yield* model.enqueue(FakeModel.message("Arr, this be a session answer."))
-      const env = cliEnv({ CODEX_HOME: home, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "sk-session-only-test" })
-      const { code, stdout } = yield* Effect.promise(() => runCli(["--sandbox", "read-only", "ahoy"], env))
-      expect(code, stdout).toBe(0)
-      expectLinesInOrder(stdout, [
-        "effect-codex · live: OPENAI_API_KEY for this session only (not saved)",
-        "› ahoy",
-        "Arr, this be a session answer."
-      ])
-      const requests = yield* model.requests
-      expect(requests.map((r) => r.headers["authorization"])).toEqual(["Bearer sk-session-only-test"])
-      expect(existsSync(Path.join(home, "auth.json"))).toBe(false)
-      expect(readdirSync(home).join("\n")).not.toMatch(/auth/)
-    }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
-
-  it.live("--save-login logs in through the app-server, which stores the key in CODEX_HOME/auth.json", () =>
-    Effect.gen(function*() {
-      const home = yield* tempDir
-      const model = yield* FakeModel.FakeModel
-      // The user's config: a provider (the FakeModel) that requires OpenAI auth, as the built-in one does.
-      const port = Number(new URL(model.url).port)
-      writeFileSync(Path.join(home, "config.toml"), CodexHome.configToml({ port, requiresOpenaiAuth: true }))
-      yield* model.enqueue(FakeModel.message("Saved and answered."))
-      const env = cliEnv({ CODEX_HOME: home, OPENAI_API_KEY: "sk-saved-login-test" })
-      const { code, stdout } = yield* Effect.promise(() => runCli(["--save-login", "ahoy"], env))
-      expect(code, stdout).toBe(0)
-      expectLinesInOrder(stdout, [
-        "effect-codex · live: logging in with OPENAI_API_KEY, saved in CODEX_HOME/auth.json (--save-login)",
-        "logged in with OPENAI_API_KEY (saved in CODEX_HOME/auth.json)",
-        "Saved and answered."
-      ])
-      const requests = yield* model.requests
-      expect(requests.map((r) => r.headers["authorization"])).toEqual(["Bearer sk-saved-login-test"])
-      expect(readFileSync(Path.join(home, "auth.json"), "utf8")).toContain("sk-saved-login-test")
-    }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
+  // OPENAI_API_KEY reaches the model either way; only with --save-login does CODEX_HOME keep it.
+  for (
+    const key of [
+      {
+        name: "OPENAI_API_KEY is used for the session only: the model sees it, CODEX_HOME gets no auth.json",
+        apiKey: "sk-session-only-test",
+        args: ["--sandbox", "read-only", "ahoy"],
+        provider: "OPENAI_BASE_URL",
+        answer: "Arr, this be a session answer.",
+        lines: ["effect-codex · live: OPENAI_API_KEY for this session only (not saved)", "› ahoy"],
+        saved: false
+      },
+      {
+        name: "--save-login logs in through the app-server, which stores the key in CODEX_HOME/auth.json",
+        apiKey: "sk-saved-login-test",
+        args: ["--save-login", "ahoy"],
+        // the user's config: a provider (the FakeModel) that requires OpenAI auth, as the built-in one does
+        provider: "config.toml",
+        answer: "Saved and answered.",
+        lines: [
+          "effect-codex · live: logging in with OPENAI_API_KEY, saved in CODEX_HOME/auth.json (--save-login)",
+          "logged in with OPENAI_API_KEY (saved in CODEX_HOME/auth.json)"
+        ],
+        saved: true
+      }
+    ] as const
+  ) {
+    it.live(key.name, () =>
+      Effect.gen(function*() {
+        const home = yield* tempDir
+        const model = yield* FakeModel.FakeModel
+        const env = cliEnv({ CODEX_HOME: home, OPENAI_API_KEY: key.apiKey })
+        if (key.provider === "OPENAI_BASE_URL") env["OPENAI_BASE_URL"] = model.url
+        else {
+          const port = Number(new URL(model.url).port)
+          writeFileSync(Path.join(home, "config.toml"), CodexHome.configToml({ port, requiresOpenaiAuth: true }))
+        }
+        yield* model.enqueue(FakeModel.message(key.answer))
+        const { code, stdout } = yield* Effect.promise(() => runCli(key.args, env))
+        expect(code, stdout).toBe(0)
+        expectLinesInOrder(stdout, [...key.lines, key.answer])
+        const requests = yield* model.requests
+        expect(requests.map((r) => r.headers["authorization"])).toEqual([`Bearer ${key.apiKey}`])
+        const authJson = Path.join(home, "auth.json")
+        if (key.saved) expect(readFileSync(authJson, "utf8")).toContain(key.apiKey)
+        else {
+          expect(existsSync(authJson)).toBe(false)
+          expect(readdirSync(home).join("\n")).not.toMatch(/auth/)
+        }
+      }).pipe(Effect.scoped, Effect.provide(FakeModel.layer)))
+  }
 
   it.live("a failed turn shows the server's messages: each retry, then the final error (exit 1)", () =>
     Effect.gen(function*() {

@@ -17,20 +17,20 @@
  *   `AppServerClient` then fails every pending request and open turn at once.
  * - Closing the scope closes the connection (code 1000).
  *
+ * Importing this module does not load `effect/socket`: {@link make} loads it (with a dynamic
+ * `import()`) the first time a transport is built, so that stdio-only programs do not pay for it.
+ *
  * @since 0.1.0
  */
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Base64Url from "effect/encoding/Base64Url"
 import * as Layer from "effect/Layer"
-import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import * as Socket from "effect/socket/Socket"
-import * as Stream from "effect/Stream"
-import * as Errors from "./Errors.ts"
+import type * as Socket from "effect/socket/Socket"
+import { describeCause } from "./internal/socketErrors.ts"
 import { Transport } from "./Transport.ts"
 
 // =============================================================================
@@ -178,19 +178,6 @@ export interface Options {
   readonly openTimeout?: Duration.Input | undefined
 }
 
-/** Frames buffered for `incoming` before the reader stops pulling from the socket. */
-const incomingCapacity = 4096
-
-const describe = (cause: unknown): string => {
-  if (cause instanceof Error) return cause.message
-  if (typeof cause === "object" && cause !== null) {
-    const record = cause as { readonly message?: unknown; readonly error?: unknown }
-    if (typeof record.message === "string" && record.message.length > 0) return record.message
-    if (record.error instanceof Error) return record.error.message
-  }
-  return String(cause)
-}
-
 /**
  * Classifies a failure to open the socket: an upgrade refused with 401/403 is an
  * {@link AuthenticationError} (the Node `ws` client reports "Unexpected server response: 401").
@@ -200,7 +187,7 @@ export const classifyOpenError = (url: string, error: Socket.SocketError): Conne
   const text = reason._tag === "SocketCloseError"
     ? `connection closed (${reason.message})`
     : "cause" in reason && reason.cause !== undefined
-    ? describe(reason.cause)
+    ? describeCause(reason.cause)
     : reason.message
   const status = /Unexpected server response: (\d{3})/.exec(text)
   if (status !== null && (status[1] === "401" || status[1] === "403")) {
@@ -210,18 +197,6 @@ export const classifyOpenError = (url: string, error: Socket.SocketError): Conne
     return new TransportConnectError({ url, reason: "timed out waiting for the connection to open" })
   }
   return new TransportConnectError({ url, reason: text })
-}
-
-const closedError = (url: string, error: Socket.SocketError): Errors.TransportClosedError => {
-  const reason = error.reason
-  if (reason._tag === "SocketCloseError") {
-    const detail = reason.closeReason === undefined || reason.closeReason === ""
-      ? `code ${reason.code}`
-      : `code ${reason.code}: ${reason.closeReason}`
-    return new Errors.TransportClosedError({ reason: `app-server connection ${url} closed (${detail})` })
-  }
-  const cause = "cause" in reason && reason.cause !== undefined ? describe(reason.cause) : reason.message
-  return new Errors.TransportClosedError({ reason: `app-server connection ${url} failed: ${cause}` })
 }
 
 /**
@@ -241,61 +216,10 @@ export const make: (
 ) => Effect.Effect<Transport["Service"], ConnectError, Scope.Scope | Socket.WebSocketConstructor> = Effect.fn(
   "SocketTransport.make"
 )(function*(options: Options) {
-  const displayUrl = options.displayUrl ?? options.url
-  yield* Effect.annotateCurrentSpan({ "codex.url": displayUrl })
-  const authorization = options.auth === undefined ? undefined : yield* authorizationHeader(options.auth)
-  const headers = {
-    ...options.headers,
-    ...(authorization === undefined ? {} : { Authorization: authorization })
-  }
-  const socket = yield* Socket.makeWebSocket(options.url, {
-    openTimeout: options.openTimeout ?? "10 seconds",
-    ...(Object.keys(headers).length === 0 ? {} : { headers })
-  })
-  // Dial now, so that the layer fails to build when the server is absent or refuses us.
-  const pull = yield* Socket.readerString(socket).pipe(
-    Effect.mapError((error) => classifyOpenError(displayUrl, error))
-  )
-  const writer = yield* socket.writer
-
-  const closed = yield* Deferred.make<Errors.TransportClosedError>()
-  const incoming = yield* Queue.bounded<string, Errors.TransportClosedError>(incomingCapacity)
-  const close = (error: Errors.TransportClosedError) =>
-    Effect.flatMap(Deferred.succeed(closed, error), (first) => first ? Queue.fail(incoming, error) : Effect.void)
-
-  // The only reader: each text frame is one message (a frame holding several lines is split).
-  yield* pull.pipe(
-    Effect.flatMap((frames) => {
-      const lines: Array<string> = []
-      for (const frame of frames) {
-        if (frame.includes("\n")) {
-          for (const line of frame.split("\n")) if (line.length > 0) lines.push(line)
-        } else if (frame.length > 0) {
-          lines.push(frame)
-        }
-      }
-      return Queue.offerAll(incoming, lines)
-    }),
-    Effect.forever,
-    Effect.catch((error) => close(closedError(displayUrl, error))),
-    Effect.forkScoped
-  )
-  yield* Effect.addFinalizer(() =>
-    close(new Errors.TransportClosedError({ reason: `app-server connection ${displayUrl} closed (scope closed)` }))
-  )
-
-  const failClosed = Effect.flatMap(Deferred.await(closed), Effect.fail)
-  const send = (line: string): Effect.Effect<void, Errors.TransportClosedError> =>
-    Effect.suspend(() => {
-      if (Deferred.isDoneUnsafe(closed)) return failClosed
-      // A write on a dropped socket would wait for a reconnection that never comes: race it with the close.
-      return Effect.raceFirst(
-        Effect.catch(writer.write(line), (error) => Effect.andThen(close(closedError(displayUrl, error)), failClosed)),
-        failClosed
-      )
-    })
-
-  return Transport.of({ send, incoming: Stream.fromQueue(incoming) })
+  yield* Effect.annotateCurrentSpan({ "codex.url": options.displayUrl ?? options.url })
+  // Loaded on first use: importing the SDK (e.g. for stdio) does not load `effect/socket`.
+  const internal = yield* Effect.promise(() => import("./internal/socketConnect.ts"))
+  return yield* internal.connect(options)
 })
 
 /** `Transport` over a WebSocket (see {@link make}); needs a `Socket.WebSocketConstructor`. */

@@ -2,17 +2,16 @@
  * How to launch `codex app-server` and how to introduce the client to it. Mirrors the Python SDK's
  * `CodexConfig` (camelCase), plus the Node transport's shutdown grace and stderr tail size.
  *
- * Every field is optional; {@link resolve} applies the defaults. {@link config} reads the same
- * settings from the environment (`CODEX_BIN`, …) for `NodeTransport.layerConfig`.
+ * Every field is optional; {@link resolve} applies the defaults. `CodexEnv.config`
+ * (`@effect-codex/node/CodexEnv`) reads the same settings from the environment (`CODEX_BIN`, …) for
+ * `NodeCodex.layerConfig` and `NodeTransport.layerConfig`.
  *
  * @since 0.1.0
  */
 import { InvalidOptionError } from "@effect-codex/core/Errors"
-import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 
 /** The version of this package; the default `clientVersion`. Kept equal to package.json by a test. */
 export const version = "0.1.0"
@@ -204,47 +203,3 @@ export const resolve: (config?: CodexConfig | undefined) => Effect.Effect<Resolv
       maxLineLength
     }
   })
-
-const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> => Config.withDefault(config, undefined)
-
-/**
- * Reads a {@link CodexConfig} from the environment (or any `ConfigProvider`). Every variable is
- * optional:
- *
- * | variable | field |
- * |---|---|
- * | `CODEX_BIN` | `codexBin` |
- * | `CODEX_CWD` | `cwd` |
- * | `CODEX_CONFIG_OVERRIDES` | `configOverrides` (comma-separated `key=value`; for values containing commas use your own `Config`) |
- * | `CODEX_CLIENT_NAME` / `CODEX_CLIENT_TITLE` / `CODEX_CLIENT_VERSION` | `clientName` / `clientTitle` / `clientVersion` |
- * | `CODEX_EXPERIMENTAL_API` | `experimentalApi` (`true`/`false`/`1`/`0`/…) |
- * | `CODEX_FORCE_KILL_AFTER` | `forceKillAfter` (e.g. `"5 seconds"`) |
- * | `CODEX_STDERR_TAIL_LINES` | `stderrTailLines` |
- * | `CODEX_MAX_LINE_LENGTH` | `maxLineLength` (bytes) |
- * | `CODEX_INHERIT_ENV` | `inheritEnv` (`true`/`false`) |
- * | `CODEX_REQUEST_TIMEOUT` | `requestTimeout` (e.g. `"30 seconds"`, `"Infinity"`) |
- * | `CODEX_MAX_IN_FLIGHT` | `maxInFlight` (an integer, or `Infinity`) |
- * | `CODEX_MAX_STARTING_TURNS` | `maxStartingTurns` (an integer, or `Infinity`: admission off) |
- * | `CODEX_STARTING_TURN_TIMEOUT` | `startingTurnTimeout` |
- * | `OPENAI_API_KEY` | `apiKey` (as `Redacted`) |
- *
- * `env` and `launchArgsOverride` are not read from the environment.
- */
-export const config: Config.Config<CodexConfig> = Config.all({
-  codexBin: optional(Config.NonEmptyString("CODEX_BIN")),
-  cwd: optional(Config.NonEmptyString("CODEX_CWD")),
-  configOverrides: optional(Config.Array(Schema.String, "CODEX_CONFIG_OVERRIDES")),
-  clientName: optional(Config.String("CODEX_CLIENT_NAME")),
-  clientTitle: optional(Config.String("CODEX_CLIENT_TITLE")),
-  clientVersion: optional(Config.String("CODEX_CLIENT_VERSION")),
-  experimentalApi: optional(Config.Boolean("CODEX_EXPERIMENTAL_API")),
-  forceKillAfter: optional(Config.Duration("CODEX_FORCE_KILL_AFTER")),
-  stderrTailLines: optional(Config.Int("CODEX_STDERR_TAIL_LINES")),
-  maxLineLength: optional(Config.Int("CODEX_MAX_LINE_LENGTH")),
-  inheritEnv: optional(Config.Boolean("CODEX_INHERIT_ENV")),
-  requestTimeout: optional(Config.Duration("CODEX_REQUEST_TIMEOUT")),
-  maxInFlight: optional(Config.Number("CODEX_MAX_IN_FLIGHT")),
-  maxStartingTurns: optional(Config.Number("CODEX_MAX_STARTING_TURNS")),
-  startingTurnTimeout: optional(Config.Duration("CODEX_STARTING_TURN_TIMEOUT")),
-  apiKey: optional(Config.Redacted("OPENAI_API_KEY"))
-})

@@ -24,11 +24,12 @@
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import type { Transport } from "@effect-codex/core/Transport"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as CodexConfig from "./CodexConfig.ts"
 import * as ClientOptions from "./internal/clientOptions.ts"
+import * as ConfigLoad from "./internal/configLoad.ts"
 import * as NodeTransport from "./NodeTransport.ts"
 
 /** Launch settings (`CodexConfig`) plus client options. */
@@ -53,7 +54,9 @@ export const layer = (options: Options = {}): Layer.Layer<Services, LayerError> 
   )
 
 /**
- * Like `layer`, reading the launch settings from `Config` (`CODEX_BIN`, … see `CodexConfig.config`).
+ * Like `layer`, reading the launch settings from `Config` (default: `CODEX_BIN`, … from the
+ * environment, see `CodexEnv.config` in `@effect-codex/node/CodexEnv`). `effect/Config` is loaded
+ * when the layer is built.
  *
  * @example
  * ```ts
@@ -61,6 +64,6 @@ export const layer = (options: Options = {}): Layer.Layer<Services, LayerError> 
  * ```
  */
 export const layerConfig = (
-  config: Config.Wrap<CodexConfig.CodexConfig> = CodexConfig.config
+  config?: Config.Wrap<CodexConfig.CodexConfig> | undefined
 ): Layer.Layer<Services, LayerError | Config.ConfigError> =>
-  Layer.unwrap(Effect.map(Config.unwrap(config), (c) => layer(c)))
+  Layer.unwrap(Effect.map(ConfigLoad.codexConfig(config), (c) => layer(c)))

@@ -8,6 +8,9 @@
  *
  * Upstream marks the WebSocket transport experimental; stdio (`NodeCodex.layer`) stays the default.
  *
+ * Importing this module loads neither `ws` nor `effect/socket` (nor `effect/Config`): a layer
+ * loads them the first time it is built, so that stdio-only programs do not pay for them.
+ *
  * @example
  * ```ts
  * program.pipe(Effect.provide(NodeCodexRemote.layerWebSocket({
@@ -25,8 +28,7 @@ import { generatedFromVersion } from "@effect-codex/core/generated/Protocol"
 import * as SocketTransport from "@effect-codex/core/SocketTransport"
 import { Transport } from "@effect-codex/core/Transport"
 import * as Version from "@effect-codex/core/Version"
-import * as NodeWS from "@effect/platform-node-shared/NodeWS"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
@@ -42,31 +44,31 @@ import * as Ref from "effect/Ref"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import * as Socket from "effect/socket/Socket"
+import type * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as CodexBinary from "./CodexBinary.ts"
 import * as ClientOptionsInternal from "./internal/clientOptions.ts"
 import type { ClientFields } from "./internal/clientOptions.ts"
+import * as ConfigLoad from "./internal/configLoad.ts"
 import * as NodeTransport from "./NodeTransport.ts"
 
 // =============================================================================
 // WebSocket client
 // =============================================================================
 
+/** The Node client module, loaded on first use (importing this module does not load `ws`). */
+const loadWebSocketClient = () => import("./internal/webSocket.ts")
+
 /**
  * `Socket.WebSocketConstructor` backed by the `ws` package: supports handshake headers
- * (`Authorization`), backpressure (pauses reads), and `ws+unix://` URLs.
+ * (`Authorization`), backpressure (pauses reads), and `ws+unix://` URLs. `ws` is loaded when the
+ * layer is first built.
  */
-export const webSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> = Layer.succeed(
-  Socket.WebSocketConstructor
-)((url, options) => {
-  if (options === undefined || typeof options === "string" || Array.isArray(options)) {
-    return new NodeWS.WebSocket(url, options, { perMessageDeflate: false })
-  }
-  return new NodeWS.WebSocket(url, options.protocols, { headers: options.headers, perMessageDeflate: false })
-})
+export const webSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> = Layer.unwrap(
+  Effect.map(Effect.promise(loadWebSocketClient), (client) => client.webSocketConstructorLayer)
+)
 
 /** Where to connect: the URL given to the WebSocket client and the one shown in errors. */
 export interface Endpoint {
@@ -159,14 +161,26 @@ export type LayerError = SocketTransport.ConnectError | Errors.InvalidOptionErro
 export const transportLayer = (
   options: WebSocketOptions
 ): Layer.Layer<Transport, SocketTransport.ConnectError | Errors.InvalidOptionError> =>
-  Layer.unwrap(Effect.map(endpoint(options.url), (target) =>
-    SocketTransport.layer({
+  Layer.unwrap(Effect.gen(function*() {
+    const target = yield* endpoint(options.url)
+    const client = yield* Effect.tryPromise({
+      try: loadWebSocketClient,
+      catch: (cause) =>
+        new SocketTransport.TransportConnectError({
+          url: target.displayUrl,
+          reason: `cannot load the Node WebSocket client (@effect/platform-node-shared/NodeWS, ws): ${
+            cause instanceof Error ? cause.message : String(cause)
+          }`
+        })
+    })
+    return SocketTransport.layer({
       url: target.url,
       displayUrl: target.displayUrl,
       auth: options.auth,
       headers: options.headers,
       openTimeout: options.openTimeout
-    }))).pipe(Layer.provide(webSocketConstructorLayer))
+    }).pipe(Layer.provide(client.webSocketConstructorLayer))
+  }))
 
 /**
  * `Codex` (and `AppServerClient`, `Transport`) connected to a running app-server over WebSocket
@@ -189,7 +203,7 @@ export interface UnixSocketOptions extends ClientOptions {
 export const layerUnixSocket = (options: UnixSocketOptions): Layer.Layer<Services, LayerError> =>
   layerWebSocket({ ...options, url: `unix://${options.path}` })
 
-/** What {@link config} reads. */
+/** What `CodexEnv.remoteConfig` (`@effect-codex/node/CodexEnv`) reads. */
 export interface RemoteConfig {
   readonly url: string
   readonly token: Option.Option<Redacted.Redacted<string>>
@@ -198,21 +212,6 @@ export interface RemoteConfig {
   readonly issuer: Option.Option<string>
   readonly audience: Option.Option<string>
 }
-
-/**
- * The remote settings from the environment: `CODEX_APP_SERVER_URL`, and optionally
- * `CODEX_APP_SERVER_TOKEN` (redacted) or `CODEX_APP_SERVER_TOKEN_FILE` (capability token), or
- * `CODEX_APP_SERVER_SHARED_SECRET_FILE` with `CODEX_APP_SERVER_ISSUER` /
- * `CODEX_APP_SERVER_AUDIENCE` (signed bearer tokens).
- */
-export const config: Config.Config<RemoteConfig> = Config.all({
-  url: Config.String("CODEX_APP_SERVER_URL"),
-  token: Config.option(Config.Redacted("CODEX_APP_SERVER_TOKEN")),
-  tokenFile: Config.option(Config.String("CODEX_APP_SERVER_TOKEN_FILE")),
-  sharedSecretFile: Config.option(Config.String("CODEX_APP_SERVER_SHARED_SECRET_FILE")),
-  issuer: Config.option(Config.String("CODEX_APP_SERVER_ISSUER")),
-  audience: Config.option(Config.String("CODEX_APP_SERVER_AUDIENCE"))
-})
 
 /** The auth setting a {@link RemoteConfig} describes (token, token file, or shared-secret file). */
 export const authFromConfig = (
@@ -230,7 +229,9 @@ export const authFromConfig = (
 }
 
 /**
- * Like {@link layerWebSocket}, reading the URL and auth from `Config` (see {@link config}).
+ * Like {@link layerWebSocket}, reading the URL and auth from `Config` (default: the environment,
+ * see `CodexEnv.remoteConfig` in `@effect-codex/node/CodexEnv`). `effect/Config` is loaded when
+ * the layer is built.
  *
  * @example
  * ```ts
@@ -242,7 +243,7 @@ export const layerConfig = (
   options: ClientOptions & { readonly config?: Config.Config<RemoteConfig> | undefined } = {}
 ): Layer.Layer<Services, LayerError | Config.ConfigError> =>
   Layer.unwrap(Effect.gen(function*() {
-    const remote = yield* (options.config ?? config)
+    const remote = yield* ConfigLoad.remoteConfig(options.config)
     const auth = yield* authFromConfig(remote)
     return layerWebSocket({ ...options, url: remote.url, auth })
   }))

@@ -25,7 +25,7 @@ import { Transport } from "@effect-codex/core/Transport"
 import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
 import type * as Cause from "effect/Cause"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -38,6 +38,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as CodexBinary from "./CodexBinary.ts"
 import * as CodexConfig from "./CodexConfig.ts"
+import * as ConfigLoad from "./internal/configLoad.ts"
 import * as Files from "./internal/files.ts"
 import * as Launch from "./internal/launch.ts"
 import * as Lines from "./internal/lines.ts"
@@ -359,10 +360,10 @@ export const layer = (
 ): Layer.Layer<Transport | ProcessInfo, SpawnError> => layerWithSpawner(config).pipe(Layer.provide(spawnerLayer))
 
 /**
- * Like {@link layer}, reading the config from a `Config` (default {@link CodexConfig.config}:
- * `CODEX_BIN`, `CODEX_CWD`, …).
+ * Like {@link layer}, reading the config from a `Config` (default `CodexEnv.config`:
+ * `CODEX_BIN`, `CODEX_CWD`, …). `effect/Config` is loaded when the layer is built.
  */
 export const layerConfig = (
-  config: Config.Wrap<CodexConfig.CodexConfig> = CodexConfig.config
+  config?: Config.Wrap<CodexConfig.CodexConfig> | undefined
 ): Layer.Layer<Transport | ProcessInfo, SpawnError | Config.ConfigError> =>
-  Layer.unwrap(Effect.map(Config.unwrap(config), layer))
+  Layer.unwrap(Effect.map(ConfigLoad.codexConfig(config), layer))

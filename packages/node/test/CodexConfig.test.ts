@@ -1,11 +1,17 @@
 import * as Errors from "@effect-codex/core/Errors"
 import { describe, expect, it } from "@effect/vitest"
+import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Fs from "node:fs"
+import * as CodexBinary from "../src/CodexBinary.ts"
 import * as CodexConfig from "../src/CodexConfig.ts"
+import * as CodexEnv from "../src/CodexEnv.ts"
+import * as NodeCodex from "../src/NodeCodex.ts"
+import * as NodeCodexRemote from "../src/NodeCodexRemote.ts"
 
 describe("CodexConfig", () => {
   it("version matches package.json", () => {
@@ -69,7 +75,7 @@ describe("CodexConfig", () => {
       }
     }))
 
-  it.effect("config reads CODEX_BIN and friends from the environment", () =>
+  it.effect("CodexEnv.config reads CODEX_BIN and friends from the environment", () =>
     Effect.gen(function*() {
       const provider = ConfigProvider.fromEnv({
         env: {
@@ -89,7 +95,7 @@ describe("CodexConfig", () => {
           OPENAI_API_KEY: "sk-from-env"
         }
       })
-      const { apiKey, ...config } = yield* CodexConfig.config.parse(provider)
+      const { apiKey, ...config } = yield* CodexEnv.config.parse(provider)
       expect(apiKey !== undefined && Redacted.value(apiKey)).toBe("sk-from-env")
       expect(String(apiKey)).not.toContain("sk-from-env")
       expect(config).toEqual({
@@ -109,11 +115,86 @@ describe("CodexConfig", () => {
         maxStartingTurns: Infinity,
         startingTurnTimeout: Duration.seconds(2)
       })
-      const empty = yield* CodexConfig.config.parse(ConfigProvider.fromEnv({ env: {} }))
+      const empty = yield* CodexEnv.config.parse(ConfigProvider.fromEnv({ env: {} }))
       expect(Object.values(empty).every((v) => v === undefined)).toBe(true)
       const bad = yield* Effect.flip(
-        CodexConfig.config.parse(ConfigProvider.fromEnv({ env: { CODEX_STDERR_TAIL_LINES: "x" } }))
+        CodexEnv.config.parse(ConfigProvider.fromEnv({ env: { CODEX_STDERR_TAIL_LINES: "x" } }))
       )
       expect(bad._tag).toBe("ConfigError")
+    }))
+
+  it.effect("CodexEnv.remoteConfig reads CODEX_APP_SERVER_URL and its auth settings", () =>
+    Effect.gen(function*() {
+      const remote = yield* CodexEnv.remoteConfig.parse(ConfigProvider.fromEnv({
+        env: {
+          CODEX_APP_SERVER_URL: "ws://127.0.0.1:4500",
+          CODEX_APP_SERVER_TOKEN: "secret-token",
+          CODEX_APP_SERVER_AUDIENCE: "codex"
+        }
+      }))
+      expect(remote.url).toBe("ws://127.0.0.1:4500")
+      expect(Option.map(remote.token, Redacted.value)).toEqual(Option.some("secret-token"))
+      expect(remote.tokenFile).toEqual(Option.none())
+      expect(remote.audience).toEqual(Option.some("codex"))
+      const missing = yield* Effect.flip(CodexEnv.remoteConfig.parse(ConfigProvider.fromEnv({ env: {} })))
+      expect(missing._tag).toBe("ConfigError")
+    }))
+
+  // The layerConfigs load effect/Config and CodexEnv when built: their defaults must still read the environment.
+  it.live("NodeCodex.layerConfig() reads the environment by default, or the Config it is given", () =>
+    Effect.gen(function*() {
+      const fromEnv = yield* Effect.flip(
+        Effect.provide(Effect.void, NodeCodex.layerConfig()).pipe(
+          Effect.provideService(
+            ConfigProvider.ConfigProvider,
+            ConfigProvider.fromEnv({ env: { CODEX_BIN: "/nonexistent/env/codex" } })
+          )
+        )
+      )
+      expect(fromEnv).toBeInstanceOf(CodexBinary.CodexBinaryNotFoundError)
+      expect((fromEnv as CodexBinary.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/env/codex"])
+      const badEnv = yield* Effect.flip(
+        Effect.provide(Effect.void, NodeCodex.layerConfig()).pipe(
+          Effect.provideService(
+            ConfigProvider.ConfigProvider,
+            ConfigProvider.fromEnv({ env: { CODEX_MAX_LINE_LENGTH: "long" } })
+          )
+        )
+      )
+      expect(badEnv._tag).toBe("ConfigError")
+      const given = yield* Effect.flip(
+        Effect.provide(Effect.void, NodeCodex.layerConfig({ codexBin: Config.succeed("/nonexistent/given/codex") }))
+      )
+      expect((given as CodexBinary.CodexBinaryNotFoundError).tried).toEqual(["/nonexistent/given/codex"])
+    }))
+
+  it.live("NodeCodexRemote.layerConfig() reads CODEX_APP_SERVER_URL by default, or the Config it is given", () =>
+    Effect.gen(function*() {
+      const withEnv = (env: Record<string, string>) =>
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
+      const badUrl = yield* Effect.flip(
+        Effect.provide(Effect.void, NodeCodexRemote.layerConfig()).pipe(
+          withEnv({ CODEX_APP_SERVER_URL: "http://127.0.0.1:1" })
+        )
+      )
+      expect(badUrl).toBeInstanceOf(Errors.InvalidOptionError)
+      expect((badUrl as Errors.InvalidOptionError).message).toContain("http://127.0.0.1:1")
+      const missing = yield* Effect.flip(Effect.provide(Effect.void, NodeCodexRemote.layerConfig()).pipe(withEnv({})))
+      expect(missing._tag).toBe("ConfigError")
+      const given = yield* Effect.flip(Effect.provide(
+        Effect.void,
+        NodeCodexRemote.layerConfig({
+          config: Config.all({
+            url: Config.succeed("unix://relative.sock"),
+            token: Config.succeed(Option.none()),
+            tokenFile: Config.succeed(Option.none()),
+            sharedSecretFile: Config.succeed(Option.none()),
+            issuer: Config.succeed(Option.none()),
+            audience: Config.succeed(Option.none())
+          })
+        })
+      ))
+      expect(given).toBeInstanceOf(Errors.InvalidOptionError)
+      expect((given as Errors.InvalidOptionError).message).toContain("unix://relative.sock")
     }))
 })

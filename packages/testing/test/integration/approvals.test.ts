@@ -6,12 +6,16 @@
 import * as ApprovalHandler from "@effect-codex/core/ApprovalHandler"
 import * as ApprovalMode from "@effect-codex/core/ApprovalMode"
 import * as Codex from "@effect-codex/core/Codex"
+import type * as Protocol from "@effect-codex/core/generated/Protocol"
+import * as Notification from "@effect-codex/core/Notification"
 import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { itemsOfType, startThread } from "./helpers.ts"
@@ -35,6 +39,29 @@ const untrustedThread = Effect.gen(function*() {
 })
 
 const exists = (path: string) => Effect.sync(() => NodeFs.existsSync(path))
+
+/**
+ * Listens from now on for the server's `serverRequest/resolved` (sent once it has the client's
+ * answer to one of its requests); the returned effect waits (bounded) until `n` of them arrived.
+ */
+const serverRequestsResolved = (n: number) =>
+  Effect.gen(function*() {
+    const codex = yield* Codex.Codex
+    const events = yield* codex.client.subscribe
+    const fiber = yield* events.pipe(
+      Stream.filter(Notification.is("serverRequest/resolved")),
+      Stream.take(n),
+      Stream.runCollect,
+      Effect.forkChild({ startImmediately: true })
+    )
+    return Fiber.join(fiber).pipe(
+      Effect.timeoutOrElse({
+        duration: "20 seconds",
+        orElse: () => Effect.die(`${n} serverRequest/resolved expected`)
+      }),
+      Effect.map((resolved) => assert.strictEqual(resolved.length, n))
+    )
+  })
 
 describe("ApprovalMode settings", () => {
   it.live("threadStart denyAll stores never; resume and fork inherit it; a fork override wins", () =>
@@ -84,11 +111,11 @@ describe("ApprovalMode settings", () => {
 describe("ApprovalHandler", () => {
   it.live("manual mode: the handler accepts one command and declines another", () => {
     // what the handler was asked (this test's own handler layer)
-    const seen: Array<{ readonly command: string | null | undefined; readonly reason: string | null | undefined }> = []
+    const seen: Array<Protocol.ServerRequestParams<"item/commandExecution/requestApproval">> = []
     const AcceptFirstDeclineOthers = ApprovalHandler.layer({
       "item/commandExecution/requestApproval": (params) =>
         Effect.sync(() => {
-          seen.push({ command: params.command, reason: params.reason })
+          seen.push(params)
           return { decision: params.command?.includes("first.txt") ? "accept" as const : "decline" as const }
         })
     })
@@ -105,8 +132,9 @@ describe("ApprovalHandler", () => {
       assert.strictEqual(result.status, "completed")
       assert.strictEqual(result.finalResponse, "one accepted, one declined")
 
-      // the handler was asked twice, with the commands and the model's justification
+      // the handler was asked twice, in this turn, with the commands and the model's justification
       assert.strictEqual(seen.length, 2)
+      for (const request of seen) assert.deepInclude(request, { threadId: thread.id, turnId: result.id })
       assert.include(seen[0]!.command ?? "", "touch first.txt")
       assert.strictEqual(seen[0]!.reason, "needs to write first.txt")
       assert.include(seen[1]!.command ?? "", "touch second.txt")
@@ -136,6 +164,7 @@ describe("ApprovalHandler", () => {
         FakeModel.message("the command was declined")
       )
       const thread = yield* untrustedThread
+      const resolved = yield* serverRequestsResolved(1)
       const result = yield* thread.run("make a file")
       assert.strictEqual(result.status, "completed")
       assert.strictEqual(result.finalResponse, "the command was declined")
@@ -144,6 +173,7 @@ describe("ApprovalHandler", () => {
       assert.isFalse(yield* exists(NodePath.join(workspace, "made-by-codex.txt")))
       const [, second] = yield* model.waitForRequests(2)
       assert.match(FakeModel.toolOutputs(second!)[0]?.output ?? "", /rejected/i)
+      yield* resolved
     }).pipe(Effect.provide(CodexTest.layer())))
 
   it.live("the default handler declines a file change: no file is written", () =>
@@ -155,11 +185,15 @@ describe("ApprovalHandler", () => {
         FakeModel.message("no patch")
       )
       const thread = yield* untrustedThread
+      const resolved = yield* serverRequestsResolved(1)
       const result = yield* thread.run("write a file")
       assert.strictEqual(result.status, "completed")
       const changes = itemsOfType(result.items, "fileChange")
       assert.deepStrictEqual(changes.map((c) => c.status), ["declined"])
       assert.isFalse(yield* exists(NodePath.join(workspace, "declined.txt")))
+      const [, second] = yield* model.waitForRequests(2)
+      assert.match(FakeModel.toolOutputs(second!)[0]?.output ?? "", /rejected/i)
+      yield* resolved
     }).pipe(Effect.provide(CodexTest.layer())))
 
   it.live("a file change accepted by the handler is applied", () =>
@@ -188,21 +222,35 @@ describe("ApprovalHandler", () => {
       )
     ))
 
-  it.live("a failing handler answers with a JSON-RPC error: the item fails, the turn completes", () =>
-    Effect.gen(function*() {
-      const model = yield* FakeModel.FakeModel
-      yield* model.enqueue(FakeModel.execCommand("echo hi"), FakeModel.message("after the failure"))
-      const thread = yield* untrustedThread
-      const result = yield* thread.run("run echo")
-      assert.strictEqual(result.status, "completed")
-      assert.strictEqual(result.finalResponse, "after the failure")
-      const commands = itemsOfType(result.items, "commandExecution")
-      assert.deepStrictEqual(commands.map((c) => c.status), ["failed"])
-    }).pipe(
-      Effect.provide(
-        CodexTest.layer().pipe(Layer.provide(ApprovalHandler.layer({
-          "item/commandExecution/requestApproval": () => Effect.fail("the handler broke")
-        })))
-      )
-    ))
+  for (
+    const [how, answer] of [
+      ["fails", Effect.fail("the handler broke")],
+      ["dies", Effect.die("this handler only approves nothing")]
+    ] as const
+  ) {
+    it.live(`a handler that ${how} answers with a JSON-RPC error: the item fails, the turn completes`, () =>
+      Effect.gen(function*() {
+        const model = yield* FakeModel.FakeModel
+        const { workspace } = yield* CodexTest.CodexTest
+        yield* model.enqueue(
+          FakeModel.execCommand("touch refused.txt && echo hi"),
+          FakeModel.message("after the failure")
+        )
+        const thread = yield* untrustedThread
+        const result = yield* thread.run("run echo")
+        assert.strictEqual(result.status, "completed")
+        assert.strictEqual(result.finalResponse, "after the failure")
+        const commands = itemsOfType(result.items, "commandExecution")
+        assert.deepStrictEqual(commands.map((c) => c.status), ["failed"])
+        assert.isFalse(yield* exists(NodePath.join(workspace, "refused.txt")))
+        const [, second] = yield* model.waitForRequests(2)
+        assert.include(FakeModel.toolOutputs(second!)[0]?.output, "approval request failed")
+      }).pipe(
+        Effect.provide(
+          CodexTest.layer().pipe(Layer.provide(ApprovalHandler.layer({
+            "item/commandExecution/requestApproval": () => answer
+          })))
+        )
+      ))
+  }
 })

@@ -1,33 +1,29 @@
 /**
  * Client faults on the REAL `codex app-server` (pinned binary, offline against a FakeModel):
  * handshake, hundreds of concurrent requests, typed JSON-RPC errors, SIGKILL mid-request and
- * mid-turn, no child left behind after scope close or fiber interruption, and server → client
- * approval requests (custom handler, and the default handler's answers accepted by the binary).
+ * mid-turn, and no child left behind after scope close or fiber interruption (server → client
+ * approval requests are in approvals.test.ts).
  *
  * These tests live in `@effect-codex/testing` because they need `CodexTest`/`FakeModel` and the
  * Node `ProcessInfo` together (core and node do not depend on the testing package).
  */
-import * as ApprovalHandler from "@effect-codex/core/ApprovalHandler"
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import type * as Errors from "@effect-codex/core/Errors"
 import * as Protocol from "@effect-codex/core/generated/Protocol"
-import type * as Schemas from "@effect-codex/core/generated/Schemas"
-import * as Notification from "@effect-codex/core/Notification"
 import * as Retry from "@effect-codex/core/Retry"
-import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as NodeTransport from "@effect-codex/node/NodeTransport"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
-import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { expectTransportClosed, stalledTurn } from "../support/faults.ts"
+import { freeze, stop } from "../support/freeze.ts"
 
 // =============================================================================
 // Helpers
@@ -43,38 +39,12 @@ const killZeroError = (pid: number): string | undefined => {
   }
 }
 
-const isDelta = Notification.is("item/agentMessage/delta")
-
-/** Starts a turn whose model stalls after its first delta; returns once that delta arrived. */
-const stalledTurn = Effect.gen(function*() {
-  const codex = yield* Codex.Codex
-  const model = yield* FakeModel.FakeModel
-  const { workspace } = yield* CodexTest.CodexTest
-  yield* model.enqueue(FakeModel.stall({ text: "Thinking forever", deltas: 1 }))
-  const thread = yield* codex.threadStart({ cwd: workspace })
-  const handle = yield* thread.turn("take your time")
-  const firstDelta = yield* Deferred.make<void>()
-  // The first run of `handle.stream` replays from the start of the turn.
-  const stream = yield* handle.stream.pipe(
-    Stream.tap((e) => (isDelta(e) ? Deferred.succeed(firstDelta, undefined) : Effect.void)),
-    Stream.runDrain,
-    Effect.flip,
-    Effect.forkChild({ startImmediately: true })
-  )
-  yield* Deferred.await(firstDelta)
-  return { thread, handle, stream }
-})
-
 /** Checks that a fiber failed with a `TransportClosedError` caused by SIGKILL, within a bound. */
-const expectKilled = <A>(fiber: Fiber.Fiber<A | Errors.TransportClosedError, unknown>, what: string) =>
-  Effect.gen(function*() {
-    const error = yield* Fiber.join(fiber).pipe(
-      Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(`${what} hung after SIGKILL`) })
-    )
-    assert.strictEqual((error as { _tag?: string })._tag, "TransportClosedError", `${what}: ${String(error)}`)
-    assert.strictEqual((error as Errors.TransportClosedError).signal, "SIGKILL", what)
-    return error as Errors.TransportClosedError
-  })
+const expectKilled = (fiber: Fiber.Fiber<unknown, unknown>, what: string) =>
+  Effect.tap(
+    expectTransportClosed(fiber, what),
+    (error) => Effect.sync(() => assert.strictEqual(error.signal, "SIGKILL", what))
+  )
 
 /** Waits (no sleep, bounded) until `count()` reaches `n`, by yielding to the scheduler. */
 const awaitCount = (count: () => number, n: number) =>
@@ -82,11 +52,6 @@ const awaitCount = (count: () => number, n: number) =>
     Effect.repeat({ until: () => count() >= n, times: 100_000 }),
     Effect.andThen(Effect.sync(() => assert.strictEqual(count(), n)))
   )
-
-const commandItems = (items: ReadonlyArray<Schemas.ThreadItem>) =>
-  items.filter((i) => i.type === "commandExecution") as ReadonlyArray<
-    Extract<Schemas.ThreadItem, { type: "commandExecution" }>
-  >
 
 // =============================================================================
 // Tests
@@ -136,17 +101,16 @@ describe("faults on the real app-server", () => {
         const burst = <A, E>(f: (i: number) => Effect.Effect<A, E>) =>
           Effect.gen(function*() {
             let issued = 0
-            process.kill(info.pid, "SIGSTOP")
-            const fiber = yield* Effect.forEach(
-              Array.from({ length: 300 }, (_, i) => i),
-              (i) => Effect.suspend(() => (issued++, f(i))),
-              { concurrency: "unbounded" }
-            ).pipe(
-              Effect.ensuring(Effect.sync(() => process.kill(info.pid, "SIGCONT"))),
-              Effect.forkChild({ startImmediately: true })
-            )
-            yield* awaitCount(() => issued, 300)
-            process.kill(info.pid, "SIGCONT")
+            const fiber = yield* Effect.gen(function*() {
+              yield* freeze(info.pid)
+              const fiber = yield* Effect.forEach(
+                Array.from({ length: 300 }, (_, i) => i),
+                (i) => Effect.suspend(() => (issued++, f(i))),
+                { concurrency: "unbounded" }
+              ).pipe(Effect.forkChild({ startImmediately: true }))
+              yield* awaitCount(() => issued, 300)
+              return fiber
+            }).pipe(Effect.scoped) // thaws the server
             return yield* Fiber.join(fiber).pipe(Effect.timeout("60 seconds"))
           })
 
@@ -211,19 +175,15 @@ describe("faults on the real app-server", () => {
       const thread = yield* codex.threadStart({ cwd: workspace })
       const notifications = yield* client.notifications.pipe(
         Stream.runDrain,
-        Effect.flip,
         Effect.forkChild({ startImmediately: true })
       )
       // Freeze the server: the requests below stay unanswered until it is killed.
-      process.kill(info.pid, "SIGSTOP")
+      yield* stop(info.pid)
       const requests = yield* Effect.forEach(
         [0, 1, 2, 3, 4],
-        () => client.request("model/list", {}).pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
+        () => client.request("model/list", {}).pipe(Effect.forkChild({ startImmediately: true }))
       )
-      const turnStart = yield* thread.turn("never answered").pipe(
-        Effect.flip,
-        Effect.forkChild({ startImmediately: true })
-      )
+      const turnStart = yield* thread.turn("never answered").pipe(Effect.forkChild({ startImmediately: true }))
       const started = yield* Clock.currentTimeMillis
       process.kill(info.pid, "SIGKILL")
       for (const [i, fiber] of requests.entries()) yield* expectKilled(fiber, `request ${i}`)
@@ -245,12 +205,11 @@ describe("faults on the real app-server", () => {
       const info = yield* NodeTransport.ProcessInfo
       const notifications = yield* client.notifications.pipe(
         Stream.runDrain,
-        Effect.flip,
         Effect.forkChild({ startImmediately: true })
       )
       const { handle, stream } = yield* stalledTurn
-      const run = yield* handle.run.pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
-      const late = yield* handle.stream.pipe(Stream.runDrain, Effect.flip, Effect.forkChild({ startImmediately: true }))
+      const run = yield* handle.run.pipe(Effect.forkChild({ startImmediately: true }))
+      const late = yield* handle.stream.pipe(Stream.runDrain, Effect.forkChild({ startImmediately: true }))
       const started = yield* Clock.currentTimeMillis
       process.kill(info.pid, "SIGKILL")
       yield* expectKilled(stream, "handle.stream")
@@ -297,112 +256,20 @@ describe("faults on the real app-server", () => {
     "interrupting a fiber blocked on a frozen server still kills it (SIGKILL after the grace period)",
     () =>
       Effect.gen(function*() {
-        const frozen = yield* Deferred.make<number>()
+        const frozen = yield* Deferred.make<NodeTransport.ProcessInfo["Service"]>()
         const fiber = yield* Effect.gen(function*() {
           const client = yield* AppServerClient.AppServerClient
           const info = yield* NodeTransport.ProcessInfo
-          process.kill(info.pid, "SIGSTOP")
-          yield* Deferred.succeed(frozen, info.pid)
+          yield* stop(info.pid)
+          yield* Deferred.succeed(frozen, info)
           return yield* client.request("model/list", {})
         }).pipe(Effect.provide(CodexTest.layer({ codex: { forceKillAfter: "1 second" } })), Effect.forkChild)
-        const pid = yield* Deferred.await(frozen)
+        const info = yield* Deferred.await(frozen)
         yield* Fiber.interrupt(fiber)
-        assert.strictEqual(killZeroError(pid), "ESRCH")
+        assert.strictEqual(killZeroError(info.pid), "ESRCH")
+        // a frozen server ignores the graceful close: it took the SIGKILL
+        assert.deepStrictEqual(yield* info.exit, { exitCode: undefined, signal: "SIGKILL" })
       }),
-    { timeout: 60_000 }
-  )
-})
-
-describe("server → client approval requests on the real app-server", () => {
-  it.live("reach a custom handler, whose answers the server applies", () => {
-    const seen: Array<Protocol.ServerRequestParams<"item/commandExecution/requestApproval">> = []
-    const handlers = ApprovalHandler.layer({
-      "item/commandExecution/requestApproval": (params) =>
-        Effect.suspend(() => {
-          seen.push(params)
-          return params.command?.includes("approved") === true
-            ? Effect.succeed({ decision: "accept" as const })
-            : Effect.die("this handler only approves commands that say so")
-        })
-    })
-    return Effect.gen(function*() {
-      const codex = yield* Codex.Codex
-      const model = yield* FakeModel.FakeModel
-      const { workspace } = yield* CodexTest.CodexTest
-      const thread = yield* codex.threadStart({ cwd: workspace, approvalMode: "manual", sandbox: Sandbox.readOnly })
-      yield* model.enqueue(
-        FakeModel.execCommand("touch approved.txt && echo approved", { escalate: true }),
-        FakeModel.message("Created the file")
-      )
-      const accepted = yield* thread.run("create a file")
-      assert.strictEqual(accepted.status, "completed")
-      assert.strictEqual(seen.length, 1)
-      assert.strictEqual(seen[0]!.threadId, thread.id)
-      assert.strictEqual(seen[0]!.turnId, accepted.id)
-      assert.strictEqual(seen[0]!.reason, FakeModel.defaultJustification)
-      assert.include(seen[0]!.command, "touch approved.txt")
-      const [ran] = commandItems(accepted.items)
-      assert.strictEqual(ran?.status, "completed")
-      assert.strictEqual(ran?.aggregatedOutput, "approved\n")
-      assert.isTrue(Fs.existsSync(Path.join(workspace, "approved.txt")))
-
-      // a handler that dies answers with a JSON-RPC error: the item fails, the turn completes
-      yield* model.enqueue(
-        FakeModel.execCommand("touch refused.txt", { escalate: true }),
-        FakeModel.message("It failed")
-      )
-      const refused = yield* thread.run("create another file")
-      assert.strictEqual(seen.length, 2)
-      assert.strictEqual(refused.status, "completed")
-      assert.strictEqual(commandItems(refused.items)[0]?.status, "failed")
-      assert.isFalse(Fs.existsSync(Path.join(workspace, "refused.txt")))
-      const [, , , fourth] = yield* model.waitForRequests(4)
-      assert.include(FakeModel.toolOutputs(fourth!).at(-1)?.output, "approval request failed")
-    }).pipe(Effect.provide(CodexTest.layer().pipe(Layer.provide(handlers))))
-  }, { timeout: 60_000 })
-
-  it.live(
-    "the default handler's answers are accepted (approvalUntrusted: declined, turn completes)",
-    () =>
-      Effect.gen(function*() {
-        const codex = yield* Codex.Codex
-        const model = yield* FakeModel.FakeModel
-        const { workspace } = yield* CodexTest.CodexTest
-        const { thread } = yield* codex.client.request("thread/start", {
-          cwd: workspace,
-          approvalPolicy: "untrusted",
-          sandbox: "workspace-write"
-        })
-        const requests = yield* codex.client.subscribe
-        const serverRequests = yield* requests.pipe(
-          Stream.filter(Notification.is("serverRequest/resolved")),
-          Stream.take(2),
-          Stream.runCollect,
-          Effect.forkChild({ startImmediately: true })
-        )
-        yield* model.enqueue(
-          FakeModel.execCommand("touch made-by-codex.txt && echo done"),
-          FakeModel.message("The command was declined"),
-          FakeModel.applyPatch([FakeModel.addFile("hello.txt", "hello\n")]),
-          FakeModel.message("The patch was declined")
-        )
-        const command = yield* codex.thread(thread.id).run("create a file")
-        assert.strictEqual(command.status, "completed")
-        assert.strictEqual(command.finalResponse, "The command was declined")
-        const [declined] = commandItems(command.items)
-        assert.strictEqual(declined?.status, "declined")
-        assert.isFalse(Fs.existsSync(Path.join(workspace, "made-by-codex.txt")))
-
-        const patch = yield* codex.thread(thread.id).run("patch a file")
-        assert.strictEqual(patch.status, "completed")
-        const change = patch.items.find((i) => i.type === "fileChange") as { readonly status: string } | undefined
-        assert.strictEqual(change?.status, "declined")
-        assert.isFalse(Fs.existsSync(Path.join(workspace, "hello.txt")))
-        // the server saw both answers (one serverRequest/resolved each)
-        assert.strictEqual((yield* Fiber.join(serverRequests)).length, 2)
-        const outputs = (yield* model.requests).flatMap(FakeModel.toolOutputs).map((o) => o.output)
-        assert.isTrue(outputs.some((o) => o.includes("rejected")), JSON.stringify(outputs))
-      }).pipe(Effect.provide(CodexTest.layer())),
     { timeout: 60_000 }
   )
 })

@@ -29,6 +29,19 @@ export const startThread = (options: Codex.ThreadStartOptions = {}) =>
     return yield* codex.threadStart({ cwd: workspace, ...options })
   })
 
+/**
+ * Two turns on a new thread: "first question" answered "first answer", then "second question"
+ * answered "second answer". Returns the model, the thread and both results.
+ */
+export const twoTurns = Effect.gen(function*() {
+  const model = yield* FakeModel.FakeModel
+  yield* model.enqueue(FakeModel.message("first answer"), FakeModel.message("second answer"))
+  const thread = yield* startThread()
+  const first = yield* thread.run("first question")
+  const second = yield* thread.run("second question")
+  return { model, thread, first, second }
+})
+
 /** Items of one type. */
 export const itemsOfType = <T extends ThreadItem["type"]>(
   items: ReadonlyArray<ThreadItem>,

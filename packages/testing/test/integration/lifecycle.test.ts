@@ -15,7 +15,7 @@ import * as Stream from "effect/Stream"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { threadIdOf } from "../../../core/src/internal/turnRouter.ts"
-import { agentTexts, itemsOfType, startThread } from "./helpers.ts"
+import { agentTexts, itemsOfType, startThread, twoTurns } from "./helpers.ts"
 
 const userTextsOf = (items: Parameters<typeof itemsOfType>[0]) =>
   itemsOfType(items, "userMessage").map((u) => u.content.map((c) => c.type === "text" ? c.text : "").join(""))
@@ -120,11 +120,7 @@ describe("thread lifecycle", () => {
 
   it.live("read(includeTurns) returns the ordered history; read() leaves turns out", () =>
     Effect.gen(function*() {
-      const model = yield* FakeModel.FakeModel
-      yield* model.enqueue(FakeModel.message("first answer"), FakeModel.message("second answer"))
-      const thread = yield* startThread()
-      const first = yield* thread.run("first question")
-      const second = yield* thread.run("second question")
+      const { thread, first, second } = yield* twoTurns
       const full = yield* thread.read({ includeTurns: true })
       assert.strictEqual(full.thread.id, thread.id)
       assert.deepStrictEqual(full.thread.turns.map((t) => t.id), [first.id, second.id])

@@ -11,6 +11,7 @@ import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { freeze, thaw } from "../support/freeze.ts"
 
 describe("load and bad input on the real app-server", () => {
   it.live(
@@ -55,10 +56,7 @@ describe("load and bad input on the real app-server", () => {
     Effect.gen(function*() {
       const client = yield* AppServerClient.AppServerClient
       const info = yield* NodeTransport.ProcessInfo
-      yield* Effect.acquireRelease(
-        Effect.sync(() => process.kill(info.pid, "SIGSTOP")),
-        () => Effect.sync(() => process.kill(info.pid, "SIGCONT"))
-      )
+      yield* freeze(info.pid)
       const error = yield* client.request("thread/list", {}, { timeout: "1 second" }).pipe(Effect.flip)
       assert.strictEqual(error._tag, "TimeoutError")
       const timeout = error as { readonly method?: string; readonly requestId?: number }
@@ -66,7 +64,7 @@ describe("load and bad input on the real app-server", () => {
       assert.isNumber(timeout.requestId)
       assert.include(error.message, `request ${timeout.requestId}`)
       // thawed, the server answers the next request (the late reply to the first one is dropped)
-      process.kill(info.pid, "SIGCONT")
+      thaw(info.pid)
       const list = yield* client.request("thread/list", {}, { timeout: "30 seconds" })
       assert.isArray(list.data)
     }).pipe(Effect.scoped, Effect.provide(CodexTest.layer())))

@@ -7,7 +7,7 @@ import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { agentTexts, itemsOfType, startThread } from "./helpers.ts"
+import { agentTexts, itemsOfType, startThread, twoTurns } from "./helpers.ts"
 
 describe("thread.run", () => {
   it.live("returns the final response, items, usage and status", () =>
@@ -57,11 +57,7 @@ describe("thread.run", () => {
 
   it.live("a second run on the same thread sends the history and sums usage", () =>
     Effect.gen(function*() {
-      const model = yield* FakeModel.FakeModel
-      yield* model.enqueue(FakeModel.message("first answer"), FakeModel.message("second answer"))
-      const thread = yield* startThread()
-      const first = yield* thread.run("first question")
-      const second = yield* thread.run("second question")
+      const { model, first, second } = yield* twoTurns
       assert.notStrictEqual(first.id, second.id)
       assert.strictEqual(second.finalResponse, "second answer")
       const [, request] = yield* model.waitForRequests(2)

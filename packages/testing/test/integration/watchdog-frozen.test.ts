@@ -12,6 +12,7 @@ import * as FakeModel from "@effect-codex/testing/FakeModel"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { freeze } from "../support/freeze.ts"
 import { startThread } from "./helpers.ts"
 
 describe("bounded watchdog", () => {
@@ -23,11 +24,8 @@ describe("bounded watchdog", () => {
       const thread = yield* startThread()
       const handle = yield* thread.turn("stall", { idleTimeout: "1 second" })
       yield* model.waitForRequests(1)
-      // freeze the server; SIGCONT in a finalizer, whatever happens
-      yield* Effect.acquireRelease(
-        Effect.sync(() => process.kill(info.pid, "SIGSTOP")),
-        () => Effect.sync(() => process.kill(info.pid, "SIGCONT"))
-      )
+      // freeze the server (SIGCONT when the scope closes, whatever happens)
+      yield* freeze(info.pid)
       const error = yield* handle.stream.pipe(Stream.runDrain, Effect.flip)
       assert.strictEqual(error._tag, "TimeoutError")
       const timeout = error as Errors.TimeoutError

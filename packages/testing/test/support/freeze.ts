@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import * as NodeFs from "node:fs"
 
 /** Whether every thread of `pid` is stopped (state `T`), read from `/proc/<pid>/task/<tid>/stat`. */
@@ -18,10 +19,33 @@ const allStopped = (pid: number): boolean => {
   })
 }
 
-/** Waits (up to 10 s, then dies) until every thread of `pid` is stopped, after a SIGSTOP sent by `stop`. */
+/** Waits (up to 10 s, then dies) until every thread of `pid` is stopped, after a SIGSTOP. */
 export const waitStopped = (pid: number): Effect.Effect<void> =>
   Effect.suspend(() => allStopped(pid) ? Effect.void : Effect.fail("running" as const)).pipe(
     Effect.retry(Schedule.spaced("5 millis")),
     Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(`process ${pid} did not stop`) }),
     Effect.orDie
   )
+
+/** Sends SIGSTOP to `pid` and waits until every thread of it is stopped (see {@link waitStopped}). */
+export const stop = (pid: number): Effect.Effect<void> =>
+  Effect.sync(() => process.kill(pid, "SIGSTOP")).pipe(Effect.andThen(waitStopped(pid)))
+
+/**
+ * Freezes `pid` until the scope closes: {@link stop}, and SIGCONT when the scope closes, whatever
+ * happened (a process that is gone by then is left alone).
+ */
+export const freeze = (pid: number): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => process.kill(pid, "SIGSTOP")),
+    () => Effect.sync(() => thaw(pid))
+  ).pipe(Effect.andThen(waitStopped(pid)))
+
+/** Sends SIGCONT to `pid`, unless it is gone. */
+export const thaw = (pid: number): void => {
+  try {
+    process.kill(pid, "SIGCONT")
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error
+  }
+}

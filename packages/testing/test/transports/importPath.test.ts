@@ -1,0 +1,107 @@
+/**
+ * The stdio import path stays light: importing `@effect-codex/core` and `@effect-codex/node` (what a
+ * program that spawns codex over stdio does) must not load what only the remote transports and the
+ * `layerConfig`s need (`ws` and the Node HTTP/TLS stack, `effect/socket`, `NodeWS`, `effect/Config`);
+ * those load on the first build of a layer that needs them.
+ *
+ * A child `node` process (type-stripping the sources, which import exactly what the built `dist/`
+ * imports) records every module URL it loads with a `module.registerHooks` load hook (ES modules,
+ * CommonJS `require`s and `node:` builtins alike), first for the two entry points, then (the control)
+ * for the modules that the remote and `Config` paths load on demand, so that every pattern is shown
+ * to match a real URL (a module already loaded by the first phase is not loaded again).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as ChildProcess from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+interface Entry {
+  readonly name: string
+  readonly pattern: RegExp
+}
+
+/** Must never be loaded by importing the core and node entry points. */
+const offStdioPath: ReadonlyArray<Entry> = [
+  { name: "ws", pattern: /\/node_modules\/ws\// },
+  { name: "effect/socket/*", pattern: /\/node_modules\/effect\/dist\/socket\// },
+  { name: "@effect/platform-node-shared/NodeWS", pattern: /\/@effect\/platform-node-shared\/dist\/NodeWS\.js$/ },
+  { name: "effect/Config", pattern: /\/node_modules\/effect\/dist\/Config\.js$/ },
+  { name: "effect/ConfigProvider", pattern: /\/node_modules\/effect\/dist\/ConfigProvider\.js$/ },
+  { name: "node:http", pattern: /^node:http$/ },
+  { name: "node:https", pattern: /^node:https$/ },
+  { name: "node:tls", pattern: /^node:tls$/ },
+  { name: "node:zlib", pattern: /^node:zlib$/ }
+]
+
+/**
+ * Off the stdio path once the `spawner` branch (the stdio transport on `node:child_process`) is
+ * merged. Until then the stdio transport still loads them: set {@link spawnerMerged} to `true` at
+ * that merge to enforce them too (the control below already checks that the patterns match).
+ */
+const offStdioPathAfterSpawnerMerge: ReadonlyArray<Entry> = [
+  { name: "effect/process/*", pattern: /\/node_modules\/effect\/dist\/process\// },
+  {
+    name: "@effect/platform-node-shared/NodeChildProcessSpawner",
+    pattern: /\/@effect\/platform-node-shared\/dist\/NodeChildProcessSpawner\.js$/
+  }
+]
+
+/** `true` once the spawner branch is merged (see {@link offStdioPathAfterSpawnerMerge}). */
+const spawnerMerged: boolean = false
+
+const enforced = spawnerMerged ? [...offStdioPath, ...offStdioPathAfterSpawnerMerge] : offStdioPath
+
+const testingDir = fileURLToPath(new URL("../..", import.meta.url))
+const nodeSrc = new URL("../../../node/src/", import.meta.url)
+
+/** What the remote transports and the `layerConfig`s load on demand, plus the process stack. */
+const controlModules = [
+  new URL("internal/webSocket.ts", nodeSrc).href,
+  new URL("CodexEnv.ts", nodeSrc).href,
+  "effect/process/ChildProcess",
+  "@effect/platform-node-shared/NodeChildProcessSpawner"
+]
+
+const childScript = `
+import * as Module from "node:module"
+const loaded = []
+Module.registerHooks({ load: (url, context, nextLoad) => { loaded.push(url); return nextLoad(url, context) } })
+await import("@effect-codex/core")
+await import("@effect-codex/node")
+const stdio = loaded.splice(0)
+for (const specifier of JSON.parse(process.argv[1])) await import(specifier)
+process.stdout.write(JSON.stringify({ stdio, control: loaded }))
+`
+
+const loadedUrls = Effect.promise(() =>
+  new Promise<{ readonly stdio: ReadonlyArray<string>; readonly control: ReadonlyArray<string> }>(
+    (resolve, reject) => {
+      ChildProcess.execFile(
+        process.execPath,
+        ["--input-type=module", "--no-warnings", "-e", childScript, JSON.stringify(controlModules)],
+        // cwd: the testing package, which depends on core and node (their sources, through the workspace)
+        { cwd: testingDir, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => error === null ? resolve(JSON.parse(stdout)) : reject(new Error(stderr))
+      )
+    }
+  )
+)
+
+const matching = (urls: ReadonlyArray<string>, entry: Entry) => urls.filter((url) => entry.pattern.test(url))
+
+describe("the stdio import path", () => {
+  it.effect("importing @effect-codex/core and @effect-codex/node loads no remote-transport or Config module", () =>
+    Effect.gen(function*() {
+      const { control, stdio } = yield* loadedUrls
+      // The recorder saw the SDK itself (else an empty list would pass).
+      assert.isTrue(stdio.some((url) => url.endsWith("/packages/core/src/index.ts")))
+      assert.isTrue(stdio.some((url) => url.endsWith("/packages/node/src/NodeCodexRemote.ts")))
+      assert.isTrue(stdio.some((url) => url.endsWith("/packages/core/src/SocketTransport.ts")))
+      // Each pattern matches a module really loaded (by the control, or already by the entry points).
+      for (const entry of [...offStdioPath, ...offStdioPathAfterSpawnerMerge]) {
+        assert.isNotEmpty(matching([...stdio, ...control], entry), `the pattern of ${entry.name} matches nothing`)
+      }
+      const offenders = enforced.flatMap((entry) => matching(stdio, entry).map((url) => `${entry.name}: ${url}`))
+      assert.deepStrictEqual(offenders, [])
+    }))
+})
