@@ -1,23 +1,26 @@
 /**
- * Turns a package's `dist/` (as `tsc -b` emits it: one `.js` per source module) into one bundled
- * `dist/index.js` plus a thin file per public module, so that a program that imports the package
- * loads one file instead of one per module.
+ * Bundles a package's JavaScript: from what `tsc -b` emits to `build/` (one `.js` per source
+ * module), writes `dist/index.js` (the whole package, one file) plus a thin file per public module,
+ * so that a program that imports the package loads one file instead of one per module. tsc writes
+ * the declarations (`.d.ts`) straight to `dist/`; this script leaves them alone.
  *
- *   node scripts/bundle.ts packages/core    (each package's `build` and `prepack` run it after `tsc -b`)
+ *   node ../../scripts/bundle.ts    (in a package: its `build` and `prepack` run `tsc -b` then this)
  *
- * Why: Node pays a fixed cost per ES module it loads (resolve, stat, read, compile, link): measured
- * from dist, importing core + node after the `effect` floor took ~35 ms less as one file per package
- * than as ~60 modules (bench/RESULTS.md, "Start-up, third pass"). `effect` itself stays external.
+ * Why: Node pays a cost per ES module it loads (resolve, stat, read, compile, link). Importing core +
+ * node after the `effect` floor took ~126 ms as one file per package against ~173 ms as ~60 modules
+ * (CPU time, medians of 10 alternating fresh processes; bench/RESULTS.md, "Start-up, third pass").
  *
- * 1. esbuild bundles `dist/index.js` (every bare import stays external: `effect`, `ws`, the other
- *    `@effect-codex/*` packages; dynamic `import()`s of them stay lazy) with a source map that
- *    chains through tsc's maps to `src/*.ts`, which the package ships.
- * 2. Every other public module (`dist/**\/*.js` outside `internal/`) becomes a thin module that
+ * 1. esbuild bundles `build/index.js` with a source map that chains through tsc's maps to
+ *    `src/*.ts`, which the package ships. Every bare import stays external (`effect`, `ws`, the other
+ *    `@effect-codex/*` packages). What the package loads with a dynamic `import()` (the remote
+ *    transports, the `Config` readers) stays lazy: esbuild splits it into chunks under
+ *    `dist/internal/`, which the package's `exports` keep private.
+ * 2. Every other public module (`build/**\/*.js` outside `internal/`) becomes a thin module that
  *    re-exports its members from the bundle's namespaces, found by identity (the same values), so
- *    `@effect-codex/core/Codex` and `@effect-codex/core`'s `Codex` are one and the same module's
- *    values. A public module that the index does not re-export is kept as emitted, and must not
- *    import internals (e.g. the CLI's `bin.js`).
- * 3. The internal modules' JavaScript (now inside the bundle) is removed; every `.d.ts` stays.
+ *    `@effect-codex/core/Codex` and `@effect-codex/core`'s `Codex` are one module's values. A public
+ *    module that the index does not re-export (e.g. node's `CodexEnv`) becomes an entry point of its
+ *    own, sharing chunks with the index; a program (starting with `#!`, the CLI's `bin.js`) is
+ *    copied as emitted.
  */
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
@@ -25,8 +28,8 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 
 const pkgDir = path.resolve(process.argv[2] ?? ".")
+const build = path.join(pkgDir, "build")
 const dist = path.join(pkgDir, "dist")
-const indexFile = path.join(dist, "index.js")
 
 class BundleError extends Error {}
 
@@ -58,32 +61,38 @@ const namespaces = (root: Namespace): Array<{ readonly path: ReadonlyArray<strin
 }
 
 const main = async () => {
-  if (!fs.existsSync(indexFile)) throw new BundleError(`${indexFile} is missing: run tsc -b first`)
-  const files = jsFiles(dist)
+  if (!fs.existsSync(path.join(build, "index.js"))) {
+    throw new BundleError(`${build}/index.js is missing: run tsc -b first`)
+  }
+  const files = jsFiles(build)
   const publicFiles = files.filter((f) => f !== "index.js" && !isInternal(f))
 
-  // Where each public module's values live in the index, matched by identity before anything changes.
-  const index = (await import(pathToFileURL(indexFile).href)) as Namespace
+  // Where each public module's values live in the index, matched by identity.
+  const index = (await import(pathToFileURL(path.join(build, "index.js")).href)) as Namespace
   const candidates = namespaces(index)
+  const entries = ["index.js"]
+  const programs: Array<string> = []
   const thin = new Map<string, { readonly path: ReadonlyArray<string>; readonly names: ReadonlyArray<string> }>()
   for (const file of publicFiles) {
-    // an executable (e.g. the CLI's bin.js) would run when imported: keep it as emitted
-    if (fs.readFileSync(path.join(dist, file), "utf8").startsWith("#!")) continue
-    const mod = (await import(pathToFileURL(path.join(dist, file)).href)) as Namespace
+    // a program (e.g. the CLI's bin.js) would run when imported
+    if (fs.readFileSync(path.join(build, file), "utf8").startsWith("#!")) {
+      programs.push(file)
+      continue
+    }
+    const mod = (await import(pathToFileURL(path.join(build, file)).href)) as Namespace
     const names = Object.keys(mod)
     const match = candidates.find(({ ns }) => names.length > 0 && names.every((n) => n in ns && ns[n] === mod[n]))
     if (match !== undefined) thin.set(file, { path: match.path, names })
-    else {
-      const source = fs.readFileSync(path.join(dist, file), "utf8")
-      if (/from\s+["'][^"']*internal\//.test(source) || /import\(\s*["'][^"']*internal\//.test(source)) {
-        throw new BundleError(`${file} is not re-exported by index.js and imports internal modules`)
-      }
-    }
+    else entries.push(file)
   }
 
   const result = await esbuild.build({
-    entryPoints: [indexFile],
+    entryPoints: entries.map((f) => path.join(build, f)),
+    outbase: build,
+    outdir: dist,
     bundle: true,
+    splitting: true,
+    chunkNames: "internal/[name]-[hash]",
     format: "esm",
     platform: "node",
     target: "node22",
@@ -92,34 +101,44 @@ const main = async () => {
     sourcesContent: false,
     legalComments: "none",
     write: false,
-    outfile: indexFile,
     logLevel: "warning"
   })
 
-  // Replace the emitted JavaScript: the bundle, the thin modules, and no internals.
-  for (const file of files) {
-    if (file === "index.js" || thin.has(file) || isInternal(file)) {
-      fs.rmSync(path.join(dist, file))
-      fs.rmSync(path.join(dist, `${file}.map`), { force: true })
+  // dist/ keeps tsc's declarations; its JavaScript is replaced whole
+  if (fs.existsSync(dist)) {
+    for (const f of fs.readdirSync(dist, { recursive: true }) as Array<string>) {
+      if (f.endsWith(".js") || f.endsWith(".js.map")) fs.rmSync(path.join(dist, f))
     }
   }
-  for (const out of result.outputFiles) fs.writeFileSync(out.path, out.contents)
+  const write = (file: string, contents: string | Uint8Array) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, contents)
+  }
+  for (const out of result.outputFiles) write(out.path, out.contents)
+  for (const file of programs) {
+    write(path.join(dist, file), fs.readFileSync(path.join(build, file)))
+    const map = path.join(build, `${file}.map`)
+    if (fs.existsSync(map)) write(path.join(dist, `${file}.map`), fs.readFileSync(map))
+  }
   for (const [file, { names, path: at }] of thin) {
     const toIndex = path.posix.relative(path.posix.dirname(file), "index.js")
     const spec = toIndex.startsWith(".") ? toIndex : `./${toIndex}`
-    const source = [
-      `// Re-exports ${at.join(".")} of the bundled ${spec} (scripts/bundle.ts).`,
-      `import * as $index from "${spec}"`,
-      `export const { ${names.join(", ")} } = $index.${at.join(".")}`,
-      ""
-    ].join("\n")
-    fs.writeFileSync(path.join(dist, file), source)
+    write(
+      path.join(dist, file),
+      [
+        `// ${at.join(".")} of the bundled ${spec} (scripts/bundle.ts)`,
+        `import * as $index from "${spec}"`,
+        `export const { ${names.join(", ")} } = $index.${at.join(".")}`,
+        ""
+      ].join("\n")
+    )
   }
-  const kept = publicFiles.filter((f) => !thin.has(f))
   console.log(
-    `bundle: ${path.relative(process.cwd(), pkgDir) || "."}: index.js (with ${
-      files.filter(isInternal).length
-    } internal modules), ${thin.size} thin${kept.length > 0 ? `, kept ${kept.join(", ")}` : ""}`
+    `bundle: ${path.basename(pkgDir)}: ${files.length} modules → ${
+      result.outputFiles.filter((f) => f.path.endsWith(".js")).length
+    } files (entries ${entries.join(", ")}), ${thin.size} thin re-exports${
+      programs.length > 0 ? `, programs ${programs.join(", ")}` : ""
+    }`
   )
 }
 
