@@ -81,12 +81,22 @@ lines.push(
   } |`
 )
 lines.push(
-  `| **SDK over the floor**: core + node entry points, after the floor (in-process) | **${
+  `| **SDK over the floor, src**: core + node entry points (TypeScript sources), after the floor (in-process) | **${
     range("sdk", (r) => r.extraMs)
   }** | **${range("sdk", (r) => r.extraCpuMs)}** |`
 )
 lines.push(
   `| SDK over the floor, whole-process wall (spawn → exit), median sdk − median floor | ${fmt(wallDiff)} | – |`
+)
+lines.push(
+  `| **SDK over the floor, dist** (the JavaScript \`pnpm run build\` emits, as a published package runs) | **${
+    range("sdk-dist", (r) => r.extraMs)
+  }** | **${range("sdk-dist", (r) => r.extraCpuMs)}** |`
+)
+lines.push(
+  `| SDK over the floor, dist, whole-process wall (spawn → exit), median sdk-dist − median floor | ${
+    fmt(med("sdk-dist", (r) => r.wallMs) - med("floor", (r) => r.wallMs))
+  } | – |`
 )
 lines.push(
   `| \`effect\` barrel over the floor (in-process) | ${range("barrel", (r) => r.extraMs)} | ${
@@ -95,6 +105,7 @@ lines.push(
 )
 lines.push(`| whole process wall, floor only | ${range("floor", (r) => r.wallMs)} | – |`)
 lines.push(`| whole process wall, floor + SDK | ${range("sdk", (r) => r.wallMs)} | – |`)
+lines.push(`| whole process wall, floor + SDK (dist) | ${range("sdk-dist", (r) => r.wallMs)} | – |`)
 lines.push("")
 lines.push("Where it goes (`graph`: each module after the ones above it, leaves first; modules under 1 ms left out):")
 lines.push("")

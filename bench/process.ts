@@ -11,7 +11,8 @@
  *
  * One FakeModel (on 127.0.0.1) serves every process; each process gets its own CODEX_HOME, and the
  * script must be used up exactly (the same work on both sides). Writes the "Whole process" section
- * of bench/RESULTS.md (between its markers; appended if missing), or of `PROCESS_OUT`.
+ * of bench/RESULTS.md (between its markers; appended if missing), or of `PROCESS_OUT`. Node flags for
+ * the measured processes go in `PROCESS_NODE_ARGS` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
@@ -25,6 +26,8 @@ import { median } from "./lib/common.ts"
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const runs = Number(process.env.PROCESS_RUNS ?? 9)
 const out = process.env.PROCESS_OUT ?? Path.join(here, "RESULTS.md")
+/** Node flags for the measured processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (`PROCESS_NODE_ARGS`). */
+const nodeArgs = process.env.PROCESS_NODE_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
 const REPLY = "Hello from fake!"
 
 interface ProcessResult {
@@ -49,7 +52,9 @@ interface ImportResult {
 const runNode = <A>(file: string, arg: string): Promise<A & { wallMs: number }> =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const child = spawn(process.execPath, [Path.join(here, file), arg], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [...nodeArgs, Path.join(here, file), arg], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))

@@ -264,7 +264,7 @@ const moduleText = (example: Example, spaces: ReadonlyMap<string, string>): stri
 
 /** Whether a package's sources changed after its last build (then its sources are checked instead). */
 const isStale = (pkg: string): boolean => {
-  const info = path.join(root, "packages", pkg, "dist", ".tsbuildinfo")
+  const info = path.join(root, "packages", pkg, "build", ".tsbuildinfo")
   if (!fs.existsSync(info)) return true
   const built = fs.statSync(info).mtimeMs
   const newer = (dir: string): boolean =>
