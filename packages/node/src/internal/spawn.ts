@@ -201,7 +201,7 @@ interface Proc {
 }
 
 const start = (options: Options): Effect.Effect<Proc, StartError> =>
-  Effect.callback<NodeChildProcess.ChildProcess, unknown>((resume) => {
+  Effect.callback<Proc, unknown>((resume) => {
     let node: NodeChildProcess.ChildProcess
     try {
       const env: Record<string, string> = {}
@@ -218,9 +218,11 @@ const start = (options: Options): Effect.Effect<Proc, StartError> =>
       resume(Effect.fail(error))
       return
     }
+    // Listeners first (synchronously): the child may exit, and a pipe may fail, before anyone waits.
+    const proc = attach(node, options)
     const onSpawn = () => {
       node.off("error", onError)
-      resume(Effect.succeed(node))
+      resume(Effect.succeed(proc))
     }
     const onError = (error: Error) => {
       node.off("spawn", onSpawn)
@@ -228,10 +230,7 @@ const start = (options: Options): Effect.Effect<Proc, StartError> =>
     }
     node.once("spawn", onSpawn)
     node.once("error", onError)
-  }).pipe(
-    Effect.catch((error) => startError(options, error)),
-    Effect.map((node) => attach(node, options))
-  )
+  }).pipe(Effect.catch((error) => startError(options, error)))
 
 /** Whether the leader exited (Node reaped it: its pid may be reused from now on). */
 const hasExited = (node: NodeChildProcess.ChildProcess): boolean => node.exitCode !== null || node.signalCode !== null
@@ -303,6 +302,7 @@ const waitUntil = (
   })
 
 const attach = (node: NodeChildProcess.ChildProcess, options: Options): Proc => {
+  // Set synchronously by `spawn` when the OS started the process (only used once 'spawn' fired).
   const pid = node.pid!
   const exited = Deferred.makeUnsafe<ProcessExit>()
   node.on("exit", (code, signal) => {
