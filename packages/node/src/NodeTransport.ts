@@ -337,7 +337,7 @@ export const spawnerLayer: Layer.Layer<ChildProcessSpawner.ChildProcessSpawner> 
 )
 
 /**
- * `Transport` and {@link ProcessInfo} for a spawned `codex app-server` (Node spawner included).
+ * `Transport` and {@link ProcessInfo} for a spawned `codex app-server`.
  * The process lives as long as the layer.
  *
  * @example

@@ -13,9 +13,11 @@ import * as ChildProcess from "effect/process/ChildProcess"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
 import * as Spawn from "../src/internal/spawn.ts"
 import * as NodeTransport from "../src/NodeTransport.ts"
 import { killZeroError } from "./helpers.ts"
@@ -255,4 +257,25 @@ describe("NodeTransport.spawnerLayer (deprecated)", () => {
       })).pipe(Effect.provide(NodeTransport.spawnerLayer))
       expect(output).toBe("hi\n")
     }))
+})
+
+describe("import path", () => {
+  it("importing NodeTransport loads neither effect/process nor @effect/platform-node-shared", () => {
+    // A fresh process records every module it loads while importing the module's source.
+    const script = `
+      import * as Module from "node:module"
+      const loaded = []
+      Module.registerHooks({ load: (url, context, next) => { loaded.push(url); return next(url, context) } })
+      await import(process.env.TARGET)
+      console.log(JSON.stringify(loaded))`
+    const target = fileURLToPath(new URL("../src/NodeTransport.ts", import.meta.url))
+    const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      env: { ...process.env, TARGET: target },
+      encoding: "utf8"
+    })
+    const loaded = JSON.parse(output) as ReadonlyArray<string>
+    expect(loaded.some((url) => url.endsWith("/src/internal/spawn.ts"))).toBe(true)
+    expect(loaded.filter((url) => /\/effect\/dist\/process\/|platform-node-shared/.test(url)))
+      .toEqual([])
+  })
 })
