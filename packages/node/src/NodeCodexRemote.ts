@@ -301,46 +301,47 @@ const decodeStatus = Schema.decodeUnknownOption(Schema.fromJsonString(DaemonStat
 export const daemonCommand: (
   command: "version" | "start" | "stop" | "restart",
   options?: DaemonOptions | undefined
-) => Effect.Effect<DaemonStatus, DaemonError | CodexBinary.ResolveError> = Effect.fn("NodeCodexRemote.daemonCommand")(
-  function*(
-    command: "version" | "start" | "stop" | "restart",
-    options?: DaemonOptions | undefined
-  ) {
-    const binary = yield* CodexBinary.resolve({ codexBin: options?.codexBin })
-    const fail = (reason: string, stderr?: string) =>
-      new DaemonError({
-        command,
-        reason,
-        ...(stderr === undefined ? {} : { stderrTail: stderr.split("\n").filter((l) => l.length > 0).slice(-20) })
-      })
-    return yield* Effect.scoped(Effect.gen(function*() {
-      const env: Record<string, string> = {}
-      for (const [name, value] of Object.entries({ ...process.env, ...options?.env })) {
-        if (value !== undefined) env[name] = value
-      }
-      const child = yield* Spawn.spawn({
-        command: binary.path,
-        args: ["app-server", "daemon", command],
-        env,
-        stdin: "ignore",
-        forceKillAfter: "2 seconds"
-      }).pipe(Effect.mapError((error) => fail(error.description)))
-      const [stdout, stderr, exit] = yield* Effect.all([
-        child.stdout.pipe(Stream.decodeText(), Stream.mkString),
-        child.stderr.pipe(Stream.decodeText(), Stream.mkString),
-        child.exit
-      ], { concurrency: "unbounded" }).pipe(Effect.mapError((error) => fail(error.description)))
-      const line = stdout.split("\n").findLast((l) => l.trim().startsWith("{"))
-      const status = line === undefined ? Option.none() : decodeStatus(line)
-      if (exit.exitCode !== 0 || Option.isNone(status)) {
-        const lastError = stderr.split("\n").find((l) => l.startsWith("Error:"))
-        const ended = exit.signal === undefined ? `exited with code ${exit.exitCode}` : `killed by ${exit.signal}`
-        return yield* fail(lastError ?? ended, stderr)
-      }
-      return status.value
-    }))
-  }
-)
+) => Effect.Effect<
+  DaemonStatus,
+  DaemonError | CodexBinary.ResolveError
+> = Effect.fn("NodeCodexRemote.daemonCommand")(function*(
+  command: "version" | "start" | "stop" | "restart",
+  options?: DaemonOptions | undefined
+) {
+  const binary = yield* CodexBinary.resolve({ codexBin: options?.codexBin })
+  const fail = (reason: string, stderr?: string) =>
+    new DaemonError({
+      command,
+      reason,
+      ...(stderr === undefined ? {} : { stderrTail: stderr.split("\n").filter((l) => l.length > 0).slice(-20) })
+    })
+  return yield* Effect.scoped(Effect.gen(function*() {
+    const env: Record<string, string> = {}
+    for (const [name, value] of Object.entries({ ...process.env, ...options?.env })) {
+      if (value !== undefined) env[name] = value
+    }
+    const child = yield* Spawn.spawn({
+      command: binary.path,
+      args: ["app-server", "daemon", command],
+      env,
+      stdin: "ignore",
+      forceKillAfter: "2 seconds"
+    }).pipe(Effect.mapError((error) => fail(error.description)))
+    const [stdout, stderr, exit] = yield* Effect.all([
+      child.stdout.pipe(Stream.decodeText(), Stream.mkString),
+      child.stderr.pipe(Stream.decodeText(), Stream.mkString),
+      child.exit
+    ], { concurrency: "unbounded" }).pipe(Effect.mapError((error) => fail(error.description)))
+    const line = stdout.split("\n").findLast((l) => l.trim().startsWith("{"))
+    const status = line === undefined ? Option.none() : decodeStatus(line)
+    if (exit.exitCode !== 0 || Option.isNone(status)) {
+      const lastError = stderr.split("\n").find((l) => l.startsWith("Error:"))
+      const ended = exit.signal === undefined ? `exited with code ${exit.exitCode}` : `killed by ${exit.signal}`
+      return yield* fail(lastError ?? ended, stderr)
+    }
+    return status.value
+  }))
+})
 
 /** Options of {@link layerDaemon}. */
 export interface DaemonLayerOptions extends DaemonOptions, ClientOptions {
