@@ -6,7 +6,8 @@
  * - `ws://127.0.0.1:0` binds a free port; the URL it really listens on is read from the line
  *   `listening on: ws://…` the server prints on stderr.
  * - `unix://PATH` is ready when `PATH` exists (the server creates it as a symlink to its socket).
- * - Closing the scope sends SIGTERM to the process group, then SIGKILL after `forceKillAfter`.
+ * - Closing the scope sends SIGTERM to the process group, then SIGKILL after `forceKillAfter`, and
+ *   completes once the process is gone.
  *
  * @since 0.1.0
  */
@@ -14,13 +15,12 @@ import * as Errors from "@effect-codex/core/Errors"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ChildProcess from "effect/process/ChildProcess"
-import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as CodexBinary from "./CodexBinary.ts"
+import * as Spawn from "./internal/spawn.ts"
 
 /** `--ws-auth` settings of the listener. Paths must be absolute. */
 export type WsAuth =
@@ -100,31 +100,25 @@ export const listenArgs = (options: ListenOptions): ReadonlyArray<string> => {
   ]
 }
 
-/** Signals the process group (the spawner makes the child a group leader on POSIX), else the process. */
-const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
-  try {
-    process.kill(process.platform === "win32" ? pid : -pid, signal)
-  } catch {
-    // already gone
-  }
-}
-
 const listeningLine = /listening on:\s*(wss?:\/\/\S+)/
 // eslint-disable-next-line no-control-regex
 const ansi = /\u001b\[[0-9;]*m/g
 const maxTail = 50
 
-/**
- * Spawns a listening app-server and waits until it accepts connections. Scoped. Needs a
- * `ChildProcessSpawner` (`NodeTransport.spawnerLayer`).
- */
+/** The parent's environment with `overrides` merged over it (`undefined` removes a variable). */
+const mergedEnv = (overrides: Readonly<Record<string, string | undefined>>): Record<string, string> => {
+  const env: Record<string, string | undefined> = { ...process.env, ...overrides }
+  const result: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) result[name] = value
+  return result
+}
+
+/** Spawns a listening app-server and waits until it accepts connections. Scoped. */
 export const listen: (
   options?: ListenOptions | undefined
-) => Effect.Effect<
-  Listener,
-  CodexBinary.ResolveError | Errors.TransportClosedError,
-  Scope.Scope | ChildProcessSpawner.ChildProcessSpawner
-> = Effect.fn("NodeAppServer.listen")(function*(options: ListenOptions | undefined) {
+) => Effect.Effect<Listener, CodexBinary.ResolveError | Errors.TransportClosedError, Scope.Scope> = Effect.fn(
+  "NodeAppServer.listen"
+)(function*(options: ListenOptions | undefined) {
   const opts = options ?? {}
   const binary = yield* CodexBinary.resolve({ codexBin: opts.codexBin })
   const args = listenArgs(opts)
@@ -133,24 +127,21 @@ export const listen: (
   if (binary.pathDirs.length > 0) {
     env.PATH = [...binary.pathDirs, env.PATH ?? process.env.PATH ?? ""].join(":")
   }
-  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
-  const handle = yield* spawner.spawn(ChildProcess.make(binary.path, args, {
+  const child = yield* Spawn.spawn({
+    command: binary.path,
+    args,
     cwd: opts.cwd,
-    env,
-    extendEnv: true,
-    forceKillAfter: opts.forceKillAfter ?? "2 seconds",
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe"
-  })).pipe(
+    env: mergedEnv(env),
+    forceKillAfter: opts.forceKillAfter ?? "2 seconds"
+  }).pipe(
     Effect.mapError((error) =>
-      new Errors.TransportClosedError({ reason: `failed to spawn ${binary.path}: ${error.message}` })
+      new Errors.TransportClosedError({ reason: `failed to spawn ${binary.path}: ${error.description}` })
     )
   )
 
   const tail: Array<string> = []
   const wsUrl = yield* Deferred.make<string>()
-  yield* handle.stderr.pipe(
+  yield* child.stderr.pipe(
     Stream.decodeText(),
     Stream.splitLines,
     Stream.runForEach((raw) => {
@@ -163,10 +154,8 @@ export const listen: (
     Effect.ignore,
     Effect.forkScoped
   )
-  yield* handle.stdout.pipe(Stream.runDrain, Effect.ignore, Effect.forkScoped)
-
-  const exited = yield* Deferred.make<void>()
-  yield* handle.exitCode.pipe(Effect.exit, Effect.andThen(Deferred.succeed(exited, undefined)), Effect.forkScoped)
+  yield* child.stdout.pipe(Stream.runDrain, Effect.ignore, Effect.forkScoped)
+  const exited = Effect.asVoid(child.exit)
 
   const listenUrl = opts.listen ?? "ws://127.0.0.1:0"
   const ready: Effect.Effect<string> = listenUrl.startsWith("unix://")
@@ -177,7 +166,7 @@ export const listen: (
     : Deferred.await(wsUrl)
   const url = yield* Effect.raceFirst(
     Effect.map(ready, (u) => ({ _tag: "ready" as const, url: u })),
-    Effect.as(Deferred.await(exited), { _tag: "exited" as const, url: "" })
+    Effect.as(exited, { _tag: "exited" as const, url: "" })
   ).pipe(
     Effect.timeoutOption(opts.readyTimeout ?? "30 seconds")
   )
@@ -191,10 +180,10 @@ export const listen: (
   }
   return {
     url: url.value.url,
-    pid: handle.pid,
+    pid: child.pid,
     argv,
-    kill: (signal) => Effect.sync(() => signalGroup(handle.pid, signal ?? "SIGTERM")),
-    exit: Deferred.await(exited),
+    kill: (signal) => child.signal(signal ?? "SIGTERM"),
+    exit: exited,
     stderrTail: Effect.sync(() => tail.slice())
   } satisfies Listener
 })

@@ -36,8 +36,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ChildProcess from "effect/process/ChildProcess"
-import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
@@ -52,7 +50,7 @@ import * as CodexBinary from "./CodexBinary.ts"
 import * as ClientOptionsInternal from "./internal/clientOptions.ts"
 import type { ClientFields } from "./internal/clientOptions.ts"
 import * as ConfigLoad from "./internal/configLoad.ts"
-import * as NodeTransport from "./NodeTransport.ts"
+import * as Spawn from "./internal/spawn.ts"
 
 // =============================================================================
 // WebSocket client
@@ -300,23 +298,18 @@ export interface DaemonOptions {
 
 const decodeStatus = Schema.decodeUnknownOption(Schema.fromJsonString(DaemonStatus))
 
-/**
- * Runs `codex app-server daemon <command>` and decodes its JSON status. Needs a
- * `ChildProcessSpawner` (`NodeTransport.spawnerLayer`).
- */
+/** Runs `codex app-server daemon <command>` and decodes its JSON status. */
 export const daemonCommand: (
   command: "version" | "start" | "stop" | "restart",
   options?: DaemonOptions | undefined
 ) => Effect.Effect<
   DaemonStatus,
-  DaemonError | CodexBinary.ResolveError,
-  ChildProcessSpawner.ChildProcessSpawner
+  DaemonError | CodexBinary.ResolveError
 > = Effect.fn("NodeCodexRemote.daemonCommand")(function*(
   command: "version" | "start" | "stop" | "restart",
   options?: DaemonOptions | undefined
 ) {
   const binary = yield* CodexBinary.resolve({ codexBin: options?.codexBin })
-  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const fail = (reason: string, stderr?: string) =>
     new DaemonError({
       command,
@@ -324,23 +317,28 @@ export const daemonCommand: (
       ...(stderr === undefined ? {} : { stderrTail: stderr.split("\n").filter((l) => l.length > 0).slice(-20) })
     })
   return yield* Effect.scoped(Effect.gen(function*() {
-    const handle = yield* spawner.spawn(ChildProcess.make(binary.path, ["app-server", "daemon", command], {
-      env: options?.env,
-      extendEnv: true,
+    const env: Record<string, string> = {}
+    for (const [name, value] of Object.entries({ ...process.env, ...options?.env })) {
+      if (value !== undefined) env[name] = value
+    }
+    const child = yield* Spawn.spawn({
+      command: binary.path,
+      args: ["app-server", "daemon", command],
+      env,
       stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe"
-    })).pipe(Effect.mapError((error) => fail(error.message)))
-    const [stdout, stderr, code] = yield* Effect.all([
-      handle.stdout.pipe(Stream.decodeText(), Stream.mkString),
-      handle.stderr.pipe(Stream.decodeText(), Stream.mkString),
-      handle.exitCode
-    ], { concurrency: "unbounded" }).pipe(Effect.mapError((error) => fail(error.message)))
+      forceKillAfter: "2 seconds"
+    }).pipe(Effect.mapError((error) => fail(error.description)))
+    const [stdout, stderr, exit] = yield* Effect.all([
+      child.stdout.pipe(Stream.decodeText(), Stream.mkString),
+      child.stderr.pipe(Stream.decodeText(), Stream.mkString),
+      child.exit
+    ], { concurrency: "unbounded" }).pipe(Effect.mapError((error) => fail(error.description)))
     const line = stdout.split("\n").findLast((l) => l.trim().startsWith("{"))
     const status = line === undefined ? Option.none() : decodeStatus(line)
-    if (code !== 0 || Option.isNone(status)) {
+    if (exit.exitCode !== 0 || Option.isNone(status)) {
       const lastError = stderr.split("\n").find((l) => l.startsWith("Error:"))
-      return yield* fail(lastError ?? `exited with code ${code}`, stderr)
+      const ended = exit.signal === undefined ? `exited with code ${exit.exitCode}` : `killed by ${exit.signal}`
+      return yield* fail(lastError ?? ended, stderr)
     }
     return status.value
   }))
@@ -397,7 +395,7 @@ export const layerDaemon = (options: DaemonLayerOptions = {}): Layer.Layer<Servi
         : yield* new DaemonError({ command: "version", reason: "the daemon is not running" })
       yield* checkDaemonVersion(status, options.requiredVersion)
       return layerUnixSocket({ ...options, path: status.socketPath })
-    }).pipe(Effect.provide(NodeTransport.spawnerLayer))
+    })
   )
 
 // =============================================================================

@@ -16,33 +16,33 @@
  *   (exit code or signal, stderr tail) after the lines already read, and `send` fails with the
  *   same error.
  *
- * This is the only module of the SDK that uses `effect/process` (marked unstable).
+ * The process is spawned with `node:child_process` directly (an internal module), not with
+ * `effect/process` + `@effect/platform-node-shared/NodeChildProcessSpawner`: measured from dist,
+ * that stack costs ~20–27 ms of import (half of the SDK's start-up budget) for one process with
+ * three pipes. Nothing here needs a `ChildProcessSpawner`.
  *
  * @since 0.1.0
  */
 import * as Errors from "@effect-codex/core/Errors"
 import { Transport } from "@effect-codex/core/Transport"
-import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
-import * as NodePath from "@effect/platform-node-shared/NodePath"
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as ChildProcess from "effect/process/ChildProcess"
-import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import type * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as CodexBinary from "./CodexBinary.ts"
 import * as CodexConfig from "./CodexConfig.ts"
 import * as ConfigLoad from "./internal/configLoad.ts"
-import * as Files from "./internal/files.ts"
 import * as Launch from "./internal/launch.ts"
 import * as Lines from "./internal/lines.ts"
 import * as ProcessErrors from "./internal/processErrors.ts"
+import * as Spawn from "./internal/spawn.ts"
 
 // =============================================================================
 // Models
@@ -93,12 +93,10 @@ const outboundCapacity = 4096
 /** Longest stderr line kept in the tail and logged, in bytes (longer ones are cut). */
 const maxStderrLineLength = 8192
 
-const encoder = new TextEncoder()
-
 /**
  * Spawns `codex app-server` and returns the transport. Scoped: closing the scope ends stdin, sends
- * SIGTERM to the process group and SIGKILL after `forceKillAfter`. Needs a `ChildProcessSpawner`
- * (see {@link spawnerLayer}).
+ * SIGTERM to the process group and SIGKILL after `forceKillAfter`, and completes once the process
+ * is gone.
  *
  * @example
  * ```ts
@@ -106,38 +104,35 @@ const encoder = new TextEncoder()
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const { transport } = yield* NodeTransport.make({ cwd: "/tmp" })
  *   yield* transport.send(JSON.stringify({ id: 1, method: "initialize", params }))
- * })).pipe(Effect.provide(NodeTransport.spawnerLayer))
+ * }))
  * ```
  */
 export const make: (
   config?: CodexConfig.CodexConfig | undefined
-) => Effect.Effect<NodeTransport, SpawnError, Scope.Scope | ChildProcessSpawner.ChildProcessSpawner> = Effect.fn(
-  "NodeTransport.make"
-)(function*(config: CodexConfig.CodexConfig | undefined) {
-  const resolved = yield* CodexConfig.resolve(config)
-  const launch = yield* Launch.launchCommand(resolved)
-  const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
-  const argv = [launch.command, ...launch.args]
-  const handle = yield* spawner.spawn(ChildProcess.make(launch.command, launch.args, {
-    cwd: launch.cwd,
-    env: launch.env,
-    extendEnv: false,
-    forceKillAfter: resolved.forceKillAfter,
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe"
-  })).pipe(Effect.mapError((error) => ProcessErrors.spawnError(launch.command, launch.cwd, error)))
-  yield* Effect.annotateCurrentSpan({ "codex.pid": handle.pid, "codex.command": launch.command })
-  return yield* attach(handle, argv, resolved)
-})
+) => Effect.Effect<NodeTransport, SpawnError, Scope.Scope> = Effect.fn("NodeTransport.make")(
+  function*(config: CodexConfig.CodexConfig | undefined) {
+    const resolved = yield* CodexConfig.resolve(config)
+    const launch = yield* Launch.launchCommand(resolved)
+    const argv = [launch.command, ...launch.args]
+    const child = yield* Spawn.spawn({
+      command: launch.command,
+      args: launch.args,
+      cwd: launch.cwd,
+      env: launch.env,
+      forceKillAfter: resolved.forceKillAfter
+    }).pipe(Effect.mapError((error) => ProcessErrors.spawnError(launch.command, launch.cwd, error)))
+    yield* Effect.annotateCurrentSpan({ "codex.pid": child.pid, "codex.command": launch.command })
+    return yield* attach(child, argv, resolved)
+  }
+)
 
-/** Wires a spawned handle into a `Transport` (stdin writer, stdout reader, stderr drain, close detection). */
+/** Wires a spawned child into a `Transport` (stdin writer, stdout reader, stderr drain, close detection). */
 const attach = Effect.fnUntraced(function*(
-  handle: ChildProcessSpawner.ChildProcessHandle,
+  child: Spawn.Child,
   argv: ReadonlyArray<string>,
   config: CodexConfig.ResolvedCodexConfig
 ) {
-  const pid: number = handle.pid
+  const pid = child.pid
   const tail = ProcessErrors.makeTail(config.stderrTailLines)
   const annotate = Effect.annotateLogs({ "codex.pid": pid })
 
@@ -156,7 +151,7 @@ const attach = Effect.fnUntraced(function*(
     writeError: string | undefined
   } = { exit: undefined, stdout: undefined, writeError: undefined }
 
-  const exitInfo = Effect.map(Effect.exit(handle.exitCode), ProcessErrors.toProcessExit)
+  const exitInfo = child.exit
 
   const close = (error: Errors.TransportClosedError) =>
     Effect.gen(function*() {
@@ -211,7 +206,7 @@ const attach = Effect.fnUntraced(function*(
       tail.push(line)
       return Effect.logDebug(line)
     }, { discard: true })
-  yield* handle.stderr.pipe(
+  yield* child.stderr.pipe(
     Stream.runForEach((chunk) => onStderr(stderrLines.push(chunk).lines)),
     Effect.andThen(Effect.suspend(() => onStderr(stderrLines.end()))),
     Effect.catchCause((cause) => Effect.logDebug("reading app-server stderr failed", cause)),
@@ -232,9 +227,9 @@ const attach = Effect.fnUntraced(function*(
         ...stderrFields()
       })
     )
-    yield* handle.kill({ forceKillAfter: config.forceKillAfter }).pipe(Effect.ignore)
+    yield* child.terminate
   })
-  yield* handle.stdout.pipe(
+  yield* child.stdout.pipe(
     // After an overflow the splitter discards everything until the killed process's stdout ends.
     Stream.runForEachArray((chunks) => {
       let lines: Array<string> = []
@@ -252,7 +247,7 @@ const attach = Effect.fnUntraced(function*(
     Effect.andThen(Effect.suspend(() => Queue.offerAll(incoming, stdoutLines.end()))),
     Effect.matchEffect({
       onFailure: (error) => {
-        state.stdout = { error: ProcessErrors.describe(error) }
+        state.stdout = { error: error.description }
         return Deferred.succeed(stdoutDone, undefined)
       },
       onSuccess: () => {
@@ -263,17 +258,21 @@ const attach = Effect.fnUntraced(function*(
     Effect.forkScoped
   )
 
-  // The only writer of stdin. A batch of queued lines becomes one write.
-  const writer = yield* Stream.fromQueue(outbound).pipe(
-    Stream.mapArray((lines) => [encoder.encode(lines.join("\n") + "\n")] as const),
-    Stream.run(handle.stdin),
-    Effect.catch((error) => {
-      state.writeError = ProcessErrors.describe(error)
-      return Deferred.succeed(writerFailed, undefined)
-    }),
+  // The only writer of stdin. A batch of queued lines becomes one write, which waits while the
+  // child does not read (the pipe and Node's buffer are full).
+  const fail = (error: Spawn.IoError) => {
+    state.writeError ??= error.description
+    return Deferred.succeed(writerFailed, undefined)
+  }
+  const writer = yield* Queue.takeAll(outbound).pipe(
+    Effect.flatMap((lines) => child.write(lines.join("\n") + "\n")),
+    Effect.forever,
+    Effect.catch((error) => Cause.isDone(error) ? Effect.void : fail(error)),
     annotate,
     Effect.forkScoped
   )
+  // stdin can break while nothing is being written (the child closed it).
+  yield* child.stdinError.pipe(Effect.flatMap(fail), Effect.forkScoped)
 
   // Close detection: the process exits, stdout ends or stdin breaks; then wait (bounded) for the
   // rest so the error carries the exit status and the complete stderr tail.
@@ -292,8 +291,8 @@ const attach = Effect.fnUntraced(function*(
     yield* close(error)
   }).pipe(annotate, Effect.forkScoped)
 
-  // Runs first when the scope closes: fail everything, then end stdin (the writer's sink ends or
-  // destroys it) before the spawner's finalizer sends SIGTERM / SIGKILL to the process group.
+  // Runs first when the scope closes: fail everything and stop the writer, before the child's own
+  // finalizer ends stdin and sends SIGTERM / SIGKILL to the process group.
   yield* Effect.addFinalizer(() =>
     Effect.gen(function*() {
       yield* close(closeError("app-server transport closed (scope closed)"))
@@ -326,28 +325,20 @@ const attach = Effect.fnUntraced(function*(
 // =============================================================================
 
 /**
- * The Node `ChildProcessSpawner` (from `@effect/platform-node-shared`, without the `redis` peer of
- * `@effect/platform-node`). Its `FileSystem` is a minimal one (the spawner only checks the working
- * directory with `access`) rather than `NodeFileSystem`, which costs ~15–20 ms more at import.
+ * The Node `ChildProcessSpawner` of `@effect/platform-node-shared`, for code that still provides
+ * it. Nothing in this package needs it any more (the app-server is spawned with
+ * `node:child_process` directly); it is loaded on first use, so importing this module does not
+ * load `effect/process`.
+ *
+ * @deprecated Not needed by `make`, `layer`, `NodeAppServer` or `NodeCodexRemote`; provide it only
+ * to your own `effect/process` code.
  */
-export const spawnerLayer: Layer.Layer<ChildProcessSpawner.ChildProcessSpawner> = NodeChildProcessSpawner.layer.pipe(
-  Layer.provide([Files.spawnerFileSystem, NodePath.layer])
+export const spawnerLayer: Layer.Layer<ChildProcessSpawner.ChildProcessSpawner> = Layer.unwrap(
+  Effect.map(Effect.promise(() => import("./internal/effectSpawner.ts")), (module) => module.layer)
 )
 
 /**
- * `Transport` and {@link ProcessInfo} for a spawned app-server, with a caller-provided
- * `ChildProcessSpawner` (e.g. a fake one in tests).
- */
-export const layerWithSpawner = (
-  config?: CodexConfig.CodexConfig | undefined
-): Layer.Layer<Transport | ProcessInfo, SpawnError, ChildProcessSpawner.ChildProcessSpawner> =>
-  Layer.effectContext(
-    Effect.map(make(config), ({ process, transport }) =>
-      Context.make(Transport, transport).pipe(Context.add(ProcessInfo, process)))
-  )
-
-/**
- * `Transport` and {@link ProcessInfo} for a spawned `codex app-server` (Node spawner included).
+ * `Transport` and {@link ProcessInfo} for a spawned `codex app-server`.
  * The process lives as long as the layer.
  *
  * @example
@@ -357,7 +348,11 @@ export const layerWithSpawner = (
  */
 export const layer = (
   config?: CodexConfig.CodexConfig | undefined
-): Layer.Layer<Transport | ProcessInfo, SpawnError> => layerWithSpawner(config).pipe(Layer.provide(spawnerLayer))
+): Layer.Layer<Transport | ProcessInfo, SpawnError> =>
+  Layer.effectContext(
+    Effect.map(make(config), ({ process, transport }) =>
+      Context.make(Transport, transport).pipe(Context.add(ProcessInfo, process)))
+  )
 
 /**
  * Like {@link layer}, reading the config from a `Config` (default `CodexEnv.config`:

@@ -16,8 +16,7 @@ import * as CodexBinary from "../src/CodexBinary.ts"
 import * as NodeTransport from "../src/NodeTransport.ts"
 import { awaitReady, fake, fixture, isGoneOrZombie, killZeroError, nextJson, nextLine } from "./helpers.ts"
 
-const spawn = (config: Parameters<typeof NodeTransport.make>[0]) =>
-  NodeTransport.make(config).pipe(Effect.provide(NodeTransport.spawnerLayer))
+const spawn = (config: Parameters<typeof NodeTransport.make>[0]) => NodeTransport.make(config)
 
 /** Runs `f` with a fresh fake app-server in its own scope; returns f's result and the pid. */
 const withFake = <A, E>(

@@ -1,41 +1,43 @@
+import * as Errors from "@effect-codex/core/Errors"
 import { describe, expect, it } from "@effect/vitest"
-import * as Exit from "effect/Exit"
-import * as PlatformError from "effect/PlatformError"
-import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import * as CodexBinary from "../src/CodexBinary.ts"
 import * as ProcessErrors from "../src/internal/processErrors.ts"
+import * as Spawn from "../src/internal/spawn.ts"
 
-const systemError = (tag: PlatformError.SystemErrorTag, method: string, cause?: unknown) =>
-  PlatformError.systemError({
-    _tag: tag,
-    module: "ChildProcess",
-    method,
-    pathOrDescriptor: "/x/codex app-server",
-    cause
-  })
+const startError = (fields: Partial<ConstructorParameters<typeof Spawn.StartError>[0]>) =>
+  new Spawn.StartError({ command: "/x/codex", description: "spawn /x/codex ENOENT", ...fields })
 
 describe("process errors", () => {
-  it("describe shows the OS message, never the ChildProcess method names", () => {
-    const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE" })
-    const error = systemError("Unknown", "fromWritable(stdin)", epipe)
-    expect(error.message).toContain("ChildProcess.fromWritable(stdin)")
-    expect(ProcessErrors.describe(error)).toBe("write EPIPE")
-    expect(ProcessErrors.describe(systemError("PermissionDenied", "spawn"))).toBe("permission denied")
-  })
-
-  it("toProcessExit reads exit codes and looks signal names up", () => {
-    expect(ProcessErrors.toProcessExit(Exit.succeed(ChildProcessSpawner.ExitCode(3)))).toEqual({
-      exitCode: 3,
-      signal: undefined
-    })
-    const bySignal = (name: string) =>
-      ProcessErrors.toProcessExit(
-        Exit.fail(
-          systemError("Unknown", "exitCode", new Error(`Process interrupted due to receipt of signal: '${name}'`))
-        )
-      )
-    expect(bySignal("SIGKILL")).toEqual({ exitCode: undefined, signal: "SIGKILL" })
-    expect(bySignal("SIGTERM")).toEqual({ exitCode: undefined, signal: "SIGTERM" })
-    expect(bySignal("NOTASIGNAL")).toEqual({ exitCode: undefined, signal: undefined })
+  it("spawnError: missing program, program the OS refuses, bad cwd, anything else", () => {
+    const missing = ProcessErrors.spawnError("/x/codex", undefined, startError({ code: "ENOENT" }))
+    expect(missing).toEqual(new CodexBinary.CodexBinaryNotFoundError({ tried: ["/x/codex"] }))
+    const refused = ProcessErrors.spawnError(
+      "/x/codex",
+      undefined,
+      startError({ code: "EACCES", description: "spawn /x/codex EACCES" })
+    )
+    expect(refused).toBeInstanceOf(CodexBinary.CodexBinaryNotExecutableError)
+    expect(refused.message).toBe(
+      "codex binary /x/codex is not executable: the operating system refused to run it (spawn /x/codex EACCES)"
+    )
+    // Node reports a missing cwd as `spawn … ENOENT`: the cwd check decides.
+    const badCwd = ProcessErrors.spawnError(
+      "/x/codex",
+      "/gone",
+      startError({ code: "ENOENT", cwdProblem: "ENOENT: no such file or directory, stat '/gone'" })
+    )
+    expect(badCwd).toBeInstanceOf(Errors.InvalidOptionError)
+    expect(badCwd.message).toContain("cwd \"/gone\" is not accessible: ENOENT")
+    const other = ProcessErrors.spawnError(
+      "/x/codex",
+      undefined,
+      startError({ description: "the environment variable K contains a NUL character" })
+    )
+    expect(other).toEqual(
+      new Errors.TransportClosedError({
+        reason: "failed to start /x/codex: the environment variable K contains a NUL character"
+      })
+    )
   })
 
   it("stripAnsi removes colours, cursor moves and hyperlinks, and keeps the text", () => {

@@ -24,9 +24,7 @@ const codexHome = Effect.acquireRelease(
 
 const realServer = Effect.gen(function*() {
   const home = yield* codexHome
-  return yield* NodeTransport.make({ env: { CODEX_HOME: home, NO_PROXY: "127.0.0.1,localhost" } }).pipe(
-    Effect.provide(NodeTransport.spawnerLayer)
-  )
+  return yield* NodeTransport.make({ env: { CODEX_HOME: home, NO_PROXY: "127.0.0.1,localhost" } })
 })
 
 const initialize = JSON.stringify({
@@ -106,7 +104,6 @@ describe("NodeTransport (real codex app-server)", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(
         NodeTransport.make({ codexBin: "/nonexistent/bin/codex" }).pipe(
-          Effect.provide(NodeTransport.spawnerLayer),
           Effect.scoped
         )
       )

@@ -20,8 +20,7 @@ import * as CodexBinary from "../src/CodexBinary.ts"
 import * as NodeTransport from "../src/NodeTransport.ts"
 import { awaitReady, fake, fixture, isGoneOrZombie, nextLine } from "./helpers.ts"
 
-const spawn = (config: Parameters<typeof NodeTransport.make>[0]) =>
-  NodeTransport.make(config).pipe(Effect.provide(NodeTransport.spawnerLayer))
+const spawn = (config: Parameters<typeof NodeTransport.make>[0]) => NodeTransport.make(config)
 
 const failureOf = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.map(Effect.exit(effect), (exit) => {

@@ -19,7 +19,6 @@ import type * as SocketTransport from "@effect-codex/core/SocketTransport"
 import * as NodeAppServer from "@effect-codex/node/NodeAppServer"
 import type * as NodeCodex from "@effect-codex/node/NodeCodex"
 import * as NodeCodexRemote from "@effect-codex/node/NodeCodexRemote"
-import * as NodeTransport from "@effect-codex/node/NodeTransport"
 import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
 import * as Context from "effect/Context"
@@ -83,7 +82,7 @@ export const listen = Effect.fn("CodexTestRemote.listen")(function*(
     cwd: dirs.workspace,
     codexBin: options.codex?.codexBin,
     env: { ...CodexTest.testEnv(dirs.codexHome), ...options.codex?.env, ...options.env }
-  }).pipe(Effect.provide(NodeTransport.spawnerLayer))
+  })
   return { dirs: { codexHome: dirs.codexHome, workspace: dirs.workspace }, listener } satisfies Setup
 })
 

@@ -6,9 +6,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
-import * as Layer from "effect/Layer"
-import * as PlatformError from "effect/PlatformError"
 import type { Stats } from "node:fs"
 import * as Fs from "node:fs/promises"
 
@@ -55,42 +52,3 @@ export const runnable = (path: string, platform: string): Effect.Effect<Runnable
     }
     return { _tag: "Executable" }
   })
-
-const errorTag = (code: unknown): PlatformError.SystemErrorTag => {
-  switch (code) {
-    case "ENOENT":
-      return "NotFound"
-    case "EACCES":
-    case "EPERM":
-      return "PermissionDenied"
-    case "ENOTDIR":
-      return "BadResource"
-    default:
-      return "Unknown"
-  }
-}
-
-/**
- * The `FileSystem` the Node `ChildProcessSpawner` needs: it only calls `access` (to check the
- * working directory before spawning); every other operation fails as not found. Replaces
- * `NodeFileSystem.layer`, which is far heavier to import.
- */
-export const spawnerFileSystem: Layer.Layer<FileSystem.FileSystem> = Layer.succeed(
-  FileSystem.FileSystem,
-  FileSystem.makeNoop({
-    access: (path) =>
-      Effect.tryPromise({
-        try: () => Fs.access(path),
-        catch: (cause) =>
-          PlatformError.systemError({
-            _tag: errorTag((cause as { readonly code?: unknown } | undefined)?.code),
-            module: "FileSystem",
-            method: "access",
-            pathOrDescriptor: path,
-            syscall: "access",
-            description: cause instanceof Error ? cause.message : String(cause),
-            cause
-          })
-      })
-  })
-)

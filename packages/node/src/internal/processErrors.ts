@@ -1,71 +1,14 @@
 /**
- * Turns what the child-process layer reports (`PlatformError`, exit results, raw stderr) into
- * errors and text a user can act on: no internal names such as `ChildProcess.fromWritable(stdin)`,
- * no terminal escape codes; and the stderr tail those errors carry.
+ * Turns what the child-process layer reports (spawn failures, raw stderr) into errors and text a
+ * user can act on: the OS's own messages, no terminal escape codes; and the stderr tail those
+ * errors carry.
  *
  * @internal
  */
 import * as Errors from "@effect-codex/core/Errors"
-import * as Exit from "effect/Exit"
-import type * as PlatformError from "effect/PlatformError"
-import type * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
-import * as Os from "node:os"
 import { CodexBinaryNotExecutableError, CodexBinaryNotFoundError } from "../CodexBinary.ts"
-import type { ProcessExit, SpawnError } from "../NodeTransport.ts"
-
-const reasonText: Readonly<Record<PlatformError.SystemErrorTag, string>> = {
-  AlreadyExists: "already exists",
-  BadResource: "bad resource",
-  Busy: "resource busy",
-  InvalidData: "invalid data",
-  NotFound: "not found",
-  PermissionDenied: "permission denied",
-  TimedOut: "timed out",
-  UnexpectedEof: "unexpected end of file",
-  Unknown: "unknown error",
-  WouldBlock: "operation would block",
-  WriteZero: "nothing could be written"
-}
-
-/**
- * A user-facing description of a platform error: the operating system's own message (e.g.
- * `write EPIPE`, `spawn /x EACCES`) when there is one, else the kind of failure in words. The
- * Effect module/method names the error carries are left out.
- */
-export const describe = (error: PlatformError.PlatformError): string => {
-  const reason = error.reason
-  const cause = reason.cause
-  if (cause instanceof Error && cause.message.length > 0) return cause.message
-  if (reason._tag === "BadArgument") return reason.description ?? "invalid argument"
-  return reason.description ?? reasonText[reason._tag]
-}
-
-const signalNames: ReadonlySet<string> = new Set(Object.keys(Os.constants.signals))
-
-/**
- * The signal named at the end of the Node spawner's "… receipt of signal: 'SIGKILL'" message (the
- * spawner has no structured field for it), looked up among the OS's signal names.
- */
-const signalOf = (message: string): string | undefined => {
-  const open = message.lastIndexOf("'", message.length - 2)
-  if (open === -1 || !message.endsWith("'")) return undefined
-  const name = message.slice(open + 1, -1)
-  return signalNames.has(name) ? name : undefined
-}
-
-/** Reads the exit code or the terminating signal out of the spawner's `exitCode` result. */
-export const toProcessExit = (
-  exit: Exit.Exit<ChildProcessSpawner.ExitCode, PlatformError.PlatformError>
-): ProcessExit => {
-  if (Exit.isSuccess(exit)) return { exitCode: exit.value, signal: undefined }
-  const error = Exit.findErrorOption(exit)
-  if (error._tag === "Some") {
-    const cause = error.value.reason.cause
-    const signal = signalOf(cause instanceof Error ? cause.message : error.value.message)
-    if (signal !== undefined) return { exitCode: undefined, signal }
-  }
-  return { exitCode: undefined, signal: undefined }
-}
+import type { SpawnError } from "../NodeTransport.ts"
+import type { StartError } from "./spawn.ts"
 
 const ESC = String.fromCharCode(0x1b)
 const BEL = String.fromCharCode(0x07)
@@ -89,29 +32,25 @@ const ansi = new RegExp(
 export const stripAnsi = (line: string): string =>
   line.includes(ESC) || line.includes(CSI) ? line.replace(ansi, "") : line
 
-/** Maps a failed spawn to the SDK's errors (the program is missing or cannot run, bad cwd, other). */
-export const spawnError = (
-  command: string,
-  cwd: string | undefined,
-  error: PlatformError.PlatformError
-): SpawnError => {
-  const reason = error.reason
-  if (reason._tag === "NotFound" && reason.method === "spawn") {
-    return new CodexBinaryNotFoundError({ tried: [command] })
-  }
-  if (reason._tag === "PermissionDenied" && reason.method === "spawn") {
-    return new CodexBinaryNotExecutableError({
-      path: command,
-      reason: `the operating system refused to run it (${describe(error)})`
-    })
-  }
-  if (reason._tag !== "BadArgument" && reason.method === "access") {
+/**
+ * Maps a failed spawn to the SDK's errors: a working directory that cannot be used, a program that
+ * is missing or that the OS refuses to run, anything else.
+ */
+export const spawnError = (command: string, cwd: string | undefined, error: StartError): SpawnError => {
+  if (error.cwdProblem !== undefined) {
     return new Errors.InvalidOptionError({
       option: "cwd",
-      message: `cwd ${JSON.stringify(cwd)} is not accessible: ${describe(error)}`
+      message: `cwd ${JSON.stringify(cwd)} is not accessible: ${error.cwdProblem}`
     })
   }
-  return new Errors.TransportClosedError({ reason: `failed to start ${command}: ${describe(error)}` })
+  if (error.code === "ENOENT") return new CodexBinaryNotFoundError({ tried: [command] })
+  if (error.code === "EACCES" || error.code === "EPERM") {
+    return new CodexBinaryNotExecutableError({
+      path: command,
+      reason: `the operating system refused to run it (${error.description})`
+    })
+  }
+  return new Errors.TransportClosedError({ reason: `failed to start ${command}: ${error.description}` })
 }
 
 /** The last `size` stderr lines, for `TransportClosedError.stderrTail`. */

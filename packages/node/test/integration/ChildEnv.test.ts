@@ -67,9 +67,7 @@ const childEnvironment = (config: (home: string) => CodexConfig.CodexConfig) =>
   Effect.scoped(Effect.gen(function*() {
     yield* plant
     const home = yield* codexHome
-    const { process: info, transport } = yield* NodeTransport.make(config(home)).pipe(
-      Effect.provide(NodeTransport.spawnerLayer)
-    )
+    const { process: info, transport } = yield* NodeTransport.make(config(home))
     const env = environOf(info.pid)
     yield* transport.send(initialize)
     const first = yield* Stream.runHead(transport.incoming)

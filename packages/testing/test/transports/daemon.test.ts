@@ -5,7 +5,6 @@
  */
 import * as Codex from "@effect-codex/core/Codex"
 import * as NodeCodexRemote from "@effect-codex/node/NodeCodexRemote"
-import * as NodeTransport from "@effect-codex/node/NodeTransport"
 import * as CodexHome from "@effect-codex/testing/CodexHome"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -43,8 +42,7 @@ describe("the app-server daemon", () => {
         yield* Effect.addFinalizer(() =>
           NodeCodexRemote.daemonCommand("stop", { env }).pipe(
             Effect.ignore,
-            Effect.andThen(killUpdater(codexHome)),
-            Effect.provide(NodeTransport.spawnerLayer)
+            Effect.andThen(killUpdater(codexHome))
           )
         )
 
@@ -62,9 +60,7 @@ describe("the app-server daemon", () => {
         }))
         assert.strictEqual(answer, "Hello from the daemon.")
 
-        const status = yield* NodeCodexRemote.daemonCommand("version", { env }).pipe(
-          Effect.provide(NodeTransport.spawnerLayer)
-        )
+        const status = yield* NodeCodexRemote.daemonCommand("version", { env })
         assert.strictEqual(status.status, "running")
         assert.strictEqual(
           status.socketPath,
@@ -86,9 +82,7 @@ describe("the app-server daemon", () => {
         assert.strictEqual(tooOld._tag, "DaemonVersionError")
         if (tooOld._tag === "DaemonVersionError") assert.strictEqual(tooOld.requiredVersion, "99.0.0")
 
-        const stopped = yield* NodeCodexRemote.daemonCommand("stop", { env }).pipe(
-          Effect.provide(NodeTransport.spawnerLayer)
-        )
+        const stopped = yield* NodeCodexRemote.daemonCommand("stop", { env })
         assert.strictEqual(stopped.status, "stopped")
         const after = yield* Effect.flip(Layer.build(NodeCodexRemote.layerDaemon({ env })))
         assert.strictEqual(after._tag, "DaemonError")

@@ -1,8 +1,9 @@
 /**
  * The stdio import path stays light: importing `@effect-codex/core` and `@effect-codex/node` (what a
  * program that spawns codex over stdio does) must not load what only the remote transports and the
- * `layerConfig`s need (`ws` and the Node HTTP/TLS stack, `effect/socket`, `NodeWS`, `effect/Config`);
- * those load on the first build of a layer that needs them.
+ * `layerConfig`s need (`ws` and the Node HTTP/TLS stack, `effect/socket`, `NodeWS`, `effect/Config`),
+ * nor effect's process stack (the stdio transport spawns with `node:child_process`); the first load on
+ * the first build of a layer that needs them.
  *
  * A child `node` process (type-stripping the sources, which import exactly what the built `dist/`
  * imports) records every module URL it loads with a `module.registerHooks` load hook (ES modules,
@@ -30,26 +31,14 @@ const offStdioPath: ReadonlyArray<Entry> = [
   { name: "node:http", pattern: /^node:http$/ },
   { name: "node:https", pattern: /^node:https$/ },
   { name: "node:tls", pattern: /^node:tls$/ },
-  { name: "node:zlib", pattern: /^node:zlib$/ }
-]
-
-/**
- * Off the stdio path once the `spawner` branch (the stdio transport on `node:child_process`) is
- * merged. Until then the stdio transport still loads them: set {@link spawnerMerged} to `true` at
- * that merge to enforce them too (the control below already checks that the patterns match).
- */
-const offStdioPathAfterSpawnerMerge: ReadonlyArray<Entry> = [
+  { name: "node:zlib", pattern: /^node:zlib$/ },
+  // the stdio transport spawns with node:child_process, not effect's process stack
   { name: "effect/process/*", pattern: /\/node_modules\/effect\/dist\/process\// },
   {
     name: "@effect/platform-node-shared/NodeChildProcessSpawner",
     pattern: /\/@effect\/platform-node-shared\/dist\/NodeChildProcessSpawner\.js$/
   }
 ]
-
-/** `true` once the spawner branch is merged (see {@link offStdioPathAfterSpawnerMerge}). */
-const spawnerMerged: boolean = false
-
-const enforced = spawnerMerged ? [...offStdioPath, ...offStdioPathAfterSpawnerMerge] : offStdioPath
 
 const testingDir = fileURLToPath(new URL("../..", import.meta.url))
 const nodeSrc = new URL("../../../node/src/", import.meta.url)
@@ -90,7 +79,7 @@ const loadedUrls = Effect.promise(() =>
 const matching = (urls: ReadonlyArray<string>, entry: Entry) => urls.filter((url) => entry.pattern.test(url))
 
 describe("the stdio import path", () => {
-  it.effect("importing @effect-codex/core and @effect-codex/node loads no remote-transport or Config module", () =>
+  it.effect("importing @effect-codex/core and @effect-codex/node loads no remote-transport, Config or process-stack module", () =>
     Effect.gen(function*() {
       const { control, stdio } = yield* loadedUrls
       // The recorder saw the SDK itself (else an empty list would pass).
@@ -98,10 +87,10 @@ describe("the stdio import path", () => {
       assert.isTrue(stdio.some((url) => url.endsWith("/packages/node/src/NodeCodexRemote.ts")))
       assert.isTrue(stdio.some((url) => url.endsWith("/packages/core/src/SocketTransport.ts")))
       // Each pattern matches a module really loaded (by the control, or already by the entry points).
-      for (const entry of [...offStdioPath, ...offStdioPathAfterSpawnerMerge]) {
+      for (const entry of offStdioPath) {
         assert.isNotEmpty(matching([...stdio, ...control], entry), `the pattern of ${entry.name} matches nothing`)
       }
-      const offenders = enforced.flatMap((entry) => matching(stdio, entry).map((url) => `${entry.name}: ${url}`))
+      const offenders = offStdioPath.flatMap((entry) => matching(stdio, entry).map((url) => `${entry.name}: ${url}`))
       assert.deepStrictEqual(offenders, [])
     }))
 })

@@ -6,7 +6,6 @@
 import * as Errors from "@effect-codex/core/Errors"
 import * as NodeAppServer from "@effect-codex/node/NodeAppServer"
 import * as NodeCodexRemote from "@effect-codex/node/NodeCodexRemote"
-import * as NodeTransport from "@effect-codex/node/NodeTransport"
 import * as CodexHome from "@effect-codex/testing/CodexHome"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
@@ -40,8 +39,7 @@ describe("reconnect", () => {
       const socket = Path.join(dir, "app-server.sock")
       const serve = (scope: Scope.Scope) =>
         NodeAppServer.listen({ listen: `unix://${socket}`, env: CodexTest.testEnv(codexHome), cwd: dir }).pipe(
-          Scope.provide(scope),
-          Effect.provide(NodeTransport.spawnerLayer)
+          Scope.provide(scope)
         )
       const firstScope = yield* Scope.make()
       const server = yield* serve(firstScope)
