@@ -176,7 +176,7 @@ const lines = [
   "load modules, spawn the app-server, handshake, `thread/start`, `hello` turn(s), close the app-server, exit;",
   "wall time from spawn to exit, measured by the parent. Cells: median (min–max), ms. SDK (src) loads the packages'",
   "TypeScript sources, which Node strips of their types as it loads them (as `pnpm start` and the examples run);",
-  "SDK (dist) loads the JavaScript `tsc -b` emits to `dist/` (as a published package runs).",
+  "SDK (dist) loads the bundled JavaScript `pnpm run build` writes to `dist/` (as a published package runs).",
   "",
   "| measurement | raw driver | SDK (src) | src/raw | SDK (dist) | dist/raw | target |",
   "| --- | --- | --- | --- | --- | --- | --- |",

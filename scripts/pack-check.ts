@@ -15,6 +15,10 @@
  *    repository's Node 24: the real `codex` binary against the fake model, and compares what it prints
  *    with the README's `text` block that follows the program.
  *
+ * 5. Imports `@effect-codex/core` and `@effect-codex/node` there and fails if that loads any module of
+ *    `scripts/stdio-import-path.ts` (what only the remote transports, `layerConfig` or effect's
+ *    process stack need): the bundle must keep those behind their dynamic `import()`s.
+ *
  * Any failure exits 1 with the failing step's output.
  */
 import { spawn } from "node:child_process"
@@ -22,6 +26,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { offenders, recorder } from "./stdio-import-path.ts"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const keep = process.argv.includes("--keep")
@@ -240,6 +245,21 @@ const main = async (): Promise<void> => {
         `README program printed\n${JSON.stringify(result.stdout)}\nexpected (the README's text block)\n${
           JSON.stringify(expected)
         }\nstderr:\n${result.stderr}`
+      )
+    }
+    // 5. the stdio import path of the installed (bundled) packages stays light
+    const imports = await timed(
+      "import path (what importing core + node loads)",
+      () => runOk("import path", process.execPath, ["--input-type=module", "-e", recorder], project)
+    )
+    const loaded = JSON.parse(imports.stdout) as ReadonlyArray<string>
+    const found = offenders(loaded)
+    if (found.length > 0 || !loaded.some((url) => url.includes("/node_modules/@effect-codex/core/dist/"))) {
+      throw new StepError(
+        `importing @effect-codex/core and @effect-codex/node loaded what only remote transports, layerConfig or ` +
+          `effect's process stack need (scripts/stdio-import-path.ts):\n${found.join("\n")}\nloaded:\n${
+            loaded.join("\n")
+          }`
       )
     }
     console.log(`pack-check: ok, ${packages.length} packages (${((performance.now() - started) / 1000).toFixed(1)} s)`)

@@ -7,7 +7,7 @@
  * Modes: `floor` (the floor only), `sdk` (then `@effect-codex/core` and `@effect-codex/node`, as a
  * user imports them, from the workspace's TypeScript sources, which Node strips of their types as it
  * loads them), `sdk-dist` (the same from the JavaScript in dist/, as a published package runs;
- * needs `pnpm check` first), `barrel` (then the `effect` barrel), `graph` (then every module of core and
+ * needs `pnpm run build` first), `barrel` (then the `effect` barrel), `graph` (then every module of core and
  * node one by one in dependency order, so each step is what that module adds on top of the
  * previous ones).
  */
@@ -21,7 +21,7 @@ const floor = ["effect/Effect", "effect/Layer", "effect/Stream", "effect/Schema"
 
 /** Core and node modules, leaves first (each step adds what the module needs beyond the previous steps). */
 const graph = [
-  `${core}/generated/Schemas.ts`,
+  `${core}/generated/internal/codecs.ts`,
   `${core}/generated/Protocol.ts`,
   `${core}/generated/index.ts`,
   `${core}/Errors.ts`,
@@ -37,18 +37,21 @@ const graph = [
   `${core}/Turn.ts`,
   `${core}/Thread.ts`,
   `${core}/Codex.ts`,
+  `${core}/SocketTransport.ts`,
   `${core}/index.ts`,
   `${node}/CodexBinary.ts`,
   `${node}/CodexConfig.ts`,
+  `${node}/internal/spawn.ts`,
   `${node}/NodeTransport.ts`,
   `${node}/NodeCodex.ts`,
+  `${node}/NodeCodexRemote.ts`,
   `${node}/index.ts`
 ]
 
 const steps: Record<string, ReadonlyArray<string>> = {
   floor: [],
   sdk: [`${core}/index.ts`, `${node}/index.ts`],
-  // the JavaScript that `tsc -b` (`pnpm check`) emits to dist/, as a published package runs it
+  // the bundled JavaScript `pnpm run build` writes to dist/, as a published package runs it
   "sdk-dist": ["../../packages/core/dist/index.js", "../../packages/node/dist/index.js"],
   barrel: ["effect"],
   graph

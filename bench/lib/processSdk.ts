@@ -1,7 +1,7 @@
 /**
  * A whole program, run as a fresh `node` process by `bench/process.ts`: the SDK as a user writes
  * it — `@effect-codex/core` and `@effect-codex/node` from their entry points (TypeScript sources, or
- * with `"dist": true` the JavaScript in dist/ that `pnpm check` emits), `NodeCodex.layer`, a
+ * with `"dist": true` the bundled JavaScript in dist/ that `pnpm run build` writes), `NodeCodex.layer`, a
  * thread, `count` turns of "hello", then the layer's scope closes the app-server and the process
  * exits. `node bench/lib/processSdk.ts <json args>`; prints one JSON line with its phase times (the
  * same phases as `processRaw.ts`).
@@ -23,7 +23,7 @@ if (args.dist) {
   })
 }
 // the packages' entry points, from the TypeScript sources (Node strips their types as it loads them)
-// or, with `dist`, from the JavaScript `tsc -b` emits (as a published package runs)
+// or, with `dist`, from the bundled JavaScript `pnpm run build` writes (as a published package runs)
 const [{ Codex }, { NodeCodex }] = (await Promise.all(
   args.dist
     ? [import("../../packages/core/dist/index.js" as string), import("../../packages/node/dist/index.js" as string)]

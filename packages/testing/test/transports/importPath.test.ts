@@ -1,9 +1,8 @@
 /**
  * The stdio import path stays light: importing `@effect-codex/core` and `@effect-codex/node` (what a
- * program that spawns codex over stdio does) must not load what only the remote transports and the
- * `layerConfig`s need (`ws` and the Node HTTP/TLS stack, `effect/socket`, `NodeWS`, `effect/Config`),
- * nor effect's process stack (the stdio transport spawns with `node:child_process`); the first load on
- * the first build of a layer that needs them.
+ * program that spawns codex over stdio does) loads none of `scripts/stdio-import-path.ts`'s list (the
+ * remote transports' modules, `effect/Config`, effect's process stack); `scripts/pack-check.ts` checks
+ * the same of the bundled packages as npm installs them.
  *
  * A child `node` process (type-stripping the sources, which import exactly what the built `dist/`
  * imports) records every module URL it loads with a `module.registerHooks` load hook (ES modules,
@@ -15,30 +14,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
 import { fileURLToPath } from "node:url"
-
-interface Entry {
-  readonly name: string
-  readonly pattern: RegExp
-}
-
-/** Must never be loaded by importing the core and node entry points. */
-const offStdioPath: ReadonlyArray<Entry> = [
-  { name: "ws", pattern: /\/node_modules\/ws\// },
-  { name: "effect/socket/*", pattern: /\/node_modules\/effect\/dist\/socket\// },
-  { name: "@effect/platform-node-shared/NodeWS", pattern: /\/@effect\/platform-node-shared\/dist\/NodeWS\.js$/ },
-  { name: "effect/Config", pattern: /\/node_modules\/effect\/dist\/Config\.js$/ },
-  { name: "effect/ConfigProvider", pattern: /\/node_modules\/effect\/dist\/ConfigProvider\.js$/ },
-  { name: "node:http", pattern: /^node:http$/ },
-  { name: "node:https", pattern: /^node:https$/ },
-  { name: "node:tls", pattern: /^node:tls$/ },
-  { name: "node:zlib", pattern: /^node:zlib$/ },
-  // the stdio transport spawns with node:child_process, not effect's process stack
-  { name: "effect/process/*", pattern: /\/node_modules\/effect\/dist\/process\// },
-  {
-    name: "@effect/platform-node-shared/NodeChildProcessSpawner",
-    pattern: /\/@effect\/platform-node-shared\/dist\/NodeChildProcessSpawner\.js$/
-  }
-]
+import { type Entry, offenders, offStdioPath } from "../../../../scripts/stdio-import-path.ts"
 
 const testingDir = fileURLToPath(new URL("../..", import.meta.url))
 const nodeSrc = new URL("../../../node/src/", import.meta.url)
@@ -90,7 +66,6 @@ describe("the stdio import path", () => {
       for (const entry of offStdioPath) {
         assert.isNotEmpty(matching([...stdio, ...control], entry), `the pattern of ${entry.name} matches nothing`)
       }
-      const offenders = offStdioPath.flatMap((entry) => matching(stdio, entry).map((url) => `${entry.name}: ${url}`))
-      assert.deepStrictEqual(offenders, [])
+      assert.deepStrictEqual(offenders(stdio), [])
     }))
 })
