@@ -49,11 +49,12 @@ interface ImportResult {
 }
 
 /** Runs `node <file> <arg>` and resolves with its last stdout line (JSON) and the spawn → exit time. */
-const runNode = <A>(file: string, arg: string): Promise<A & { wallMs: number }> =>
+const runNode = <A>(file: string, arg: string, env?: NodeJS.ProcessEnv): Promise<A & { wallMs: number }> =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
     const child = spawn(process.execPath, [...nodeArgs, Path.join(here, file), arg], {
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(env === undefined ? {} : { env })
     })
     let stdout = ""
     let stderr = ""
@@ -71,8 +72,17 @@ const runNode = <A>(file: string, arg: string): Promise<A & { wallMs: number }> 
 
 const log = (s: string) => process.stderr.write(s + "\n")
 
-type Impl = "raw" | "sdk" | "dist"
-const files: Record<Impl, string> = { raw: "lib/processRaw.ts", sdk: "lib/processSdk.ts", dist: "lib/processSdk.ts" }
+type Impl = "raw" | "sdk" | "dist" | "cache"
+const files: Record<Impl, string> = {
+  raw: "lib/processRaw.ts",
+  sdk: "lib/processSdk.ts",
+  dist: "lib/processSdk.ts",
+  cache: "lib/processSdk.ts"
+}
+/** `cache`: the dist program with Node's compile cache on (`NODE_COMPILE_CACHE`), warmed by one untimed run. */
+const compileCache = Fs.mkdtempSync(Path.join(Os.tmpdir(), "bench-compile-cache-"))
+const envOf = (impl: Impl): NodeJS.ProcessEnv | undefined =>
+  impl === "cache" ? { ...process.env, NODE_COMPILE_CACHE: compileCache } : undefined
 
 const program = Effect.gen(function*() {
   const model = yield* FakeModel.FakeModel
@@ -84,7 +94,11 @@ const program = Effect.gen(function*() {
       const before = (yield* model.unexpectedRequests).length
       yield* model.enqueue(...Array.from({ length: count }, () => FakeModel.message(REPLY, { deltas: 3 })))
       const result = yield* Effect.promise(() =>
-        runNode<ProcessResult>(files[impl], JSON.stringify({ port, count, expect: REPLY, dist: impl === "dist" }))
+        runNode<ProcessResult>(
+          files[impl],
+          JSON.stringify({ port, count, expect: REPLY, dist: impl === "dist" || impl === "cache" }),
+          envOf(impl)
+        )
       )
       const pending = yield* model.pending
       const unexpected = (yield* model.unexpectedRequests).length - before
@@ -95,22 +109,34 @@ const program = Effect.gen(function*() {
     })
 
   const results = {
-    one: { raw: [] as Array<ProcessResult>, sdk: [] as Array<ProcessResult>, dist: [] as Array<ProcessResult> },
-    ten: { raw: [] as Array<ProcessResult>, sdk: [] as Array<ProcessResult>, dist: [] as Array<ProcessResult> },
+    one: {
+      raw: [] as Array<ProcessResult>,
+      sdk: [] as Array<ProcessResult>,
+      dist: [] as Array<ProcessResult>,
+      cache: [] as Array<ProcessResult>
+    },
+    ten: {
+      raw: [] as Array<ProcessResult>,
+      sdk: [] as Array<ProcessResult>,
+      dist: [] as Array<ProcessResult>,
+      cache: [] as Array<ProcessResult>
+    },
     imports: { floor: [] as Array<ImportResult>, sdk: [] as Array<ImportResult>, "sdk-dist": [] as Array<ImportResult> }
   }
-  const orders: ReadonlyArray<ReadonlyArray<Impl>> = [["raw", "sdk", "dist"], ["sdk", "dist", "raw"], [
-    "dist",
-    "raw",
-    "sdk"
-  ]]
+  const orders: ReadonlyArray<ReadonlyArray<Impl>> = [
+    ["raw", "sdk", "dist", "cache"],
+    ["sdk", "dist", "cache", "raw"],
+    ["dist", "cache", "raw", "sdk"],
+    ["cache", "raw", "sdk", "dist"]
+  ]
+  yield* whole("cache", 1) // fills the compile cache
   const importOrders = [["floor", "sdk", "sdk-dist"], ["sdk", "sdk-dist", "floor"], [
     "sdk-dist",
     "floor",
     "sdk"
   ]] as const
   for (let i = 0; i < runs; i++) {
-    const order = orders[i % 3]!
+    const order = orders[i % orders.length]!
     for (const impl of order) results.one[impl].push(yield* whole(impl, 1))
     for (const impl of order) results.ten[impl].push(yield* whole(impl, 10))
     for (const mode of importOrders[i % 3]!) {
@@ -123,6 +149,7 @@ const program = Effect.gen(function*() {
 
 const t0 = performance.now()
 const results = await Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(FakeModel.layer)))
+Fs.rmSync(compileCache, { recursive: true, force: true })
 const totalS = (performance.now() - t0) / 1000
 Fs.writeFileSync(Path.join(Os.tmpdir(), "bench-process-last.json"), JSON.stringify(results, null, 1))
 
@@ -142,10 +169,17 @@ const row = (set: "one" | "ten", label: string, f: Pick, target?: number) => {
   const raw = pick(results[set].raw)
   const sdk = pick(results[set].sdk)
   const dist = pick(results[set].dist)
+  const cache = pick(results[set].cache)
   const r = (xs: ReadonlyArray<number>) => median(xs) / median(raw)
   rows.push(
     `| ${label} | ${cell(raw)} | ${cell(sdk)} | ${r(sdk).toFixed(2)}× | ${cell(dist)} | ${r(dist).toFixed(2)}× | ${
-      target === undefined ? "" : `≤ ${target}× (src:${verdict(r(sdk), target)}, dist:${verdict(r(dist), target)})`
+      cell(cache)
+    } | ${r(cache).toFixed(2)}× | ${
+      target === undefined
+        ? ""
+        : `≤ ${target}× (src:${verdict(r(sdk), target)}, dist:${verdict(r(dist), target)}, cache:${
+          verdict(r(cache), target)
+        })`
     } |`
   )
 }
@@ -176,10 +210,12 @@ const lines = [
   "load modules, spawn the app-server, handshake, `thread/start`, `hello` turn(s), close the app-server, exit;",
   "wall time from spawn to exit, measured by the parent. Cells: median (min–max), ms. SDK (src) loads the packages'",
   "TypeScript sources, which Node strips of their types as it loads them (as `pnpm start` and the examples run);",
-  "SDK (dist) loads the bundled JavaScript `pnpm run build` writes to `dist/` (as a published package runs).",
+  "SDK (dist) loads the bundled JavaScript `pnpm run build` writes to `dist/` (as a published package runs);",
+  "SDK (cache) is the same with Node's compile cache on (`NODE_COMPILE_CACHE`, warm: a program that starts often",
+  "can turn it on, see docs/getting-started.md; the raw driver runs without it).",
   "",
-  "| measurement | raw driver | SDK (src) | src/raw | SDK (dist) | dist/raw | target |",
-  "| --- | --- | --- | --- | --- | --- | --- |",
+  "| measurement | raw driver | SDK (src) | src/raw | SDK (dist) | dist/raw | SDK (cache) | cache/raw | target |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows,
   "",
   "Import cost against the `effect` floor (fresh processes, `bench/lib/importWorker.ts`; `node bench/import.ts` has the",
@@ -188,6 +224,9 @@ const lines = [
   "| measurement | ms | target |",
   "| --- | --- | --- |",
   importRow("floor: `effect/Effect`, `Layer`, `Stream`, `Schema`", imports.floor.map((r) => r.floorMs)),
+  `| … the floor as a share of the raw driver's ten-turn process | ${
+    (median(imports.floor.map((r) => r.floorMs)) / median(results.ten.raw.map((r) => r.wallMs))).toFixed(2)
+  }× | (what any Effect program pays before the SDK: the ten-turn target leaves 0.15×) |`,
   importRow(
     "**SDK over the floor, dist** (core + node entry points after the floor, same process)",
     imports["sdk-dist"].map((r) => r.extraMs),
