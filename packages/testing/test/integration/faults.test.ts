@@ -18,6 +18,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
@@ -253,7 +254,7 @@ describe("faults on the real app-server", () => {
   )
 
   it.live(
-    "interrupting a fiber blocked on a frozen server still kills it (SIGKILL after the grace period)",
+    "interrupting a fiber blocked on a frozen server ends the request and the server",
     () =>
       Effect.gen(function*() {
         const frozen = yield* Deferred.make<NodeTransport.ProcessInfo["Service"]>()
@@ -265,10 +266,16 @@ describe("faults on the real app-server", () => {
           return yield* client.request("model/list", {})
         }).pipe(Effect.provide(CodexTest.layer({ codex: { forceKillAfter: "1 second" } })), Effect.forkChild)
         const info = yield* Deferred.await(frozen)
+        // a live server answers model/list well within this; a frozen one never does
+        yield* Effect.sleep("500 millis")
         yield* Fiber.interrupt(fiber)
+        // the request was still waiting: the fiber ended by the interruption, not with a result
+        assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(fiber)))
+        // closing the layer's scope thawed the server (SIGCONT with the SIGTERM, else SIGKILL after
+        // `forceKillAfter`) and waited for its end: nothing is left
         assert.strictEqual(killZeroError(info.pid), "ESRCH")
-        // a frozen server ignores the graceful close: it took the SIGKILL
-        assert.deepStrictEqual(yield* info.exit, { exitCode: undefined, signal: "SIGKILL" })
+        const ended = yield* info.exit
+        assert.isTrue(ended.exitCode !== undefined || ended.signal !== undefined, JSON.stringify(ended))
       }),
     { timeout: 60_000 }
   )
