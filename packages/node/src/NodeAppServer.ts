@@ -20,6 +20,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as CodexBinary from "./CodexBinary.ts"
+import * as ChildEnv from "./internal/childEnv.ts"
 import * as Spawn from "./internal/spawn.ts"
 
 /** `--ws-auth` settings of the listener. Paths must be absolute. */
@@ -105,14 +106,6 @@ const listeningLine = /listening on:\s*(wss?:\/\/\S+)/
 const ansi = /\u001b\[[0-9;]*m/g
 const maxTail = 50
 
-/** The parent's environment with `overrides` merged over it (`undefined` removes a variable). */
-const mergedEnv = (overrides: Readonly<Record<string, string | undefined>>): Record<string, string> => {
-  const env: Record<string, string | undefined> = { ...process.env, ...overrides }
-  const result: Record<string, string> = {}
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) result[name] = value
-  return result
-}
-
 /** Spawns a listening app-server and waits until it accepts connections. Scoped. */
 export const listen: (
   options?: ListenOptions | undefined
@@ -131,7 +124,8 @@ export const listen: (
     command: binary.path,
     args,
     cwd: opts.cwd,
-    env: mergedEnv(env),
+    // the parent's environment with `env` over it (`undefined` removes a variable)
+    env: ChildEnv.make({ inheritEnv: true, env, apiKey: undefined }),
     forceKillAfter: opts.forceKillAfter ?? "2 seconds"
   }).pipe(
     Effect.mapError((error) =>

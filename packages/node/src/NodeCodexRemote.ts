@@ -47,6 +47,7 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as CodexBinary from "./CodexBinary.ts"
+import * as ChildEnv from "./internal/childEnv.ts"
 import * as ClientOptionsInternal from "./internal/clientOptions.ts"
 import type { ClientFields } from "./internal/clientOptions.ts"
 import * as ConfigLoad from "./internal/configLoad.ts"
@@ -317,14 +318,11 @@ export const daemonCommand: (
       ...(stderr === undefined ? {} : { stderrTail: stderr.split("\n").filter((l) => l.length > 0).slice(-20) })
     })
   return yield* Effect.scoped(Effect.gen(function*() {
-    const env: Record<string, string> = {}
-    for (const [name, value] of Object.entries({ ...process.env, ...options?.env })) {
-      if (value !== undefined) env[name] = value
-    }
     const child = yield* Spawn.spawn({
       command: binary.path,
       args: ["app-server", "daemon", command],
-      env,
+      // the parent's environment with `options.env` over it (`undefined` removes a variable)
+      env: ChildEnv.make({ inheritEnv: true, env: options?.env ?? {}, apiKey: undefined }),
       stdin: "ignore",
       forceKillAfter: "2 seconds"
     }).pipe(Effect.mapError((error) => fail(error.description)))

@@ -33,7 +33,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Latch from "effect/Latch"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -41,6 +41,7 @@ import * as NodeChildProcess from "node:child_process"
 import * as Fs from "node:fs/promises"
 import type { Readable, Writable } from "node:stream"
 import type { ProcessExit } from "../NodeTransport.ts"
+import * as ChildEnv from "./childEnv.ts"
 
 // =============================================================================
 // Models
@@ -127,9 +128,6 @@ const pollMillis = 10
 /** Most chunks handed out by one pull of stdout/stderr. */
 const maxChunksPerPull = 256
 
-const text = (value: string | Redacted.Redacted<string>): string =>
-  Redacted.isRedacted(value) ? Redacted.value(value) : value
-
 /**
  * Node rejects a NUL character by throwing an error that shows the value, which may be a secret
  * (`Redacted`); say where it is instead.
@@ -139,7 +137,7 @@ const findNul = (options: Options): string | undefined => {
   const index = options.args.findIndex((arg) => arg.includes("\0"))
   if (index !== -1) return `argument ${index + 1} contains a NUL character`
   for (const [name, value] of Object.entries(options.env)) {
-    if (text(value).includes("\0")) return `the environment variable ${name} contains a NUL character`
+    if (ChildEnv.text(value)!.includes("\0")) return `the environment variable ${name} contains a NUL character`
   }
   return undefined
 }
@@ -205,7 +203,7 @@ const start = (options: Options): Effect.Effect<Proc, StartError> =>
     let node: NodeChildProcess.ChildProcess
     try {
       const env: Record<string, string> = {}
-      for (const [name, value] of Object.entries(options.env)) env[name] = text(value)
+      for (const [name, value] of Object.entries(options.env)) env[name] = ChildEnv.text(value)!
       node = NodeChildProcess.spawn(options.command, options.args, {
         cwd: options.cwd,
         env,
