@@ -30,7 +30,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Socket from "effect/socket/Socket"
-import { describeCause } from "./internal/socketErrors.ts"
+import { reasonText } from "./internal/socketErrors.ts"
 import { Transport } from "./Transport.ts"
 
 // =============================================================================
@@ -184,11 +184,7 @@ export interface Options {
  */
 export const classifyOpenError = (url: string, error: Socket.SocketError): ConnectError => {
   const reason = error.reason
-  const text = reason._tag === "SocketCloseError"
-    ? `connection closed (${reason.message})`
-    : "cause" in reason && reason.cause !== undefined
-    ? describeCause(reason.cause)
-    : reason.message
+  const text = reason._tag === "SocketCloseError" ? `connection closed (${reason.message})` : reasonText(reason)
   const status = /Unexpected server response: (\d{3})/.exec(text)
   if (status !== null && (status[1] === "401" || status[1] === "403")) {
     return new AuthenticationError({ url, status: Number(status[1]), reason: text })

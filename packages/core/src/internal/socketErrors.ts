@@ -9,7 +9,7 @@ import type * as Socket from "effect/socket/Socket"
 import * as Errors from "../Errors.ts"
 
 /** The most useful text of a failure's cause (an `Error`, an error event, or anything else). */
-export const describeCause = (cause: unknown): string => {
+const describeCause = (cause: unknown): string => {
   if (cause instanceof Error) return cause.message
   if (typeof cause === "object" && cause !== null) {
     const record = cause as { readonly message?: unknown; readonly error?: unknown }
@@ -18,6 +18,10 @@ export const describeCause = (cause: unknown): string => {
   }
   return String(cause)
 }
+
+/** What a socket failure says: its cause's text when it has one, else its own message. */
+export const reasonText = (reason: Socket.SocketError["reason"]): string =>
+  "cause" in reason && reason.cause !== undefined ? describeCause(reason.cause) : reason.message
 
 /** The `TransportClosedError` of an open connection that closed (close code and reason) or broke. */
 export const closedError = (url: string, error: Socket.SocketError): Errors.TransportClosedError => {
@@ -28,6 +32,5 @@ export const closedError = (url: string, error: Socket.SocketError): Errors.Tran
       : `code ${reason.code}: ${reason.closeReason}`
     return new Errors.TransportClosedError({ reason: `app-server connection ${url} closed (${detail})` })
   }
-  const cause = "cause" in reason && reason.cause !== undefined ? describeCause(reason.cause) : reason.message
-  return new Errors.TransportClosedError({ reason: `app-server connection ${url} failed: ${cause}` })
+  return new Errors.TransportClosedError({ reason: `app-server connection ${url} failed: ${reasonText(reason)}` })
 }
