@@ -84,6 +84,9 @@ const compileCache = Fs.mkdtempSync(Path.join(Os.tmpdir(), "bench-compile-cache-
 const envOf = (impl: Impl): NodeJS.ProcessEnv | undefined =>
   impl === "cache" ? { ...process.env, NODE_COMPILE_CACHE: compileCache } : undefined
 
+/** One list of results per program. */
+const perImpl = (): Record<Impl, Array<ProcessResult>> => ({ raw: [], sdk: [], dist: [], cache: [] })
+
 const program = Effect.gen(function*() {
   const model = yield* FakeModel.FakeModel
   const port = model.port
@@ -109,18 +112,8 @@ const program = Effect.gen(function*() {
     })
 
   const results = {
-    one: {
-      raw: [] as Array<ProcessResult>,
-      sdk: [] as Array<ProcessResult>,
-      dist: [] as Array<ProcessResult>,
-      cache: [] as Array<ProcessResult>
-    },
-    ten: {
-      raw: [] as Array<ProcessResult>,
-      sdk: [] as Array<ProcessResult>,
-      dist: [] as Array<ProcessResult>,
-      cache: [] as Array<ProcessResult>
-    },
+    one: perImpl(),
+    ten: perImpl(),
     imports: { floor: [] as Array<ImportResult>, sdk: [] as Array<ImportResult>, "sdk-dist": [] as Array<ImportResult> }
   }
   const orders: ReadonlyArray<ReadonlyArray<Impl>> = [

@@ -31,9 +31,13 @@ export const offStdioPath: ReadonlyArray<Entry> = [
   }
 ]
 
+/** The URLs among `urls` that `entry` matches. */
+export const matching = (urls: ReadonlyArray<string>, entry: Entry): ReadonlyArray<string> =>
+  urls.filter((url) => entry.pattern.test(url))
+
 /** The entries of {@link offStdioPath} that `urls` load, as `name: url` lines. */
 export const offenders = (urls: ReadonlyArray<string>): ReadonlyArray<string> =>
-  offStdioPath.flatMap((entry) => urls.filter((url) => entry.pattern.test(url)).map((url) => `${entry.name}: ${url}`))
+  offStdioPath.flatMap((entry) => matching(urls, entry).map((url) => `${entry.name}: ${url}`))
 
 /**
  * A module (`node --input-type=module -e`) that imports the two entry points and prints, as JSON,

@@ -14,7 +14,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { type Entry, offenders, offStdioPath } from "../../../../scripts/stdio-import-path.ts"
+import { matching, offenders, offStdioPath } from "../../../../scripts/stdio-import-path.ts"
 
 const testingDir = fileURLToPath(new URL("../..", import.meta.url))
 const nodeSrc = new URL("../../../node/src/", import.meta.url)
@@ -51,8 +51,6 @@ const loadedUrls = Effect.promise(() =>
     }
   )
 )
-
-const matching = (urls: ReadonlyArray<string>, entry: Entry) => urls.filter((url) => entry.pattern.test(url))
 
 describe("the stdio import path", () => {
   it.effect("importing @effect-codex/core and @effect-codex/node loads no remote-transport, Config or process-stack module", () =>
