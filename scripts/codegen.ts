@@ -13,9 +13,14 @@
  * from which `packages/core/src/internal/schemaData.ts` builds each schema on first use: importing
  * the protocol parses and builds nothing. The output is deterministic: definitions are sorted and
  * the binary's output is stable.
+ *
+ * The converter is imported from `effect-codegen` (an npm alias of effect 4.1.0): effect 4.1.5
+ * removed `SchemaRepresentation.toCodeDocument` (it became the experimental `Codegen` module). The
+ * generated data does not depend on which effect emitted it; the packages run on the workspace's
+ * effect, and `codegen --check` proves the output unchanged.
  */
-import * as JsonSchema from "effect/JsonSchema"
-import * as SchemaRepresentation from "effect/SchemaRepresentation"
+import * as JsonSchema from "effect-codegen/JsonSchema"
+import * as SchemaRepresentation from "effect-codegen/SchemaRepresentation"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
