@@ -51,6 +51,12 @@ export interface TurnOptions {
   readonly summary?: Schemas.ReasoningSummary | undefined
   /** The service tier of this turn only (sent as `serviceTierForTurn`; needs codex ≥ 0.151.0). */
   readonly turnServiceTier?: string | undefined
+  /**
+   * A client-chosen id for the turn's user message (sent as `clientUserMessageId`; it comes back
+   * as the `clientId` of the turn's `userMessage` item in `thread/read`). Tag a turn with an
+   * idempotency key to find it again after a crash.
+   */
+  readonly clientUserMessageId?: string | undefined
   /** The turn idle watchdog (see `Turn.StreamOptions`). Off by default. */
   readonly idleTimeout?: Duration.Input | undefined
 }

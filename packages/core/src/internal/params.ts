@@ -127,6 +127,7 @@ export const turnStartParams = Effect.fnUntraced(function*(
   const sandbox = yield* sandboxTurnParams(options.sandbox)
   yield* optionalString("source", options.source)
   yield* optionalString("turnServiceTier", options.turnServiceTier)
+  yield* optionalString("clientUserMessageId", options.clientUserMessageId)
   yield* duration("idleTimeout", options.idleTimeout)
   if (
     options.outputSchema !== undefined && !Predicate.isObject(options.outputSchema) &&
@@ -151,7 +152,8 @@ export const turnStartParams = Effect.fnUntraced(function*(
     serviceTier: options.serviceTier,
     turnTrigger: options.source,
     summary: options.summary,
-    serviceTierForTurn: options.turnServiceTier
+    serviceTierForTurn: options.turnServiceTier,
+    clientUserMessageId: options.clientUserMessageId
   }) as Protocol.ClientRequestParams<"turn/start">
   yield* Version.gate(client.serverVersion, "turn/start", {
     ExternalMessage: params.toolOutput,
