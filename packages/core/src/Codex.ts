@@ -66,6 +66,11 @@ export interface ThreadStartOptions extends ThreadOverrides {
 /** Options of `threadResume`. `includeTurns` is sent inverted, as `excludeTurns`. */
 export interface ThreadResumeOptions extends ThreadOverrides {
   readonly includeTurns?: boolean | undefined
+  /**
+   * Resume from this rollout file (an absolute path the app-server can read) instead of looking
+   * the thread up by id in its `CODEX_HOME`: how a thread moves to another app-server.
+   */
+  readonly path?: string | undefined
 }
 
 /** Options of `threadFork`. */
@@ -232,7 +237,10 @@ export const make = Effect.gen(function*() {
       return yield* client.request("thread/list", options)
     }),
     threadResume: Effect.fn("Codex.threadResume")(function*(id: string, options: ThreadResumeOptions = {}) {
-      return yield* resumeOrFork("thread/resume", id, options, {})
+      if (options.path !== undefined && (typeof options.path !== "string" || options.path.trim() === "")) {
+        return yield* new Errors.InvalidOptionError({ option: "path", message: "path must be a non-empty string" })
+      }
+      return yield* resumeOrFork("thread/resume", id, options, { path: options.path })
     }),
     threadFork: Effect.fn("Codex.threadFork")(function*(id: string, options: ThreadForkOptions = {}) {
       return yield* resumeOrFork("thread/fork", id, options, {

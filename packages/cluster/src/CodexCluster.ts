@@ -1,0 +1,486 @@
+/**
+ * The cluster client: `CodexCluster.thread(key)` is a thread on whichever runner owns `key`, with
+ * the shape of core's `Thread` (`run`, `turn`, `stream`, `steer`, `interrupt`, `read`, `setName`,
+ * `compact`), so a program moves from one process to a cluster by swapping a Layer.
+ *
+ * Every call has a deadline, because a cluster with no runner left keeps messages waiting
+ * silently: control calls and the start of a turn fail with `ClusterUnavailableError` (naming the
+ * thread key) after `requestTimeout` / `startTimeout` (30 s each by default), a whole turn with
+ * `TimeoutError` after `turnTimeout` (30 minutes).
+ *
+ * Turns are persisted with an idempotency key (`idempotencyKey`, a fresh UUID per call unless you
+ * give one): the request and its chunks are stored, a runner that dies mid-turn hands it to
+ * another runner, and calling again with the same key attaches to the same turn instead of running
+ * it twice. See `CodexThread` for what happens to a turn whose runner dies.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { CodexCluster } from "@effect-codex/cluster"
+ * import { NodeCodex } from "@effect-codex/node"
+ *
+ * const program = Effect.gen(function*() {
+ *   const thread = yield* CodexCluster.thread("pr-1234")
+ *   const result = yield* thread.run("Review this pull request")
+ *   yield* Effect.log(result.finalResponse)
+ * })
+ *
+ * // one process, threads and replies kept in a SQLite file across restarts
+ * program.pipe(
+ *   Effect.provide(CodexCluster.layerEmbedded({ file: "codex-cluster.db", codex: NodeCodex.layer() })),
+ *   Effect.runPromise
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ */
+import type * as Codex from "@effect-codex/core/Codex"
+import * as Errors from "@effect-codex/core/Errors"
+import * as Inputs from "@effect-codex/core/Inputs"
+import type * as Schemas from "@effect-codex/core/generated/Schemas"
+import * as Thread from "@effect-codex/core/Thread"
+import * as Turn from "@effect-codex/core/Turn"
+import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as RunnerAddress from "effect/cluster/RunnerAddress"
+import type * as Sharding from "effect/cluster/Sharding"
+import type * as ShardingConfig from "effect/cluster/ShardingConfig"
+import * as SingleRunner from "effect/cluster/SingleRunner"
+import type * as ConfigError from "effect/Config"
+import type * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Schema from "effect/Schema"
+import type * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
+import * as Stream from "effect/Stream"
+import * as ClusterErrors from "./ClusterErrors.ts"
+import * as CodexThread from "./CodexThread.ts"
+import * as Deadline from "./internal/deadline.ts"
+
+/** Options of a cluster thread: the options it is created with (used only when it does not exist yet). */
+export type ThreadOptions = CodexThread.StartOptions
+
+/** Options of a turn: core's `Thread.TurnOptions`, an idempotency key and a deadline. */
+export interface TurnOptions extends Omit<Thread.TurnOptions, "clientUserMessageId"> {
+  /**
+   * The turn's identity in the cluster (the persisted request's primary key, and the turn's
+   * `clientUserMessageId`). The same key twice is the same turn: its stored result, or the turn
+   * still running. Default: a fresh UUID per call.
+   */
+  readonly idempotencyKey?: string | undefined
+  /** The deadline of the whole turn (default the client's `turnTimeout`, 30 minutes). */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/** Errors of a control call (`read`, `steer`, …). */
+export type CallError = CodexThread.RunnerError | ClusterErrors.ClusterUnavailableError
+
+/** Errors of a turn. */
+export type TurnError = CallError
+
+/** A turn started through the cluster. */
+export interface ClusterTurnHandle {
+  /** The idempotency key of the turn. */
+  readonly key: string
+  readonly threadId: string
+  /** The turn id of its first run (a re-run after a move has another: see `chunks`). */
+  readonly id: string
+  /** Every chunk after `Started`: events, a `Started` per re-run, then `Completed`. Run it once. */
+  readonly chunks: Stream.Stream<CodexThread.TurnChunk, TurnError>
+  /** The turn's events (from `chunks`). */
+  readonly stream: Stream.Stream<Turn.TurnEvent, TurnError>
+  /** Waits for the turn's result (consuming what `chunks` has not). */
+  readonly run: Effect.Effect<Turn.TurnResult, TurnError>
+  readonly steer: (input: Inputs.SteerInput) => Effect.Effect<Schemas.TurnSteerResponse, CallError>
+  readonly interrupt: Effect.Effect<Schemas.TurnInterruptResponse, CallError>
+}
+
+/** A thread on the cluster, identified by its key. */
+export interface ClusterThread {
+  readonly key: string
+  /** Creates (or finds) the Codex thread and returns its id. */
+  readonly open: Effect.Effect<string, CallError>
+  /** Runs a turn and returns its result; a `failed` turn fails with `TurnFailedError`. */
+  readonly run: {
+    <S extends Schema.Top>(
+      input: Inputs.RunInput,
+      options: TurnOptions & { readonly outputSchema: S }
+    ): Effect.Effect<
+      Turn.TurnResultOf<S["Type"]>,
+      TurnError | Errors.StructuredOutputError,
+      S["DecodingServices"]
+    >
+    (input: Inputs.RunInput, options?: TurnOptions): Effect.Effect<Turn.TurnResult, TurnError>
+  }
+  /** Starts a turn and returns its handle once a runner has started it. */
+  readonly turn: (input: Inputs.RunInput, options?: TurnOptions) => Effect.Effect<ClusterTurnHandle, TurnError>
+  /**
+   * Runs a turn as its stream of chunks: `Started`, its events, `Completed`. Each chunk has a
+   * `seq` (1, 2, 3, …): after a move to another runner the stream goes on after the last chunk
+   * it delivered (a re-run starts with `Started` and `attempt` 2).
+   */
+  readonly stream: (
+    input: Inputs.RunInput,
+    options?: TurnOptions
+  ) => Stream.Stream<CodexThread.TurnChunk, TurnError>
+  /** Adds input to the running turn; `NoActiveTurnError` when none runs. */
+  readonly steer: (input: Inputs.SteerInput) => Effect.Effect<Schemas.TurnSteerResponse, CallError>
+  /** Interrupts the running turn; `NoActiveTurnError` when none runs. */
+  readonly interrupt: Effect.Effect<Schemas.TurnInterruptResponse, CallError>
+  readonly read: (
+    options?: { readonly includeTurns?: boolean | undefined }
+  ) => Effect.Effect<Schemas.ThreadReadResponse, CallError>
+  readonly setName: (name: string) => Effect.Effect<Schemas.ThreadSetNameResponse, CallError>
+  readonly compact: Effect.Effect<Schemas.ThreadCompactStartResponse, CallError>
+}
+
+/** Deadlines of the client. */
+export interface ClientOptions {
+  /** Control calls (`open`, `read`, `steer`, …): default 30 seconds. */
+  readonly requestTimeout?: Duration.Input | undefined
+  /** Until a runner has started a turn (its `Started` chunk): default 30 seconds. */
+  readonly startTimeout?: Duration.Input | undefined
+  /** A whole turn: default 30 minutes. */
+  readonly turnTimeout?: Duration.Input | undefined
+  /** Chunks of a `turn` handle buffered while nobody reads them: default 4,096. */
+  readonly bufferSize?: number | undefined
+}
+
+/** The service. */
+export interface Service {
+  /** A thread on the cluster (no message is sent until it is used); fails on a blank key. */
+  readonly thread: (
+    key: string,
+    options?: ThreadOptions
+  ) => Effect.Effect<ClusterThread, Errors.InvalidOptionError>
+}
+
+/** The `CodexCluster` service tag. */
+export class CodexCluster extends Context.Service<CodexCluster, Service>()("@effect-codex/cluster/CodexCluster") {}
+
+/**
+ * A thread on the cluster, from the `CodexCluster` in context.
+ *
+ * @example
+ * ```ts
+ * const thread = yield* CodexCluster.thread("task-42", { model: "gpt-5.5" })
+ * yield* thread.run("Fix the failing test")
+ * ```
+ */
+export const thread = (
+  key: string,
+  options?: ThreadOptions
+): Effect.Effect<ClusterThread, Errors.InvalidOptionError, CodexCluster> =>
+  Effect.gen(function*() {
+    const cluster = yield* CodexCluster
+    return yield* cluster.thread(key, options)
+  })
+
+const nonEmpty = (option: string, value: unknown) =>
+  typeof value === "string" && value.trim() !== ""
+    ? Effect.succeed(value)
+    : Effect.fail(new Errors.InvalidOptionError({ option, message: `${option} must be a non-empty string` }))
+
+/** The object without its `undefined` fields: messages are JSON, which has no `undefined`. */
+const omitUndefined = <A extends object>(value: A): A =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as A
+
+const millis = (option: string, input: Duration.Input | undefined) => {
+  if (input === undefined) return Effect.succeed(undefined)
+  const duration = Duration.fromInput(input)
+  return duration._tag === "Some" && Duration.isGreaterThan(duration.value, Duration.zero)
+    ? Effect.succeed(Duration.toMillis(duration.value))
+    : Effect.fail(new Errors.InvalidOptionError({ option, message: `${option} must be a positive duration` }))
+}
+
+/** Checks a turn's input and options and makes its wire payload; nothing is sent. */
+const turnPayload = Effect.fnUntraced(function*(
+  input: Inputs.RunInput,
+  options: TurnOptions,
+  start: ThreadOptions,
+  events: boolean
+) {
+  const { idempotencyKey, idleTimeout, outputSchema, timeout: _, ...rest } = options
+  const key = idempotencyKey === undefined ? crypto.randomUUID() : yield* nonEmpty("idempotencyKey", idempotencyKey)
+  yield* Inputs.toWire(input)
+  const wireOptions: CodexThread.WireTurnOptions = omitUndefined({
+    ...rest,
+    idleTimeoutMillis: yield* millis("idleTimeout", idleTimeout),
+    outputSchema: outputSchema === undefined ? undefined : Thread.outputJsonSchema(outputSchema)
+  })
+  return { key, input, options: wireOptions, start, events }
+})
+
+/** Builds the client on the `Sharding` in context. */
+export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
+  const makeClient = yield* CodexThread.CodexThread.client
+  const scope = yield* Effect.scope
+  const requestTimeout = Duration.fromInputUnsafe(options.requestTimeout ?? "30 seconds")
+  const startTimeout = Duration.fromInputUnsafe(options.startTimeout ?? "30 seconds")
+  const turnTimeout = Duration.fromInputUnsafe(options.turnTimeout ?? "30 minutes")
+  const bufferSize = options.bufferSize ?? 4096
+
+  const makeThread = (key: string, start: ThreadOptions): ClusterThread => {
+    const client = makeClient(key)
+    const call = <A, E>(operation: string, effect: Effect.Effect<A, E>) =>
+      Deadline.call(effect, { threadKey: key, operation, timeout: requestTimeout })
+
+    /**
+     * The `Turn` stream of a checked payload, under its deadlines. A turn asked again after it
+     * completed replays no chunk: its result is then read back (`Result`) as the last chunk.
+     */
+    const turnStream = (payload: CodexThread.TurnPayload, timeout: Duration.Input | undefined) =>
+      Stream.suspend(() => {
+        let last: CodexThread.TurnChunk | undefined
+        const readBack = Effect.suspend(() =>
+          last?._tag === "Completed"
+            ? Effect.succeed([])
+            : Effect.map(client.Result({ start, key: payload.key }), (result): Array<CodexThread.TurnChunk> => [{
+              _tag: "Completed",
+              seq: (last?.seq ?? 0) + 1,
+              attempt: last?.attempt ?? 1,
+              result
+            }])
+        )
+        return Deadline.stream(
+          client.Turn(payload).pipe(
+            Stream.tap((chunk) =>
+              Effect.sync(() => {
+                last = chunk
+              })
+            ),
+            Stream.concat(Stream.flattenIterable(Stream.fromEffect(readBack)))
+          ),
+          {
+            threadKey: key,
+            turnKey: payload.key,
+            startTimeout,
+            timeout: timeout === undefined ? turnTimeout : Duration.fromInputUnsafe(timeout)
+          }
+        )
+      })
+
+    const chunks = (input: Inputs.RunInput, turnOptions: TurnOptions, events: boolean) =>
+      Stream.unwrap(
+        Effect.map(turnPayload(input, turnOptions, start, events), (payload) => turnStream(payload, turnOptions.timeout))
+      )
+
+    const resultOf = <E>(stream: Stream.Stream<CodexThread.TurnChunk, E>) =>
+      Effect.flatMap(Stream.runLast(stream), (last) =>
+        last._tag === "Some" && last.value._tag === "Completed"
+          ? Effect.succeed(last.value.result)
+          : Effect.fail(
+            new ClusterErrors.ClusterUnavailableError({
+              threadKey: key,
+              operation: "turn",
+              message: `the turn on thread ${key} ended without a result`
+            })
+          ))
+
+    const steer = (input: Inputs.SteerInput) =>
+      call("steer", client.Steer({ input })) as Effect.Effect<Schemas.TurnSteerResponse, CallError>
+    const interrupt = call("interrupt", client.Interrupt()) as Effect.Effect<
+      Schemas.TurnInterruptResponse,
+      CallError
+    >
+
+    const run = (input: Inputs.RunInput, turnOptions: TurnOptions = {}): Effect.Effect<unknown, unknown, unknown> =>
+      Effect.flatMap(resultOf(chunks(input, turnOptions, false)), (result) =>
+        turnOptions.outputSchema !== undefined && Schema.isSchema(turnOptions.outputSchema)
+          ? Turn.decodeOutput(result, turnOptions.outputSchema as Schema.Codec<unknown, unknown, unknown>)
+          : Effect.succeed(result))
+
+    const turn = Effect.fnUntraced(function*(input: Inputs.RunInput, turnOptions: TurnOptions = {}) {
+      const queue = yield* Queue.bounded<CodexThread.TurnChunk, TurnError | Cause.Done>(bufferSize)
+      const started = yield* Deferred.make<CodexThread.TurnChunk, TurnError>()
+      const result = yield* Deferred.make<Turn.TurnResult, TurnError>()
+      const payload = yield* turnPayload(input, turnOptions, start, true)
+      yield* turnStream(payload, turnOptions.timeout).pipe(
+        Stream.runForEach((chunk) =>
+          Effect.gen(function*() {
+            if (!(yield* Deferred.isDone(started))) return yield* Deferred.succeed(started, chunk)
+            if (chunk._tag === "Completed") yield* Deferred.succeed(result, chunk.result)
+            yield* Queue.offer(queue, chunk)
+          })
+        ),
+        Effect.onExit((exit) =>
+          exit._tag === "Success"
+            ? Queue.end(queue)
+            : Effect.andThen(Deferred.failCause(started, exit.cause), Queue.failCause(queue, exit.cause))
+        ),
+        Effect.forkIn(scope)
+      )
+      const first = yield* Deferred.await(started)
+      const turnChunks = Stream.fromQueue(queue)
+      const handle: ClusterTurnHandle = {
+        key: payload.key,
+        threadId: first._tag === "Started" ? first.threadId : "",
+        id: first._tag === "Started" ? first.turnId : "",
+        chunks: turnChunks,
+        stream: turnChunks.pipe(
+          Stream.filter((chunk) => chunk._tag === "Event"),
+          Stream.map((chunk) => chunk.event)
+        ),
+        run: Effect.andThen(Stream.runDrain(turnChunks), Deferred.await(result)),
+        steer,
+        interrupt
+      }
+      return handle
+    })
+
+    return {
+      key,
+      open: call("open", Effect.map(client.Open({ start }), (opened) => opened.threadId)),
+      run: run as unknown as ClusterThread["run"],
+      turn,
+      stream: (input, turnOptions = {}) => chunks(input, turnOptions, true),
+      steer,
+      interrupt,
+      read: (readOptions) =>
+        call("read", client.Read({ start, includeTurns: readOptions?.includeTurns ?? false })) as Effect.Effect<
+          Schemas.ThreadReadResponse,
+          CallError
+        >,
+      setName: (name) =>
+        call("setName", client.SetName({ start, name })) as Effect.Effect<Schemas.ThreadSetNameResponse, CallError>,
+      compact: call("compact", client.Compact({ start })) as Effect.Effect<
+        Schemas.ThreadCompactStartResponse,
+        CallError
+      >
+    }
+  }
+
+  return CodexCluster.of({
+    thread: Effect.fn("CodexCluster.thread")(function*(key: string, start: ThreadOptions = {}) {
+      return makeThread(yield* nonEmpty("threadKey", key), omitUndefined(start))
+    })
+  })
+})
+
+/** The client on the `Sharding` in context (a runner's, or a client-only process's). */
+export const layer = (options: ClientOptions = {}): Layer.Layer<CodexCluster, never, Sharding.Sharding> =>
+  Layer.effect(CodexCluster, make(options))
+
+/**
+ * The sharding timings this package documents and its layers use: a killed runner's threads
+ * come back on a survivor after about 5–6 s (the defaults of `effect/cluster` take about 31 s).
+ * `shardLockRefreshInterval` must stay at most a third of `shardLockExpiration`.
+ */
+export const shardingDefaults: Partial<ShardingConfig.ShardingConfig["Service"]> = {
+  shardLockExpiration: Duration.seconds(5),
+  shardLockRefreshInterval: Duration.seconds(1),
+  refreshAssignmentsInterval: Duration.seconds(1),
+  runnerHealthCheckInterval: Duration.seconds(2),
+  entityMessagePollInterval: Duration.seconds(1),
+  entityTerminationTimeout: Duration.seconds(5)
+}
+
+/** Options of the layers that run `CodexThread` entities. */
+export interface RunnerLayerOptions<A extends Codex.Codex, E, R> {
+  /** The layer that makes this runner's `Codex` (e.g. `NodeCodex.layer()`); its app-server serves every thread the runner owns. */
+  readonly codex: Layer.Layer<A, E, R>
+  /** The entities' options (`codexHome`, `workspace`, `maxIdleTime`); `codexHome` may read what `codex` provides. */
+  readonly runner?: CodexThread.Options<A> | undefined
+  /** Sharding settings over `shardingDefaults` (and over the `ShardingConfig` environment variables). */
+  readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
+  /** The client's deadlines. */
+  readonly client?: ClientOptions | undefined
+}
+
+/** The runner's entities, on `codex`, as a layer over `Sharding` and a `SqlClient`. */
+const runnerEntities = <A extends Codex.Codex, E, R>(options: RunnerLayerOptions<A, E, R>) =>
+  CodexThread.layer(options.runner).pipe(Layer.provide(options.codex))
+
+/**
+ * One process, no server: a `SingleRunner` whose messages, replies and thread records live in a
+ * SQLite file (on Node's built-in `node:sqlite`). Threads, their history and persisted turn
+ * results survive a restart of the process; a turn that was running when the process died runs
+ * again when its caller retries it with the same idempotency key.
+ *
+ * @example
+ * ```ts
+ * const Live = CodexCluster.layerEmbedded({ file: "codex.db", codex: NodeCodex.layer() })
+ * ```
+ */
+export const layerEmbedded = <A extends Codex.Codex, E, R>(
+  options: RunnerLayerOptions<A, E, R> & {
+    /** The SQLite database file (created if missing). */
+    readonly file: string
+  }
+): Layer.Layer<CodexCluster, E | ConfigError.ConfigError | SqlError.SqlError, R> => {
+  const sql = SqliteClient.layer({ filename: options.file })
+  const sharding = SingleRunner.layer({ shardingConfig: { ...shardingDefaults, ...options.shardingConfig } }).pipe(
+    Layer.provide(NodeCrypto.layerDigest),
+    Layer.provideMerge(sql)
+  )
+  return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provide(sharding)) as Layer.Layer<
+    CodexCluster,
+    E | ConfigError.ConfigError | SqlError.SqlError,
+    R
+  >
+}
+
+/** Where a socket runner listens, and the database every runner and client shares. */
+export interface SocketOptions {
+  /** The cluster's SQL database (e.g. `PgClient.layer(...)` from `@effect/sql-pg`): runners, shard locks, messages, threads. */
+  readonly sql: Layer.Layer<SqlClient.SqlClient, unknown>
+  /** Sharding settings over `shardingDefaults`; keep `shardsPerGroup` equal on every runner and client. */
+  readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
+}
+
+/**
+ * A runner process of a multi-machine cluster: `NodeClusterSocket` (runners talk over TCP) with
+ * its storage in `sql`, serving `CodexThread` entities on `codex`. Also provides a `CodexCluster`
+ * client. `host`/`port` are the address other runners reach this one at.
+ *
+ * @example
+ * ```ts
+ * const Runner = CodexCluster.layerRunner({
+ *   host: "10.0.0.5", port: 34431,
+ *   sql: PgClient.layer({ host: "db", database: "codex", username: "codex" }),
+ *   codex: NodeCodex.layer()
+ * })
+ * Layer.launch(Runner).pipe(NodeRuntime.runMain)
+ * ```
+ */
+export const layerRunner = <A extends Codex.Codex, E, R>(
+  options: RunnerLayerOptions<A, E, R> & SocketOptions & { readonly host: string; readonly port: number }
+): Layer.Layer<CodexCluster, unknown, R> => {
+  const sharding = NodeClusterSocket.layer({
+    storage: "sql",
+    shardingConfig: {
+      ...shardingDefaults,
+      ...options.shardingConfig,
+      runnerAddress: Option.some(RunnerAddress.make(options.host, options.port))
+    }
+  }).pipe(Layer.provideMerge(options.sql))
+  return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provide(sharding)) as Layer.Layer<
+    CodexCluster,
+    unknown,
+    R
+  >
+}
+
+/**
+ * A process that only calls threads (a web server, a queue consumer): it owns no shard and runs
+ * no app-server; it finds the runners in the shared database.
+ */
+export const layerClientOnly = (
+  options: SocketOptions & { readonly client?: ClientOptions | undefined }
+): Layer.Layer<CodexCluster, unknown> =>
+  layer(options.client).pipe(
+    Layer.provide(
+      NodeClusterSocket.layer({
+        clientOnly: true,
+        storage: "sql",
+        shardingConfig: { ...shardingDefaults, ...options.shardingConfig }
+      }).pipe(Layer.provide(options.sql))
+    )
+  )
