@@ -103,6 +103,14 @@ const cases: ReadonlyArray<readonly [file: string, lines: ReadonlyArray<string |
     "Name a primary color. → Blue.",
     "Name a noble gas. → Neon.",
     /^5 answers from 5 threads in \d+\.\d s$/
+  ]],
+  ["19-cluster.ts", [
+    /^task-1 → runner [AB]: task-1 is done\.$/,
+    /^task-2 → runner [AB]: task-2 is done\.$/,
+    /^task-3 → runner [AB]: task-3 is done\.$/,
+    /^task-4 → runner [AB]: task-4 is done\.$/,
+    /^task-1 again → runner [AB]: Yes: task-1 is done\.$/,
+    "task-1 has 2 turns"
   ]]
 ]
 
