@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     projects: [
-      ...["core", "node", "testing", "cli"].map((name) => ({
+      ...["core", "node", "testing", "cli", "cluster"].map((name) => ({
         extends: true,
         test: { name, include: [`packages/${name}/test/**/*.test.ts`] }
       })),
