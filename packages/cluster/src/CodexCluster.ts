@@ -36,19 +36,19 @@
  */
 import type * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
-import * as Inputs from "@effect-codex/core/Inputs"
 import type * as Schemas from "@effect-codex/core/generated/Schemas"
+import * as Inputs from "@effect-codex/core/Inputs"
 import * as Thread from "@effect-codex/core/Thread"
 import * as Turn from "@effect-codex/core/Turn"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import type * as Cause from "effect/Cause"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import type * as Sharding from "effect/cluster/Sharding"
 import type * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as SingleRunner from "effect/cluster/SingleRunner"
 import type * as ConfigError from "effect/Config"
-import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -229,8 +229,11 @@ export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
 
   const makeThread = (key: string, start: ThreadOptions): ClusterThread => {
     const client = makeClient(key)
+    const span = { attributes: { threadKey: key } }
     const call = <A, E>(operation: string, effect: Effect.Effect<A, E>) =>
-      Deadline.call(effect, { threadKey: key, operation, timeout: requestTimeout })
+      Deadline.call(effect, { threadKey: key, operation, timeout: requestTimeout }).pipe(
+        Effect.withSpan(`CodexCluster.${operation}`, span)
+      )
 
     /**
      * The `Turn` stream of a checked payload, under its deadlines. A turn asked again after it
@@ -269,7 +272,10 @@ export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
 
     const chunks = (input: Inputs.RunInput, turnOptions: TurnOptions, events: boolean) =>
       Stream.unwrap(
-        Effect.map(turnPayload(input, turnOptions, start, events), (payload) => turnStream(payload, turnOptions.timeout))
+        Effect.map(
+          turnPayload(input, turnOptions, start, events),
+          (payload) => turnStream(payload, turnOptions.timeout)
+        )
       )
 
     const resultOf = <E>(stream: Stream.Stream<CodexThread.TurnChunk, E>) =>
@@ -292,12 +298,17 @@ export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
     >
 
     const run = (input: Inputs.RunInput, turnOptions: TurnOptions = {}): Effect.Effect<unknown, unknown, unknown> =>
-      Effect.flatMap(resultOf(chunks(input, turnOptions, false)), (result) =>
-        turnOptions.outputSchema !== undefined && Schema.isSchema(turnOptions.outputSchema)
-          ? Turn.decodeOutput(result, turnOptions.outputSchema as Schema.Codec<unknown, unknown, unknown>)
-          : Effect.succeed(result))
+      Effect.flatMap(
+        resultOf(chunks(input, turnOptions, false)),
+        (result) =>
+          turnOptions.outputSchema !== undefined && Schema.isSchema(turnOptions.outputSchema)
+            ? Turn.decodeOutput(result, turnOptions.outputSchema as Schema.Codec<unknown, unknown, unknown>)
+            : Effect.succeed(result)
+      ).pipe(Effect.withSpan("CodexCluster.run", span))
 
-    const turn = Effect.fnUntraced(function*(input: Inputs.RunInput, turnOptions: TurnOptions = {}) {
+    const open = call("open", Effect.map(client.Open({ start }), (opened) => opened.threadId))
+
+    const turn = Effect.fn("CodexCluster.turn", span)(function*(input: Inputs.RunInput, turnOptions: TurnOptions = {}) {
       const queue = yield* Queue.bounded<CodexThread.TurnChunk, TurnError | Cause.Done>(bufferSize)
       const started = yield* Deferred.make<CodexThread.TurnChunk, TurnError>()
       const result = yield* Deferred.make<Turn.TurnResult, TurnError>()
@@ -305,15 +316,32 @@ export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
       yield* turnStream(payload, turnOptions.timeout).pipe(
         Stream.runForEach((chunk) =>
           Effect.gen(function*() {
-            if (!(yield* Deferred.isDone(started))) return yield* Deferred.succeed(started, chunk)
             if (chunk._tag === "Completed") yield* Deferred.succeed(result, chunk.result)
+            // the first chunk is `Started`, or `Completed` for a turn that had already completed
+            if (!(yield* Deferred.isDone(started))) {
+              yield* Deferred.succeed(started, chunk)
+              if (chunk._tag === "Started") return
+            }
             yield* Queue.offer(queue, chunk)
           })
         ),
         Effect.onExit((exit) =>
           exit._tag === "Success"
-            ? Queue.end(queue)
-            : Effect.andThen(Deferred.failCause(started, exit.cause), Queue.failCause(queue, exit.cause))
+            ? Effect.andThen(
+              Deferred.fail(
+                result,
+                new ClusterErrors.ClusterUnavailableError({
+                  threadKey: key,
+                  operation: "turn",
+                  message: `the turn on thread ${key} ended without a result`
+                })
+              ),
+              Queue.end(queue)
+            )
+            : Effect.andThen(
+              Effect.all([Deferred.failCause(started, exit.cause), Deferred.failCause(result, exit.cause)]),
+              Queue.failCause(queue, exit.cause)
+            )
         ),
         Effect.forkIn(scope)
       )
@@ -321,8 +349,8 @@ export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
       const turnChunks = Stream.fromQueue(queue)
       const handle: ClusterTurnHandle = {
         key: payload.key,
-        threadId: first._tag === "Started" ? first.threadId : "",
-        id: first._tag === "Started" ? first.turnId : "",
+        threadId: first._tag === "Started" ? first.threadId : yield* open,
+        id: first._tag === "Started" ? first.turnId : first._tag === "Completed" ? first.result.id : "",
         chunks: turnChunks,
         stream: turnChunks.pipe(
           Stream.filter((chunk) => chunk._tag === "Event"),
@@ -337,10 +365,11 @@ export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
 
     return {
       key,
-      open: call("open", Effect.map(client.Open({ start }), (opened) => opened.threadId)),
+      open,
       run: run as unknown as ClusterThread["run"],
       turn,
-      stream: (input, turnOptions = {}) => chunks(input, turnOptions, true),
+      stream: (input, turnOptions = {}) =>
+        chunks(input, turnOptions, true).pipe(Stream.withSpan("CodexCluster.stream", span)),
       steer,
       interrupt,
       read: (readOptions) =>
@@ -383,11 +412,11 @@ export const shardingDefaults: Partial<ShardingConfig.ShardingConfig["Service"]>
 }
 
 /** Options of the layers that run `CodexThread` entities. */
-export interface RunnerLayerOptions<A extends Codex.Codex, E, R> {
+export interface RunnerLayerOptions<A, E, R> {
   /** The layer that makes this runner's `Codex` (e.g. `NodeCodex.layer()`); its app-server serves every thread the runner owns. */
-  readonly codex: Layer.Layer<A, E, R>
+  readonly codex: Layer.Layer<Codex.Codex | A, E, R>
   /** The entities' options (`codexHome`, `workspace`, `maxIdleTime`); `codexHome` may read what `codex` provides. */
-  readonly runner?: CodexThread.Options<A> | undefined
+  readonly runner?: CodexThread.Options<NoInfer<Codex.Codex | A>> | undefined
   /** Sharding settings over `shardingDefaults` (and over the `ShardingConfig` environment variables). */
   readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
   /** The client's deadlines. */
@@ -395,33 +424,34 @@ export interface RunnerLayerOptions<A extends Codex.Codex, E, R> {
 }
 
 /** The runner's entities, on `codex`, as a layer over `Sharding` and a `SqlClient`. */
-const runnerEntities = <A extends Codex.Codex, E, R>(options: RunnerLayerOptions<A, E, R>) =>
+const runnerEntities = <A, E, R>(options: RunnerLayerOptions<A, E, R>) =>
   CodexThread.layer(options.runner).pipe(Layer.provide(options.codex))
 
 /**
  * One process, no server: a `SingleRunner` whose messages, replies and thread records live in a
  * SQLite file (on Node's built-in `node:sqlite`). Threads, their history and persisted turn
  * results survive a restart of the process; a turn that was running when the process died runs
- * again when its caller retries it with the same idempotency key.
+ * again when its caller retries it with the same idempotency key. Also provides the `Sharding`, for
+ * your own entities and workflows on the same runner.
  *
  * @example
  * ```ts
  * const Live = CodexCluster.layerEmbedded({ file: "codex.db", codex: NodeCodex.layer() })
  * ```
  */
-export const layerEmbedded = <A extends Codex.Codex, E, R>(
+export const layerEmbedded = <A, E, R>(
   options: RunnerLayerOptions<A, E, R> & {
     /** The SQLite database file (created if missing). */
     readonly file: string
   }
-): Layer.Layer<CodexCluster, E | ConfigError.ConfigError | SqlError.SqlError, R> => {
+): Layer.Layer<CodexCluster | Sharding.Sharding, E | ConfigError.ConfigError | SqlError.SqlError, R> => {
   const sql = SqliteClient.layer({ filename: options.file })
   const sharding = SingleRunner.layer({ shardingConfig: { ...shardingDefaults, ...options.shardingConfig } }).pipe(
     Layer.provide(NodeCrypto.layerDigest),
     Layer.provideMerge(sql)
   )
-  return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provide(sharding)) as Layer.Layer<
-    CodexCluster,
+  return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provideMerge(sharding)) as Layer.Layer<
+    CodexCluster | Sharding.Sharding,
     E | ConfigError.ConfigError | SqlError.SqlError,
     R
   >
@@ -438,7 +468,8 @@ export interface SocketOptions {
 /**
  * A runner process of a multi-machine cluster: `NodeClusterSocket` (runners talk over TCP) with
  * its storage in `sql`, serving `CodexThread` entities on `codex`. Also provides a `CodexCluster`
- * client. `host`/`port` are the address other runners reach this one at.
+ * client and the `Sharding` (for your own entities). `host`/`port` are the address other runners
+ * reach this one at.
  *
  * @example
  * ```ts
@@ -450,9 +481,9 @@ export interface SocketOptions {
  * Layer.launch(Runner).pipe(NodeRuntime.runMain)
  * ```
  */
-export const layerRunner = <A extends Codex.Codex, E, R>(
+export const layerRunner = <A, E, R>(
   options: RunnerLayerOptions<A, E, R> & SocketOptions & { readonly host: string; readonly port: number }
-): Layer.Layer<CodexCluster, unknown, R> => {
+): Layer.Layer<CodexCluster | Sharding.Sharding, unknown, R> => {
   const sharding = NodeClusterSocket.layer({
     storage: "sql",
     shardingConfig: {
@@ -461,8 +492,8 @@ export const layerRunner = <A extends Codex.Codex, E, R>(
       runnerAddress: Option.some(RunnerAddress.make(options.host, options.port))
     }
   }).pipe(Layer.provideMerge(options.sql))
-  return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provide(sharding)) as Layer.Layer<
-    CodexCluster,
+  return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provideMerge(sharding)) as Layer.Layer<
+    CodexCluster | Sharding.Sharding,
     unknown,
     R
   >

@@ -6,6 +6,7 @@
  */
 import * as ClusterErrors from "@effect-codex/cluster/ClusterErrors"
 import * as CodexCluster from "@effect-codex/cluster/CodexCluster"
+import * as Turn from "@effect-codex/core/Turn"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import * as FakeModelRequest from "@effect-codex/testing/FakeModelRequest"
@@ -66,7 +67,7 @@ describe("CodexCluster.layerEmbedded", () => {
           assert.strictEqual(last._tag, "Completed")
           if (last._tag === "Completed") assert.strictEqual(last.result.finalResponse, "second answer")
           const deltas = chunks.flatMap((c) =>
-            c._tag === "Event" && c.event.method === "item/agentMessage/delta" ? [c.event.params.delta] : []
+            c._tag === "Event" && Turn.isTextDelta(c.event) ? [c.event.params.delta] : []
           )
           assert.strictEqual(deltas.join(""), "second answer")
 

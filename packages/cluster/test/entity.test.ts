@@ -60,6 +60,11 @@ describe("CodexThread on TestRunner", () => {
         assert.strictEqual(last!.result.id, firstLast.result.id)
         assert.strictEqual(last!.result.finalResponse, "computed once")
       }
+      // a handle on the same key: its result at once, the same turn id
+      const handle = yield* thread.turn("compute", { idempotencyKey: "k-1" })
+      const result = yield* handle.run
+      assert.strictEqual(handle.id, result.id)
+      assert.strictEqual(result.finalResponse, "computed once")
       assert.strictEqual(yield* model.requestCount, 1)
     }).pipe(Effect.provide(Live)))
 

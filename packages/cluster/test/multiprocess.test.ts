@@ -36,104 +36,113 @@ const freePort = Effect.callback<number>((resume) => {
 const shardingConfig = { shardsPerGroup: 30 }
 
 describe("CodexCluster across processes (Postgres, two socket runners, a client-only member)", () => {
-  it.live("kill -9 of the owner mid-turn: no hang, no duplicate, no gap; history kept; no runner: typed errors", () =>
-    Effect.gen(function*() {
-      const pg = yield* Postgres.acquire()
-      const model = yield* FakeModel.make
-      const sql = PgClient.layer({ host: pg.host, port: pg.port, database: pg.database, username: pg.username })
-      const spawnRunner = Effect.fnUntraced(function*(name: string) {
-        const port = yield* freePort
-        const runner = yield* Processes.spawnNode(runnerScript, {
-          env: {
-            RUNNER_NAME: name,
-            RUNNER_PORT: String(port),
-            FAKE_MODEL_PORT: String(model.port),
-            PG_HOST: pg.host,
-            PG_PORT: String(pg.port),
-            PG_DATABASE: pg.database,
-            PG_USER: pg.username
-          }
+  it.live(
+    "kill -9 of the owner mid-turn: no hang, no duplicate, no gap; history kept; no runner: typed errors",
+    () =>
+      Effect.gen(function*() {
+        const pg = yield* Postgres.acquire()
+        const model = yield* FakeModel.make
+        const sql = PgClient.layer({ host: pg.host, port: pg.port, database: pg.database, username: pg.username })
+        const spawnRunner = Effect.fnUntraced(function*(name: string) {
+          const port = yield* freePort
+          const runner = yield* Processes.spawnNode(runnerScript, {
+            env: {
+              RUNNER_NAME: name,
+              RUNNER_PORT: String(port),
+              FAKE_MODEL_PORT: String(model.port),
+              PG_HOST: pg.host,
+              PG_PORT: String(pg.port),
+              PG_DATABASE: pg.database,
+              PG_USER: pg.username
+            }
+          })
+          yield* runner.waitForLine(new RegExp(`^READY ${name} `), "60 seconds")
+          return { name, runner }
         })
-        yield* runner.waitForLine(new RegExp(`^READY ${name} `), "60 seconds")
-        return { name, runner }
-      })
-      const a = yield* spawnRunner("A")
-      const b = yield* spawnRunner("B")
-      const ownerOf = (key: string) =>
-        Effect.raceFirst(
-          Effect.as(a.runner.waitForLine(new RegExp(`^OWNS ${key}$`), "30 seconds"), a),
-          Effect.as(b.runner.waitForLine(new RegExp(`^OWNS ${key}$`), "30 seconds"), b)
+        const a = yield* spawnRunner("A")
+        const b = yield* spawnRunner("B")
+        const ownerOf = (key: string) =>
+          Effect.raceFirst(
+            Effect.as(a.runner.waitForLine(new RegExp(`^OWNS ${key}$`), "30 seconds"), a),
+            Effect.as(b.runner.waitForLine(new RegExp(`^OWNS ${key}$`), "30 seconds"), b)
+          )
+
+        yield* Effect.gen(function*() {
+          const thread = yield* CodexCluster.thread("mp-1")
+          yield* model.enqueue(FakeModel.message("noted: MANGO"))
+          const first = yield* thread.run("remember the word MANGO")
+          assert.strictEqual(first.finalResponse, "noted: MANGO")
+          const owner = yield* ownerOf("mp-1")
+          const survivor = owner === a ? b : a
+
+          // the second turn stalls on the owner's app-server, then runs again on the survivor
+          yield* model.enqueue(
+            FakeModel.stall({ text: "working on it", deltas: 1 }),
+            FakeModel.message("done after the move")
+          )
+          const consumer = yield* thread.stream("now do the work", { idempotencyKey: "mp-1-turn-2" }).pipe(
+            Stream.runCollect,
+            Effect.forkChild
+          )
+          yield* model.waitForRequests(2)
+          const killedAt = Date.now()
+          yield* owner.runner.kill9
+          const chunks: ReadonlyArray<CodexThread.TurnChunk> = yield* Fiber.join(consumer)
+          yield* Effect.log(
+            `kill -9 of ${owner.name} -> the turn completed on ${survivor.name} after ${Date.now() - killedAt} ms`
+          )
+
+          assert.deepStrictEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i + 1), "no duplicate, no gap")
+          const starts = chunks.filter((c) => c._tag === "Started")
+          assert.deepStrictEqual(starts.map((c) => c.attempt), [1, 2], "the turn ran again on the survivor")
+          const last = chunks[chunks.length - 1]!
+          assert.strictEqual(last._tag, "Completed")
+          if (last._tag === "Completed") {
+            assert.strictEqual(last.result.finalResponse, "done after the move")
+            assert.strictEqual(last.attempt, 2)
+          }
+          yield* survivor.runner.waitForLine(/^OWNS mp-1$/, "30 seconds")
+
+          // the turns completed before the kill are on the survivor, and a new turn sees them
+          const read = yield* thread.read({ includeTurns: true })
+          const completed = read.thread.turns.filter((t) => t.status === "completed").map((t) => t.id)
+          assert.include(completed, first.id)
+          yield* model.enqueue(FakeModel.message("it was MANGO"))
+          const next = yield* thread.run("which word?")
+          assert.strictEqual(next.finalResponse, "it was MANGO")
+          const requests = yield* model.requests
+          assert.include(FakeModelRequest.userTexts(requests[requests.length - 1]!).join("\n"), "MANGO")
+
+          yield* survivor.runner.kill9
+        }).pipe(
+          Effect.provide(
+            CodexCluster.layerClientOnly({
+              sql,
+              shardingConfig,
+              client: { requestTimeout: "30 seconds", startTimeout: "30 seconds", turnTimeout: "90 seconds" }
+            })
+          )
         )
 
-      yield* Effect.gen(function*() {
-        const thread = yield* CodexCluster.thread("mp-1")
-        yield* model.enqueue(FakeModel.message("noted: MANGO"))
-        const first = yield* thread.run("remember the word MANGO")
-        assert.strictEqual(first.finalResponse, "noted: MANGO")
-        const owner = yield* ownerOf("mp-1")
-        const survivor = owner === a ? b : a
-
-        // the second turn stalls on the owner's app-server, then runs again on the survivor
-        yield* model.enqueue(FakeModel.stall({ text: "working on it", deltas: 1 }), FakeModel.message("done after the move"))
-        const consumer = yield* thread.stream("now do the work", { idempotencyKey: "mp-1-turn-2" }).pipe(
-          Stream.runCollect,
-          Effect.forkChild
+        // no runner left: every call fails typed within its deadline
+        yield* Effect.gen(function*() {
+          const thread = yield* CodexCluster.thread("mp-2")
+          const read = yield* Effect.flip(thread.read())
+          assert.instanceOf(read, ClusterErrors.ClusterUnavailableError)
+          assert.strictEqual(read.threadKey, "mp-2")
+          const run = yield* Effect.flip(thread.run("anyone?"))
+          assert.instanceOf(run, ClusterErrors.ClusterUnavailableError)
+          assert.strictEqual(run.operation, "turn")
+        }).pipe(
+          Effect.provide(
+            CodexCluster.layerClientOnly({
+              sql,
+              shardingConfig,
+              client: { requestTimeout: "2 seconds", startTimeout: "2 seconds" }
+            })
+          )
         )
-        yield* model.waitForRequests(2)
-        const killedAt = Date.now()
-        yield* owner.runner.kill9
-        const chunks: ReadonlyArray<CodexThread.TurnChunk> = yield* Fiber.join(consumer)
-        yield* Effect.log(`kill -9 of ${owner.name} -> the turn completed on ${survivor.name} after ${Date.now() - killedAt} ms`)
-
-        assert.deepStrictEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i + 1), "no duplicate, no gap")
-        const starts = chunks.filter((c) => c._tag === "Started")
-        assert.deepStrictEqual(starts.map((c) => c.attempt), [1, 2], "the turn ran again on the survivor")
-        const last = chunks[chunks.length - 1]!
-        assert.strictEqual(last._tag, "Completed")
-        if (last._tag === "Completed") {
-          assert.strictEqual(last.result.finalResponse, "done after the move")
-          assert.strictEqual(last.attempt, 2)
-        }
-        yield* survivor.runner.waitForLine(/^OWNS mp-1$/, "30 seconds")
-
-        // the turns completed before the kill are on the survivor, and a new turn sees them
-        const read = yield* thread.read({ includeTurns: true })
-        const completed = read.thread.turns.filter((t) => t.status === "completed").map((t) => t.id)
-        assert.include(completed, first.id)
-        yield* model.enqueue(FakeModel.message("it was MANGO"))
-        const next = yield* thread.run("which word?")
-        assert.strictEqual(next.finalResponse, "it was MANGO")
-        const requests = yield* model.requests
-        assert.include(FakeModelRequest.userTexts(requests[requests.length - 1]!).join("\n"), "MANGO")
-
-        yield* survivor.runner.kill9
-      }).pipe(
-        Effect.provide(
-          CodexCluster.layerClientOnly({
-            sql,
-            shardingConfig,
-            client: { requestTimeout: "30 seconds", startTimeout: "30 seconds", turnTimeout: "90 seconds" }
-          })
-        )
-      )
-
-      // no runner left: every call fails typed within its deadline
-      yield* Effect.gen(function*() {
-        const thread = yield* CodexCluster.thread("mp-2")
-        const read = yield* Effect.flip(thread.read())
-        assert.instanceOf(read, ClusterErrors.ClusterUnavailableError)
-        assert.strictEqual(read.threadKey, "mp-2")
-        const run = yield* Effect.flip(thread.run("anyone?"))
-        assert.instanceOf(run, ClusterErrors.ClusterUnavailableError)
-        assert.strictEqual(run.operation, "turn")
-      }).pipe(
-        Effect.provide(
-          CodexCluster.layerClientOnly({
-            sql,
-            shardingConfig,
-            client: { requestTimeout: "2 seconds", startTimeout: "2 seconds" }
-          })
-        )
-      )
-    }).pipe(Effect.scoped), { timeout: 240_000 })
+      }).pipe(Effect.scoped),
+    { timeout: 240_000 }
+  )
 })

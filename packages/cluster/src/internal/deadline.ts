@@ -12,10 +12,17 @@ import * as Stream from "effect/Stream"
 import * as ClusterErrors from "../ClusterErrors.ts"
 
 /** The tags of the errors a cluster client adds to an entity's own. */
-const clusterTags = new Set(["MailboxFull", "AlreadyProcessingMessage", "PersistenceError", "EntityNotAssignedToRunner"])
+const clusterTags = new Set([
+  "MailboxFull",
+  "AlreadyProcessingMessage",
+  "PersistenceError",
+  "EntityNotAssignedToRunner"
+])
 
 /** The cluster's refusals of a message. */
-type Refusal = { readonly _tag: "MailboxFull" | "AlreadyProcessingMessage" | "PersistenceError" | "EntityNotAssignedToRunner" }
+type Refusal = {
+  readonly _tag: "MailboxFull" | "AlreadyProcessingMessage" | "PersistenceError" | "EntityNotAssignedToRunner"
+}
 
 const isRefusal = (error: unknown): error is Refusal =>
   typeof error === "object" && error !== null && clusterTags.has((error as { readonly _tag?: unknown })._tag as string)
@@ -66,9 +73,11 @@ export const stream = <A, E>(
   Stream.suspend(() => {
     let started = false
     const noStart = Effect.sleep(options.startTimeout).pipe(
-      Effect.andThen(Effect.suspend(() =>
-        started ? Effect.never : Effect.fail(unavailable(options.threadKey, "turn", options.startTimeout))
-      ))
+      Effect.andThen(
+        Effect.suspend(() =>
+          started ? Effect.never : Effect.fail(unavailable(options.threadKey, "turn", options.startTimeout))
+        )
+      )
     )
     const tooLong = Effect.sleep(options.timeout).pipe(
       Effect.andThen(Effect.fail(

@@ -60,6 +60,19 @@ const resultOf = (turn: Schemas.Turn): Turn.TurnResult => ({
 
 const isTurnFailed = (error: unknown): error is Errors.TurnFailedError => error instanceof Errors.TurnFailedError
 
+/**
+ * Reads a thread. A thread whose first turn has not completed yet has no turns to list: codex
+ * 0.169.0 answers `thread/read` with its turns with -32601 "list_turns is not supported yet". That
+ * answer is read as "no turns yet": the thread without turns.
+ */
+const readThread = (target: Thread.Thread, includeTurns: boolean) =>
+  target.read({ includeTurns }).pipe(
+    Effect.catchIf(
+      (error) => includeTurns && error._tag === "MethodNotFoundError",
+      () => target.read({ includeTurns: false })
+    )
+  )
+
 /** How long a runner waits for a completed turn to reach its rollout file. */
 const rolloutFlush = Schedule.spaced("50 millis").pipe(Schedule.upTo({ times: 40 }))
 
@@ -74,10 +87,28 @@ const build = <R>(entity: ThreadEntity, store: Store.ThreadStore, options: Codex
     let restored = false
     let current: Turn.TurnHandle | undefined
 
+    // when this runner lets the thread go (idle, its shard moved, shutdown): the app-server unloads
+    // it and the next owner here restores it from the database, so a stale copy is never rejoined
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        store.forget(key)
+        return thread === undefined
+          ? Effect.void
+          : codex.client.request("thread/unsubscribe", { threadId: thread.id }).pipe(
+            Effect.timeout("5 seconds"),
+            Effect.ignore
+          )
+      })
+    )
+
     const storeError = (message: string) => new ClusterErrors.ThreadStoreError({ threadKey: key, message })
 
-    const create = Effect.fnUntraced(function*(start: CodexThread.StartOptions) {
-      const cwd = start.cwd ?? (options.workspace === undefined ? undefined : yield* options.workspace(key))
+    const workspace = (start: CodexThread.StartOptions) =>
+      start.cwd !== undefined || options.workspace === undefined
+        ? Effect.succeed(start.cwd)
+        : options.workspace(key)
+
+    const create = Effect.fnUntraced(function*(start: CodexThread.StartOptions, cwd: string | undefined) {
       const created = yield* codex.threadStart({ ...start, cwd })
       yield* store.put({ threadKey: key, threadId: created.id, version: 0, rollout: null, rolloutName: null })
       store.hold(key, 0)
@@ -86,15 +117,15 @@ const build = <R>(entity: ThreadEntity, store: Store.ThreadStore, options: Codex
 
     const open = Effect.fnUntraced(function*(start: CodexThread.StartOptions) {
       const found = yield* store.get(key)
-      if (Option.isNone(found)) return yield* create(start)
+      const cwd = yield* workspace(start)
+      if (Option.isNone(found)) return yield* create(start, cwd)
       const record = found.value
-      const cwd = start.cwd ?? (options.workspace === undefined ? undefined : yield* options.workspace(key))
       const resume = { ...overrides(start), cwd }
       if (store.held(key) === record.version) return yield* codex.threadResume(record.threadId, resume)
       restored = true
       if (record.rollout === null || record.rolloutName === null) {
         // no turn completed yet: nothing to restore; the app-server may still know the thread
-        return yield* codex.threadResume(record.threadId, resume).pipe(Effect.catch(() => create(start)))
+        return yield* codex.threadResume(record.threadId, resume).pipe(Effect.catch(() => create(start, cwd)))
       }
       const file = store.restorePath(record.rolloutName)
       yield* Files.writeText(file, record.rollout).pipe(
@@ -141,7 +172,7 @@ const build = <R>(entity: ThreadEntity, store: Store.ThreadStore, options: Codex
 
     /** A turn of this request that already ended (found by its idempotency key), if any. */
     const finished = Effect.fnUntraced(function*(current: Thread.Thread, requestKey: string) {
-      const read = yield* current.read({ includeTurns: true })
+      const read = yield* readThread(current, true)
       const turn = read.thread.turns.find((t) =>
         t.items.some((item) => item.type === "userMessage" && item.clientId === requestKey)
       )
@@ -221,16 +252,13 @@ const build = <R>(entity: ThreadEntity, store: Store.ThreadStore, options: Codex
             onSome: Effect.succeed
           }))
         ),
-      Open: ({ payload }) =>
-        Effect.map(ensure(payload.start), (opened) => ({ threadId: opened.id })),
+      Open: ({ payload }) => Effect.map(ensure(payload.start), (opened) => ({ threadId: opened.id })),
       Steer: ({ payload }) => Effect.flatMap(activeTurn, (handle) => handle.steer(payload.input)),
       Interrupt: () => Effect.flatMap(activeTurn, (handle) => handle.interrupt),
       Read: ({ payload }) =>
-        Effect.flatMap(ensure(payload.start), (opened) => opened.read({ includeTurns: payload.includeTurns })),
-      SetName: ({ payload }) =>
-        Effect.flatMap(ensure(payload.start), (opened) => opened.setName(payload.name)),
-      Compact: ({ payload }) =>
-        Effect.flatMap(ensure(payload.start), (opened) => opened.compact)
+        Effect.flatMap(ensure(payload.start), (opened) => readThread(opened, payload.includeTurns)),
+      SetName: ({ payload }) => Effect.flatMap(ensure(payload.start), (opened) => opened.setName(payload.name)),
+      Compact: ({ payload }) => Effect.flatMap(ensure(payload.start), (opened) => opened.compact)
     })
   })
 

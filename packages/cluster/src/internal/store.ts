@@ -27,7 +27,7 @@ export interface ThreadRecord {
 
 const Row = Schema.Struct({
   thread_id: Schema.String,
-  version: Schema.Union([Schema.Number, Schema.NumberFromString]),
+  version: Schema.Number,
   rollout: Schema.NullOr(Schema.String),
   rollout_name: Schema.NullOr(Schema.String)
 })
@@ -40,6 +40,8 @@ export interface ThreadStore {
   /** The version of the thread this runner's app-server holds, if any. */
   readonly held: (threadKey: string) => number | undefined
   readonly hold: (threadKey: string, version: number) => void
+  /** This runner's app-server no longer holds the thread. */
+  readonly forget: (threadKey: string) => void
   /** Where a restored rollout is written: its `sessions/…` path under this runner's `CODEX_HOME`. */
   readonly restorePath: (rolloutName: string) => string
 }
@@ -56,7 +58,7 @@ export const make = Effect.fnUntraced(function*(codexHome: string) {
   yield* sql`CREATE TABLE IF NOT EXISTS effect_codex_threads (
     thread_key TEXT PRIMARY KEY,
     thread_id TEXT NOT NULL,
-    version BIGINT NOT NULL,
+    version INTEGER NOT NULL,
     rollout TEXT,
     rollout_name TEXT,
     updated_at BIGINT NOT NULL
@@ -64,19 +66,20 @@ export const make = Effect.fnUntraced(function*(codexHome: string) {
   const heldVersions = new Map<string, number>()
   const store: ThreadStore = {
     get: (threadKey) =>
-      sql`SELECT thread_id, version, rollout, rollout_name FROM effect_codex_threads WHERE thread_key = ${threadKey}`.pipe(
-        Effect.flatMap(decodeRows),
-        Effect.map((rows) =>
-          Option.map(Option.fromNullishOr(rows[0]), (row) => ({
-            threadKey,
-            threadId: row.thread_id,
-            version: row.version,
-            rollout: row.rollout,
-            rolloutName: row.rollout_name
-          }))
+      sql`SELECT thread_id, version, rollout, rollout_name FROM effect_codex_threads WHERE thread_key = ${threadKey}`
+        .pipe(
+          Effect.flatMap(decodeRows),
+          Effect.map((rows) =>
+            Option.map(Option.fromNullishOr(rows[0]), (row) => ({
+              threadKey,
+              threadId: row.thread_id,
+              version: row.version,
+              rollout: row.rollout,
+              rolloutName: row.rollout_name
+            }))
+          ),
+          Effect.mapError(storeError(threadKey, "cannot read the thread record"))
         ),
-        Effect.mapError(storeError(threadKey, "cannot read the thread record"))
-      ),
     put: (record) =>
       sql`INSERT INTO effect_codex_threads (thread_key, thread_id, version, rollout, rollout_name, updated_at)
         VALUES (${record.threadKey}, ${record.threadId}, ${record.version}, ${record.rollout}, ${record.rolloutName},
@@ -88,6 +91,7 @@ export const make = Effect.fnUntraced(function*(codexHome: string) {
       ),
     held: (threadKey) => heldVersions.get(threadKey),
     hold: (threadKey, version) => void heldVersions.set(threadKey, version),
+    forget: (threadKey) => void heldVersions.delete(threadKey),
     restorePath: (rolloutName) => Files.join(codexHome, rolloutName)
   }
   return store
