@@ -20,8 +20,8 @@
  * import { NodeCodex } from "@effect-codex/node"
  *
  * const program = Effect.gen(function*() {
- *   const thread = yield* CodexCluster.thread("pr-1234")
- *   const result = yield* thread.run("Review this pull request")
+ *   const review = yield* CodexCluster.thread("pr-1234")
+ *   const result = yield* review.run("Review this pull request")
  *   yield* Effect.log(result.finalResponse)
  * })
  *
@@ -473,6 +473,9 @@ export interface SocketOptions {
  *
  * @example
  * ```ts
+ * import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+ * import * as PgClient from "@effect/sql-pg/PgClient"
+ *
  * const Runner = CodexCluster.layerRunner({
  *   host: "10.0.0.5", port: 34431,
  *   sql: PgClient.layer({ host: "db", database: "codex", username: "codex" }),
