@@ -11,9 +11,9 @@
  *    wildcard would otherwise not be checked).
  * 3. Installs the tarballs and `effect@^<our version>` (nothing else) with npm into an empty temporary project,
  *    using npm's cache (`--prefer-offline`: the pinned `@openai/codex` native package is ~100 MB).
- * 4. Type-checks and runs the "Try it offline" program of `packages/node/README.md` there with this
- *    repository's Node 24: the real `codex` binary against the fake model, and compares what it prints
- *    with the README's `text` block that follows the program.
+ * 4. Type-checks and runs the "Try it offline" programs of `packages/node/README.md` and
+ *    `packages/cluster/README.md` there with this repository's Node 24: the real `codex` binary against
+ *    the fake model, and compares what each prints with the README's `text` block that follows it.
  *
  * 5. Imports `@effect-codex/core` and `@effect-codex/node` there and fails if that loads any module of
  *    `scripts/stdio-import-path.ts` (what only the remote transports, `layerConfig` or effect's
@@ -132,11 +132,14 @@ const fence = (text: string, lang: string, from: number): { readonly body: strin
   return { body: text.slice(start, close + 1), end: close + 4 }
 }
 
-/** The offline program of the node README and what it prints. */
-const readmeProgram = (): { readonly program: string; readonly expected: string } => {
-  const readme = fs.readFileSync(path.join(root, "packages", "node", "README.md"), "utf8")
+/** The packages whose README has an offline program that CI runs from the installed tarballs. */
+const readmePrograms = ["node", "cluster"] as const
+
+/** The offline program of a package's README and what it prints. */
+const readmeProgram = (pkg: string): { readonly program: string; readonly expected: string } => {
+  const readme = fs.readFileSync(path.join(root, "packages", pkg, "README.md"), "utf8")
   const marker = readme.indexOf("<!-- installability-check")
-  if (marker < 0) throw new StepError("packages/node/README.md: no <!-- installability-check --> marker")
+  if (marker < 0) throw new StepError(`packages/${pkg}/README.md: no <!-- installability-check --> marker`)
   const program = fence(readme, "ts", marker)
   const expected = fence(readme, "text", program.end)
   return { program: program.body, expected: expected.body }
@@ -212,40 +215,43 @@ const main = async (): Promise<void> => {
         "--loglevel=error"
       ], project))
 
-    // 4. type-check and run the README's offline program
-    const { expected, program } = readmeProgram()
-    fs.writeFileSync(path.join(project, "main.ts"), program)
-    fs.writeFileSync(
-      path.join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2023",
-          lib: ["ES2023"],
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          exactOptionalPropertyTypes: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: []
-        },
-        files: ["main.ts"]
-      })
-    )
-    await timed(
-      "tsc (README program against the installed types)",
-      () => runOk("tsc", bin("tsc"), ["-p", "tsconfig.json"], project)
-    )
-    const result = await timed(
-      "node main.ts (real codex, fake model)",
-      () => runOk("node main.ts", process.execPath, ["main.ts"], project, { ...process.env, NODE_OPTIONS: "" })
-    )
-    if (result.stdout !== expected) {
-      throw new StepError(
-        `README program printed\n${JSON.stringify(result.stdout)}\nexpected (the README's text block)\n${
-          JSON.stringify(expected)
-        }\nstderr:\n${result.stderr}`
+    // 4. type-check and run the READMEs' offline programs
+    for (const pkg of readmePrograms) {
+      const { expected, program } = readmeProgram(pkg)
+      const main = `main-${pkg}.ts`
+      fs.writeFileSync(path.join(project, main), program)
+      fs.writeFileSync(
+        path.join(project, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            target: "ES2023",
+            lib: ["ES2023"],
+            module: "NodeNext",
+            moduleResolution: "NodeNext",
+            strict: true,
+            exactOptionalPropertyTypes: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: []
+          },
+          files: [main]
+        })
       )
+      await timed(
+        `tsc (${pkg} README program against the installed types)`,
+        () => runOk("tsc", bin("tsc"), ["-p", "tsconfig.json"], project)
+      )
+      const result = await timed(
+        `node ${main} (real codex, fake model)`,
+        () => runOk(`node ${main}`, process.execPath, [main], project, { ...process.env, NODE_OPTIONS: "" })
+      )
+      if (result.stdout !== expected) {
+        throw new StepError(
+          `the ${pkg} README program printed\n${JSON.stringify(result.stdout)}\nexpected (the README's text block)\n${
+            JSON.stringify(expected)
+          }\nstderr:\n${result.stderr}`
+        )
+      }
     }
     // 5. the stdio import path of the installed (bundled) packages stays light
     const imports = await timed(
