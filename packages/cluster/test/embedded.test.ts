@@ -46,103 +46,83 @@ const SingleRunnerOnly = (file: string) =>
 const withCluster = <A, E>(file: string, body: Effect.Effect<A, E, CodexCluster.CodexCluster | FakeModel.FakeModel>) =>
   Effect.scoped(Effect.provide(body, embedded(file)))
 
+/** `body` on a fresh embedded cluster (its own database). */
+const inFreshCluster = <A, E>(body: Effect.Effect<A, E, CodexCluster.CodexCluster | FakeModel.FakeModel>) =>
+  Effect.scoped(Effect.flatMap(tempDb, (file) => withCluster(file, body)))
+
 describe("CodexCluster.layerEmbedded", () => {
   it.live("runs a turn by thread key, streams numbered chunks, reads the thread", () =>
-    Effect.gen(function*() {
-      const file = yield* tempDb
-      yield* withCluster(
-        file,
-        Effect.gen(function*() {
-          const model = yield* FakeModel.FakeModel
-          yield* model.enqueue(FakeModel.message("first answer"), FakeModel.message("second answer", { deltas: 3 }))
-          const thread = yield* CodexCluster.thread("task-1")
-          const result = yield* thread.run("first question")
-          assert.strictEqual(result.status, "completed")
-          assert.strictEqual(result.finalResponse, "first answer")
+    inFreshCluster(Effect.gen(function*() {
+      const model = yield* FakeModel.FakeModel
+      yield* model.enqueue(FakeModel.message("first answer"), FakeModel.message("second answer", { deltas: 3 }))
+      const thread = yield* CodexCluster.thread("task-1")
+      const result = yield* thread.run("first question")
+      assert.strictEqual(result.status, "completed")
+      assert.strictEqual(result.finalResponse, "first answer")
 
-          const chunks = yield* Stream.runCollect(thread.stream("second question"))
-          assert.deepStrictEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i + 1))
-          assert.strictEqual(chunks[0]!._tag, "Started")
-          const last = chunks[chunks.length - 1]!
-          assert.strictEqual(last._tag, "Completed")
-          if (last._tag === "Completed") assert.strictEqual(last.result.finalResponse, "second answer")
-          const deltas = chunks.flatMap((c) =>
-            c._tag === "Event" && Turn.isTextDelta(c.event) ? [c.event.params.delta] : []
-          )
-          assert.strictEqual(deltas.join(""), "second answer")
-
-          const read = yield* thread.read({ includeTurns: true })
-          assert.deepStrictEqual(read.thread.turns.map((t) => t.status), ["completed", "completed"])
-          const requests = yield* model.requests
-          assert.strictEqual(FakeModelRequest.lastUserText(requests[1]!), "second question")
-        })
+      const chunks = yield* Stream.runCollect(thread.stream("second question"))
+      assert.deepStrictEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i + 1))
+      assert.strictEqual(chunks[0]!._tag, "Started")
+      const last = chunks[chunks.length - 1]!
+      assert.strictEqual(last._tag, "Completed")
+      if (last._tag === "Completed") assert.strictEqual(last.result.finalResponse, "second answer")
+      const deltas = chunks.flatMap((c) =>
+        c._tag === "Event" && Turn.isTextDelta(c.event) ? [c.event.params.delta] : []
       )
-    }))
+      assert.strictEqual(deltas.join(""), "second answer")
+
+      const read = yield* thread.read({ includeTurns: true })
+      assert.deepStrictEqual(read.thread.turns.map((t) => t.status), ["completed", "completed"])
+      const requests = yield* model.requests
+      assert.strictEqual(FakeModelRequest.lastUserText(requests[1]!), "second question")
+    })))
 
   it.live("the same idempotency key is the same turn: the stored result, no second model request", () =>
-    Effect.gen(function*() {
-      const file = yield* tempDb
-      yield* withCluster(
-        file,
-        Effect.gen(function*() {
-          const model = yield* FakeModel.FakeModel
-          yield* model.enqueue(FakeModel.message("only once"))
-          const thread = yield* CodexCluster.thread("task-dedupe")
-          const first = yield* thread.run("do it", { idempotencyKey: "job-7" })
-          const again = yield* thread.run("do it", { idempotencyKey: "job-7" })
-          assert.strictEqual(again.id, first.id)
-          assert.strictEqual(again.finalResponse, "only once")
-          assert.strictEqual(yield* model.requestCount, 1)
-        })
-      )
-    }))
+    inFreshCluster(Effect.gen(function*() {
+      const model = yield* FakeModel.FakeModel
+      yield* model.enqueue(FakeModel.message("only once"))
+      const thread = yield* CodexCluster.thread("task-dedupe")
+      const first = yield* thread.run("do it", { idempotencyKey: "job-7" })
+      const again = yield* thread.run("do it", { idempotencyKey: "job-7" })
+      assert.strictEqual(again.id, first.id)
+      assert.strictEqual(again.finalResponse, "only once")
+      assert.strictEqual(yield* model.requestCount, 1)
+    })))
 
   it.live("steer and interrupt reach a thread whose turn is streaming", () =>
-    Effect.gen(function*() {
-      const file = yield* tempDb
-      yield* withCluster(
-        file,
-        Effect.gen(function*() {
-          const model = yield* FakeModel.FakeModel
-          yield* model.enqueue(FakeModel.stall({ text: "thinking", deltas: 1 }))
-          const thread = yield* CodexCluster.thread("task-steer")
-          const idle = yield* Effect.exit(thread.interrupt)
-          assert.isTrue(Exit.isFailure(idle))
-          if (Exit.isFailure(idle)) {
-            assert.include(String(idle.cause), "NoActiveTurnError")
-          }
-          const handle = yield* thread.turn("take your time")
-          // the model request has left: the turn streams on the server
-          yield* model.waitForRequests(1)
-          const steered = yield* thread.steer("also mention the tests")
-          assert.strictEqual(steered.turnId, handle.id)
-          yield* handle.interrupt
-          const result = yield* handle.run
-          assert.strictEqual(result.status, "interrupted")
-        })
-      )
-    }))
+    inFreshCluster(Effect.gen(function*() {
+      const model = yield* FakeModel.FakeModel
+      yield* model.enqueue(FakeModel.stall({ text: "thinking", deltas: 1 }))
+      const thread = yield* CodexCluster.thread("task-steer")
+      const idle = yield* Effect.exit(thread.interrupt)
+      assert.isTrue(Exit.isFailure(idle))
+      if (Exit.isFailure(idle)) {
+        assert.include(String(idle.cause), "NoActiveTurnError")
+      }
+      const handle = yield* thread.turn("take your time")
+      // the model request has left: the turn streams on the server
+      yield* model.waitForRequests(1)
+      const steered = yield* thread.steer("also mention the tests")
+      assert.strictEqual(steered.turnId, handle.id)
+      yield* handle.interrupt
+      const result = yield* handle.run
+      assert.strictEqual(result.status, "interrupted")
+    })))
 
   it.live("blank keys and bad input fail before anything is sent", () =>
-    Effect.gen(function*() {
-      const file = yield* tempDb
-      yield* withCluster(
-        file,
-        Effect.gen(function*() {
-          const model = yield* FakeModel.FakeModel
-          const blank = yield* Effect.flip(CodexCluster.thread("  "))
-          assert.strictEqual(blank.option, "threadKey")
-          const thread = yield* CodexCluster.thread("task-input")
-          const badKey = yield* Effect.flip(thread.run("hi", { idempotencyKey: "" }))
-          assert.strictEqual(badKey._tag, "InvalidOptionError")
-          const badInput = yield* Effect.flip(thread.run({ _tag: "Nonsense" } as never))
-          assert.strictEqual(badInput._tag, "InvalidOptionError")
-          const badIdle = yield* Effect.flip(thread.run("hi", { idleTimeout: -1 }))
-          assert.strictEqual(badIdle._tag, "InvalidOptionError")
-          assert.strictEqual(yield* model.requestCount, 0)
-        })
-      )
-    }))
+    inFreshCluster(Effect.gen(function*() {
+      const model = yield* FakeModel.FakeModel
+      const blank = yield* Effect.flip(CodexCluster.thread("  "))
+      assert.strictEqual(blank.option, "threadKey")
+      const thread = yield* CodexCluster.thread("task-input")
+      const badKey = yield* Effect.flip(thread.run("hi", { idempotencyKey: "" }))
+      assert.strictEqual(badKey._tag, "InvalidOptionError")
+      const badInput = yield* Effect.flip(thread.run({ _tag: "Nonsense" } as never))
+      assert.strictEqual(badInput._tag, "InvalidOptionError")
+      const badIdle = yield* Effect.flip(thread.run("hi", { idleTimeout: -1 }))
+      assert.strictEqual(badIdle._tag, "InvalidOptionError")
+      assert.strictEqual(yield* model.requestCount, 0)
+    })))
 
   it.live("history and persisted replies survive a rebuild on a fresh app-server over the same database", () =>
     Effect.gen(function*() {

@@ -133,6 +133,18 @@ export const textDeltas = <E, R>(events: Stream.Stream<TurnEvent, E, R>): Stream
 export const finalResponse: (items: ReadonlyArray<Schemas.ThreadItem>) => string | null = Collect.finalResponse
 
 /**
+ * The result of a turn read back from its thread (`thread.read({ includeTurns: true })`): its items,
+ * status and times; `usage` is `null` (a thread does not keep a turn's token usage).
+ *
+ * @example
+ * ```ts
+ * const read = yield* thread.read({ includeTurns: true })
+ * const results = read.thread.turns.map(Turn.fromTurn)
+ * ```
+ */
+export const fromTurn = (turn: Schemas.Turn): TurnResult => Collect.resultOf(turn, turn.items, null)
+
+/**
  * Collects a turn's events into its result (python-sdk-behaviour §4). Use it on a filtered or
  * tapped `handle.stream`; when the events are the handle's stream, interrupting the collection
  * interrupts the turn on the server too.

@@ -7,7 +7,6 @@
  */
 import * as Codex from "@effect-codex/core/Codex"
 import * as Errors from "@effect-codex/core/Errors"
-import type * as Schemas from "@effect-codex/core/generated/Schemas"
 import type * as Thread from "@effect-codex/core/Thread"
 import * as Turn from "@effect-codex/core/Turn"
 import { CurrentAddress } from "effect/cluster/Entity"
@@ -43,19 +42,6 @@ const turnOptions = (
   ...options,
   clientUserMessageId: key,
   idleTimeout: idleTimeoutMillis === undefined ? undefined : Duration.millis(idleTimeoutMillis)
-})
-
-/** The result of a turn read back from the thread (no usage: `thread/read` does not keep it). */
-const resultOf = (turn: Schemas.Turn): Turn.TurnResult => ({
-  id: turn.id,
-  status: turn.status,
-  error: turn.error ?? null,
-  startedAt: turn.startedAt ?? null,
-  completedAt: turn.completedAt ?? null,
-  durationMs: turn.durationMs ?? null,
-  finalResponse: Turn.finalResponse(turn.items),
-  items: turn.items,
-  usage: null
 })
 
 const isTurnFailed = (error: unknown): error is Errors.TurnFailedError => error instanceof Errors.TurnFailedError
@@ -184,7 +170,7 @@ const build = <R>(entity: ThreadEntity, store: Store.ThreadStore, options: Codex
           turnError: turn.error ?? { message: "the turn failed" }
         })
       }
-      return Option.some(resultOf(turn))
+      return Option.some(Turn.fromTurn(turn))
     })
 
     const runTurn = (payload: CodexThread.TurnPayload, resumed: boolean) =>

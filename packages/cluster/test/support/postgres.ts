@@ -230,20 +230,6 @@ interface Postmaster {
 
 const hasExited = (child: NodeChildProcess.ChildProcess) => child.exitCode !== null || child.signalCode !== null
 
-/** Waits until `done()` or `millis` passed (native timers), polling every 10 ms. */
-const pollUntil = (done: () => boolean, millis: number): Effect.Effect<boolean> =>
-  Effect.callback<boolean>((resume) => {
-    const deadline = Date.now() + millis
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const poll = () => {
-      if (done()) return resume(Effect.succeed(true))
-      if (Date.now() >= deadline) return resume(Effect.succeed(false))
-      timer = setTimeout(poll, 10)
-    }
-    poll()
-    return Effect.sync(() => clearTimeout(timer))
-  })
-
 /**
  * Stops the postmaster: SIGQUIT (immediate shutdown: the postmaster ends its backends and reaps
  * them), up to 10 s, then SIGKILL to whatever of its tree is left; returns once all of it is gone.
@@ -253,7 +239,7 @@ const stopPostmaster = (postmaster: Postmaster): Effect.Effect<void> =>
     const tree = Processes.descendants(postmaster.pid)
     if (!hasExited(postmaster.child)) {
       postmaster.child.kill("SIGQUIT")
-      yield* pollUntil(() => hasExited(postmaster.child), 10_000)
+      yield* Processes.pollUntil(() => hasExited(postmaster.child), 10_000)
     }
     yield* Processes.killTree(postmaster.stat, tree)
   })
@@ -324,7 +310,7 @@ const startPostmaster = (
     )
     // If this process dies with the server running: stop it and delete the directory.
     yield* Processes.orphanGuard([{ process: postmaster.stat, gentleSignal: "SIGQUIT" }], [options.directory])
-    const ready = yield* pollUntil(
+    const ready = yield* Processes.pollUntil(
       () =>
         hasExited(postmaster.child) || isReady(options.dataDir, postmaster.pid),
       options.timeoutMillis

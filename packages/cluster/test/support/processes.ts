@@ -224,7 +224,7 @@ const signalQuietly = (pid: number, signal: NodeJS.Signals): void => {
 }
 
 /** Polls `done` every 10 ms (native timers: a TestClock must not stall cleanup) for up to `millis`. */
-const pollUntil = (done: () => boolean, millis: number): Effect.Effect<boolean> =>
+export const pollUntil = (done: () => boolean, millis: number): Effect.Effect<boolean> =>
   Effect.callback<boolean>((resume) => {
     const deadline = Date.now() + millis
     let timer: ReturnType<typeof setTimeout> | undefined

@@ -113,19 +113,25 @@ export const toResult = (
       })
     )
   }
-  const items = [...collector.items.values()]
-  return Effect.succeed({
-    id: turn.id,
-    status: turn.status,
-    error: turn.error ?? null,
-    startedAt: turn.startedAt ?? null,
-    completedAt: turn.completedAt ?? null,
-    durationMs: turn.durationMs ?? null,
-    finalResponse: finalResponse(items),
-    items,
-    usage: collector.usage
-  })
+  return Effect.succeed(resultOf(turn, [...collector.items.values()], collector.usage))
 }
+
+/** A `TurnResult` from a turn's fields, its items and its usage. */
+export const resultOf = (
+  turn: Schemas.Turn,
+  items: ReadonlyArray<Schemas.ThreadItem>,
+  usage: Schemas.ThreadTokenUsage | null
+): Turn.TurnResult => ({
+  id: turn.id,
+  status: turn.status,
+  error: turn.error ?? null,
+  startedAt: turn.startedAt ?? null,
+  completedAt: turn.completedAt ?? null,
+  durationMs: turn.durationMs ?? null,
+  finalResponse: finalResponse(items),
+  items,
+  usage
+})
 
 /** How long a consumer that gives up waits for the server to confirm the interrupt (`turn/completed`). */
 export const interruptGrace = "2 seconds"
