@@ -485,10 +485,19 @@ export interface SocketOptions {
  * ```
  */
 export const layerRunner = <A, E, R>(
-  options: RunnerLayerOptions<A, E, R> & SocketOptions & { readonly host: string; readonly port: number }
+  options: RunnerLayerOptions<A, E, R> & SocketOptions & {
+    readonly host: string
+    readonly port: number
+    /**
+     * How runners learn that a runner died: `"ping"` (default) or `"k8s"` (the pod's status from
+     * the Kubernetes API, for runners in pods).
+     */
+    readonly runnerHealth?: "ping" | "k8s" | undefined
+  }
 ): Layer.Layer<CodexCluster | Sharding.Sharding, unknown, R> => {
   const sharding = NodeClusterSocket.layer({
     storage: "sql",
+    runnerHealth: options.runnerHealth ?? "ping",
     shardingConfig: {
       ...shardingDefaults,
       ...options.shardingConfig,
