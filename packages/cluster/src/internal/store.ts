@@ -64,7 +64,8 @@ export const make = Effect.fnUntraced(function*(codexHome: string) {
   const heldVersions = new Map<string, number>()
   const store: ThreadStore = {
     get: (threadKey) =>
-      sql`SELECT thread_id, version, rollout, rollout_name FROM effect_codex_threads WHERE thread_key = ${threadKey}`.pipe(
+      sql`SELECT thread_id, CAST(version AS INTEGER) AS version, rollout, rollout_name
+        FROM effect_codex_threads WHERE thread_key = ${threadKey}`.pipe(
         Effect.flatMap(decodeRows),
         Effect.map((rows) =>
           Option.map(Option.fromNullishOr(rows[0]), (row) => ({
