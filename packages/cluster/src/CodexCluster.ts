@@ -57,7 +57,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
-import type * as SqlClient from "effect/sql/SqlClient"
+import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Stream from "effect/Stream"
 import * as ClusterErrors from "./ClusterErrors.ts"
@@ -445,7 +445,11 @@ export const layerEmbedded = <A, E, R>(
     readonly file: string
   }
 ): Layer.Layer<CodexCluster | Sharding.Sharding, E | ConfigError.ConfigError | SqlError.SqlError, R> => {
-  const sql = SqliteClient.layer({ filename: options.file })
+  const sql = SqliteClient.layer({ filename: options.file }).pipe(
+    // WAL with synchronous=NORMAL: a commit survives the process dying (kill -9) without an fsync
+    // each; only an OS crash can lose the last commits
+    Layer.tap((context) => Effect.asVoid(Context.get(context, SqlClient.SqlClient)`PRAGMA synchronous = NORMAL`))
+  )
   const sharding = SingleRunner.layer({ shardingConfig: { ...shardingDefaults, ...options.shardingConfig } }).pipe(
     Layer.provide(NodeCrypto.layerDigest),
     Layer.provideMerge(sql)

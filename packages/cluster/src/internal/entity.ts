@@ -132,11 +132,17 @@ const build = <R>(entity: ThreadEntity, store: Store.ThreadStore, options: Codex
         )
       )
 
+    /** The thread's rollout file (it does not change for a thread), once read. */
+    let rolloutPath: { readonly threadId: string; readonly file: string | null } | undefined
+
     /** Stores the thread's rollout once it holds the completed turn: the thread can then move. */
     const saveRollout = Effect.fnUntraced(function*(current: Thread.Thread, turnId: string) {
-      const read = yield* current.read({ includeTurns: false })
-      const file = read.thread.path
-      if (file === undefined || file === null) return
+      if (rolloutPath?.threadId !== current.id) {
+        const read = yield* current.read({ includeTurns: false })
+        rolloutPath = { threadId: current.id, file: read.thread.path ?? null }
+      }
+      const file = rolloutPath.file
+      if (file === null) return
       const text = yield* Files.readText(file).pipe(
         Effect.mapError((cause) => storeError(`cannot read the rollout ${file}: ${String(cause)}`)),
         Effect.filterOrFail(
