@@ -186,7 +186,8 @@ export const toolSet = (
     return Effect.gen(function*() {
       const decoded = yield* Effect.result(decoder(tool)(params.arguments))
       if (decoded._tag === "Failure") {
-        return Rules.failure(`invalid arguments for tool ${tool.name}: ${decoded.failure.message}`)
+        const problem = decoded.failure.message.replace(/\s*\n\s*/g, " ")
+        return Rules.failure(`invalid arguments for tool ${tool.name}: ${problem}`)
       }
       if (isDestructive(tool)) {
         const refused = yield* approve(context, params, decoded.success)
