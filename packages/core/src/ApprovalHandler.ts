@@ -7,7 +7,10 @@
  * `execCommandApproval`/`applyPatchApproval`) reach this service only in `ApprovalMode.manual`:
  * under `autoReview` the server's model reviewer decides them, under `denyAll` nothing is
  * escalated. The other server requests (user input, dynamic tool calls, MCP elicitations, …) reach
- * it in every mode. See the `ApprovalMode` module and docs/approvals.md.
+ * it in every mode — except the tool calls of a thread started with `tools` (a Toolkit, see the
+ * `Tools` module): those run the Toolkit's handlers, and `toolCall` (an option of `make`/`layer`)
+ * approves its `Tool.Destructive` tools in `manual` mode. See the `ApprovalMode` module and
+ * docs/approvals.md.
  *
  * Each handler is an Effect, typed by the generated protocol schemas. Handlers run concurrently on
  * their own fibers (never on the connection's reading fiber), so a slow handler blocks nothing and

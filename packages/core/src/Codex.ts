@@ -102,6 +102,17 @@ export interface DeviceCodeLoginHandle extends LoginHandle {
   readonly userCode: string
 }
 
+/**
+ * `threadStart`, `threadResume` and `threadFork`: with `tools` (see the `Tools` module), the
+ * effect also fails with what resolving the toolkit fails with, and requires the handlers' services.
+ */
+export interface ThreadOperation<Args extends ReadonlyArray<unknown>, Options> {
+  <T extends Record<string, Tool.Any>, E = never, R = never>(
+    ...args: [...Args, options: Options & Tools.Options<T, E, R>]
+  ): Effect.Effect<Thread.Thread, RequestError | E, R | Tools.Services<T>>
+  (...args: [...Args, options?: Options]): Effect.Effect<Thread.Thread, RequestError>
+}
+
 /** The `Codex` service. */
 export interface Service {
   /** The validated `initialize` response (userAgent, serverInfo {name, version}, platform). */
@@ -130,32 +141,15 @@ export interface Service {
    * Starts a thread. With `tools` (an `effect/ai` `Toolkit`, see the `Tools` module) the model can
    * call your tools; the handlers' requirements are required by the returned effect.
    */
-  readonly threadStart: {
-    <Tools_ extends Record<string, Tool.Any>, E = never, R = never>(
-      options: ThreadStartOptions & Tools.Options<Tools_, E, R>
-    ): Effect.Effect<Thread.Thread, RequestError | E, R | Tools.Services<Tools_>>
-    (options?: ThreadStartOptions): Effect.Effect<Thread.Thread, RequestError>
-  }
+  readonly threadStart: ThreadOperation<[], ThreadStartOptions>
   readonly threadList: (options?: ThreadListOptions) => Effect.Effect<Schemas.ThreadListResponse, RequestError>
   /**
    * Resumes a thread. The server keeps the thread's tool definitions; give the same `tools` to
    * answer their calls in this client.
    */
-  readonly threadResume: {
-    <Tools_ extends Record<string, Tool.Any>, E = never, R = never>(
-      threadId: string,
-      options: ThreadResumeOptions & Tools.Options<Tools_, E, R>
-    ): Effect.Effect<Thread.Thread, RequestError | E, R | Tools.Services<Tools_>>
-    (threadId: string, options?: ThreadResumeOptions): Effect.Effect<Thread.Thread, RequestError>
-  }
+  readonly threadResume: ThreadOperation<[threadId: string], ThreadResumeOptions>
   /** Forks a thread. The fork inherits the tool definitions; give the same `tools` to answer their calls. */
-  readonly threadFork: {
-    <Tools_ extends Record<string, Tool.Any>, E = never, R = never>(
-      threadId: string,
-      options: ThreadForkOptions & Tools.Options<Tools_, E, R>
-    ): Effect.Effect<Thread.Thread, RequestError | E, R | Tools.Services<Tools_>>
-    (threadId: string, options?: ThreadForkOptions): Effect.Effect<Thread.Thread, RequestError>
-  }
+  readonly threadFork: ThreadOperation<[threadId: string], ThreadForkOptions>
   readonly threadArchive: (threadId: string) => Effect.Effect<Schemas.ThreadArchiveResponse, RequestError>
   readonly threadUnarchive: (threadId: string) => Effect.Effect<Thread.Thread, RequestError>
   readonly models: (
