@@ -28,13 +28,15 @@ import { BIN, codexEnv, configOverrides, makeHome, median, now } from "./lib/com
 import * as HttpModel from "./lib/httpModel.ts"
 import { RawClient } from "./lib/raw.ts"
 
-type Scenario = "one" | "many"
+type Scenario = "plain" | "one" | "many"
 
 interface Result {
   /** Per-turn latencies (one) or the burst's wall time (many), ms. */
   readonly times: ReadonlyArray<number>
   /** Tool calls answered successfully. */
   readonly calls: number
+  /** CPU time of this Node process per turn (one), ms: what the driver itself costs, less disturbed by load. */
+  readonly cpuMs: ReadonlyArray<number>
   /** The server's `durationMs` of each `dynamicToolCall` (from sending the call to the answer), ms. */
   readonly callMs: ReadonlyArray<number>
 }
@@ -56,6 +58,11 @@ const spec = {
 // Workers
 // -----------------------------------------------------------------------------
 
+const cpu = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / 1000
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 const rawWorker = async (scenario: Scenario, port: number): Promise<Result> => {
@@ -63,6 +70,7 @@ const rawWorker = async (scenario: Scenario, port: number): Promise<Result> => {
   const client = await RawClient.start(home.codexHome, home.workspace)
   let calls = 0
   const callMs: Array<number> = []
+  const cpuMs: Array<number> = []
   const onEvent = (m: Record<string, any>) => {
     if (m.method === "item/completed" && m.params.item?.type === "dynamicToolCall") {
       callMs.push(m.params.item.durationMs)
@@ -77,19 +85,21 @@ const rawWorker = async (scenario: Scenario, port: number): Promise<Result> => {
       contentItems: [{ type: "inputText", text: JSON.stringify({ id: params.arguments.id, status: "shipped" }) }]
     }
   }
+  const tools = scenario === "plain" ? {} : { dynamicTools: [spec] }
   const start = async () =>
-    (await client.request("thread/start", { cwd: home.workspace, approvalPolicy: "never", dynamicTools: [spec] }))
-      .thread.id as string
+    (await client.request("thread/start", { cwd: home.workspace, approvalPolicy: "never", ...tools })).thread
+      .id as string
   const check = (r: { finalResponse: string | null }) => {
     if (r.finalResponse !== "done") throw new Error(`unexpected answer ${r.finalResponse}`)
   }
   const times: Array<number> = []
-  if (scenario === "one") {
+  if (scenario !== "many") {
     const threadId = await start()
     for (let i = 0; i < WARMUP + TURNS; i++) {
       const t0 = now()
+      const c0 = process.cpuUsage()
       check(await client.run(threadId, "look order 1 up", onEvent))
-      if (i >= WARMUP) times.push(now() - t0)
+      if (i >= WARMUP) times.push(now() - t0), cpuMs.push(cpu(c0))
     }
   } else {
     const threads = await Promise.all(Array.from({ length: THREADS }, start))
@@ -99,7 +109,7 @@ const rawWorker = async (scenario: Scenario, port: number): Promise<Result> => {
   }
   await client.close()
   home.cleanup()
-  return { times, calls, callMs }
+  return { times, calls, callMs, cpuMs }
 }
 
 const Lookup = Tool.make("lookup", {
@@ -113,31 +123,40 @@ const sdkWorker = (scenario: Scenario, port: number): Promise<Result> => {
   const home = makeHome(port)
   let calls = 0
   const callMs: Array<number> = []
+  const cpuMs: Array<number> = []
+  const answer = (id: string) =>
+    Effect.sync(() => {
+      calls++
+      return { id, status: "shipped" }
+    })
   const handlers = LookupTools.toLayer({
-    lookup: ({ id }) =>
-      Effect.sync(() => {
-        calls++
-        return { id, status: "shipped" }
-      }).pipe(Effect.delay(scenario === "many" ? HANDLER_MS : 0))
+    lookup: ({ id }) => scenario === "many" ? Effect.delay(answer(id), HANDLER_MS) : answer(id)
   })
   const program = Effect.gen(function*() {
     const codex = yield* Codex.Codex
-    const start = codex.threadStart({ cwd: home.workspace, approvalMode: "denyAll", tools: LookupTools })
+    const options = { cwd: home.workspace, approvalMode: "denyAll" } as const
+    const start = scenario === "plain"
+      ? codex.threadStart(options)
+      : codex.threadStart({ ...options, tools: LookupTools })
     const run = (thread: { readonly run: (input: string) => Effect.Effect<Turn.TurnResult, unknown> }) =>
       Effect.flatMap(
         thread.run("look orders up"),
-        (r) =>
-          r.finalResponse === "done" && Turn.toolCalls(r.items).every((call) => call.success === true)
+        (r) => {
+          const toolCalls = Turn.toolCalls(r.items)
+          for (const call of toolCalls) callMs.push(call.durationMs ?? NaN)
+          return r.finalResponse === "done" && toolCalls.every((call) => call.success === true)
             ? Effect.void
             : Effect.die(`unexpected answer ${r.finalResponse}`)
+        }
       )
     const times: Array<number> = []
-    if (scenario === "one") {
+    if (scenario !== "many") {
       const thread = yield* start
       for (let i = 0; i < WARMUP + TURNS; i++) {
         const t0 = now()
+        const c0 = process.cpuUsage()
         yield* run(thread)
-        if (i >= WARMUP) times.push(now() - t0)
+        if (i >= WARMUP) times.push(now() - t0), cpuMs.push(cpu(c0))
       }
     } else {
       const threads = yield* Effect.forEach(Array.from({ length: THREADS }), () => start)
@@ -145,7 +164,7 @@ const sdkWorker = (scenario: Scenario, port: number): Promise<Result> => {
       yield* Effect.forEach(threads, run, { concurrency: "unbounded" })
       times.push(now() - t0)
     }
-    return { times, calls, callMs }
+    return { times, calls, callMs, cpuMs }
   }).pipe(
     Effect.provide(handlers),
     Effect.provide(NodeCodex.layer({
@@ -166,7 +185,7 @@ const sdkWorker = (scenario: Scenario, port: number): Promise<Result> => {
 const fakeModel = (callsPerTurn: () => number) =>
   HttpModel.serve((body, n) => {
     const input = (JSON.parse(body) as { input: Array<{ type?: string }> }).input
-    return input[input.length - 1]?.type === "function_call_output"
+    return input[input.length - 1]?.type === "function_call_output" || callsPerTurn() === 0
       ? { items: [HttpModel.message(`m_${n}`, "done")] }
       : {
         items: Array.from({ length: callsPerTurn() }, (_, i) => ({
@@ -184,18 +203,20 @@ const runWorker = (driver: string, scenario: Scenario, port: number) =>
 
 const orchestrate = async () => {
   const runs = Number(process.env.TOOLS_RUNS ?? 5)
+  const scenarios = (process.env.TOOLS_ONLY?.split(",") ?? ["plain", "one", "many"]) as ReadonlyArray<Scenario>
   const out = process.env.TOOLS_OUT ?? Path.join(import.meta.dirname, "RESULTS.md")
   let perTurn = 1
   const model = await fakeModel(() => perTurn)
   const t0 = performance.now()
   const results = {
+    plain: { raw: [] as Array<Result>, sdk: [] as Array<Result> },
     one: { raw: [] as Array<Result>, sdk: [] as Array<Result> },
     many: { raw: [] as Array<Result>, sdk: [] as Array<Result> }
   }
   for (let i = 0; i < runs; i++) {
-    for (const scenario of ["one", "many"] as const) {
-      perTurn = scenario === "one" ? 1 : CALLS_PER_TURN
-      const expected = scenario === "one" ? WARMUP + TURNS : THREADS * CALLS_PER_TURN
+    for (const scenario of scenarios) {
+      perTurn = scenario === "plain" ? 0 : scenario === "one" ? 1 : CALLS_PER_TURN
+      const expected = scenario === "plain" ? 0 : scenario === "one" ? WARMUP + TURNS : THREADS * CALLS_PER_TURN
       for (const driver of (i % 2 === 0 ? ["raw", "sdk"] : ["sdk", "raw"]) as Array<"raw" | "sdk">) {
         const r = await runWorker(driver, scenario, model.port)
         if (r.calls !== expected) throw new Error(`${driver} ${scenario}: ${r.calls} calls, ${expected} expected`)
@@ -241,6 +262,9 @@ const orchestrate = async () => {
       "",
       (r) => r.callMs
     ),
+    row("… CPU time of the driver's Node process per turn", "one", "", (r) => r.cpuMs),
+    row("reference: the same turn without tools (the model answers at once)", "plain", ""),
+    row("… CPU time of the driver's Node process per turn", "plain", "", (r) => r.cpuMs),
     row(
       `${THREADS} threads × ${CALLS_PER_TURN} tool calls (handlers sleep ${HANDLER_MS} ms), turns started at once: wall time`,
       "many",

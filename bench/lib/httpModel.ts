@@ -70,10 +70,16 @@ export const serve = (
     })
   })
 
-/** Runs `node <file> worker ...args` and parses the last line of its stdout as JSON. */
+/**
+ * Runs `node <file> worker ...args` and parses the last line of its stdout as JSON. Extra node flags
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) come from `BENCH_WORKER_NODE_ARGS`, as in `run.ts`.
+ */
 export const runWorker = <A>(file: string, args: ReadonlyArray<string>) =>
   new Promise<A>((resolve, reject) => {
-    const child = spawn(process.execPath, [file, "worker", ...args], { stdio: ["ignore", "pipe", "inherit"] })
+    const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
+    const child = spawn(process.execPath, [...nodeArgs, file, "worker", ...args], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
     let out = ""
     child.stdout.setEncoding("utf8")
     child.stdout.on("data", (chunk: string) => out += chunk)

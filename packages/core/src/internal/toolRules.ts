@@ -46,6 +46,7 @@ export const builtinNames: ReadonlyArray<string> = [
   "update_plan",
   "view_image",
   "wait",
+  "wait_agent",
   "web_search",
   "write_stdin"
 ]
