@@ -99,7 +99,10 @@ const rawWorker = async (scenario: Scenario, port: number): Promise<Result> => {
       const t0 = now()
       const c0 = process.cpuUsage()
       check(await client.run(threadId, "look order 1 up", onEvent))
-      if (i >= WARMUP) times.push(now() - t0), cpuMs.push(cpu(c0))
+      if (i >= WARMUP) {
+        times.push(now() - t0)
+        cpuMs.push(cpu(c0))
+      }
     }
   } else {
     const threads = await Promise.all(Array.from({ length: THREADS }, start))
@@ -156,7 +159,10 @@ const sdkWorker = (scenario: Scenario, port: number): Promise<Result> => {
         const t0 = now()
         const c0 = process.cpuUsage()
         yield* run(thread)
-        if (i >= WARMUP) times.push(now() - t0), cpuMs.push(cpu(c0))
+        if (i >= WARMUP) {
+          times.push(now() - t0)
+          cpuMs.push(cpu(c0))
+        }
       }
     } else {
       const threads = yield* Effect.forEach(Array.from({ length: THREADS }), () => start)
