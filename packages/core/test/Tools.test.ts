@@ -160,6 +160,48 @@ describe("the tool set", () => {
       })
     }))
 
+  it.effect("runs the handler in a codex.tool span carrying the thread, turn and call ids", () =>
+    Effect.gen(function*() {
+      let seen: { name: string; attributes: ReadonlyMap<string, unknown> } | undefined
+      yield* call("hi", (text) =>
+        Effect.map(Effect.currentSpan, (span) => {
+          seen = {
+            name: span.name,
+            attributes: (span as unknown as { attributes: ReadonlyMap<string, unknown> }).attributes
+          }
+          return text
+        }).pipe(Effect.orDie))
+      assert.strictEqual(seen?.name, "codex.tool echo")
+      assert.strictEqual(seen?.attributes.get("codex.thread.id"), "t")
+      assert.strictEqual(seen?.attributes.get("codex.turn.id"), "u")
+      assert.strictEqual(seen?.attributes.get("codex.tool.call.id"), "c")
+    }))
+
+  it.effect("a failureMode \"return\" failure is told to the model as a failure", () =>
+    Effect.gen(function*() {
+      const Soft = Tool.make("soft", {
+        parameters: Schema.Struct({}),
+        success: Schema.String,
+        failure: Schema.Struct({ reason: Schema.String }),
+        failureMode: "return"
+      })
+      const SoftKit = Toolkit.make(Soft)
+      const handlers = yield* SoftKit.pipe(
+        Effect.provide(SoftKit.toLayer({ soft: () => Effect.fail({ reason: "out of stock" }) }))
+      )
+      const set = InternalToolkit.toolSet(handlers as unknown as Toolkit.WithHandler<Record<string, Tool.Any>>, {
+        timeout: Tools.defaultTimeout,
+        concurrency: 1,
+        context: yield* Effect.context()
+      })
+      const answer = yield* set.call(
+        { threadId: "t", turnId: "u", callId: "c", tool: "soft", arguments: {} },
+        { mode: "autoReview", approvals: { handlers: {} } }
+      )
+      assert.strictEqual(answer.success, false)
+      assert.match(JSON.stringify(answer.contentItems), /out of stock/)
+    }))
+
   it.effect("hides a defect's message", () =>
     Effect.gen(function*() {
       const answer = yield* call("hi", () => Effect.die(new Error("token sk-secret")))
