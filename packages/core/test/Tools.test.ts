@@ -4,6 +4,7 @@ import * as Tool from "effect/ai/Tool"
 import * as Toolkit from "effect/ai/Toolkit"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type * as Codex from "../src/Codex.ts"
 import * as Errors from "../src/Errors.ts"
 import * as ThreadTools from "../src/internal/threadTools.ts"
 import * as InternalToolkit from "../src/internal/toolkit.ts"
@@ -208,6 +209,18 @@ describe("the tool set", () => {
       assert.notInclude(JSON.stringify(answer), "sk-secret")
       assert.isFalse(answer.success)
     }))
+})
+
+describe("the types of threadStart with tools", () => {
+  it("carry the handlers' requirements, as LanguageModel.generateText does", () => {
+    const Kit = Toolkit.make(Tool.make("echo", { parameters: Schema.Struct({ text: Schema.String }) }))
+    const start = (codex: Codex.Service) => codex.threadStart({ tools: Kit })
+    const plain = (codex: Codex.Service) => codex.threadStart({ model: "m" })
+    type Needs = Effect.Services<ReturnType<typeof start>>
+    const needsHandlers: [Needs] extends [never] ? false : [Tool.Handler<"echo">] extends [Needs] ? true : false = true
+    const needsNothing: [Effect.Services<ReturnType<typeof plain>>] extends [never] ? true : false = true
+    assert.isTrue(needsHandlers && needsNothing)
+  })
 })
 
 describe("approval modes of a thread", () => {
