@@ -10,13 +10,13 @@
  *   node bench/admission.ts worker <raw|sdk-off|sdk> <port> <turns>   # one measurement (JSON on stdout)
  */
 import * as Effect from "effect/Effect"
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
-import * as http from "node:http"
 import * as Os from "node:os"
 import * as Codex from "../packages/core/src/Codex.ts"
 import * as NodeCodex from "../packages/node/src/NodeCodex.ts"
 import { BIN, codexEnv, configOverrides, makeHome, now } from "./lib/common.ts"
+import * as HttpModel from "./lib/httpModel.ts"
 import { RawClient } from "./lib/raw.ts"
 
 interface Result {
@@ -109,67 +109,12 @@ const sdkWorker = (port: number, turns: number, admission: boolean): Promise<Res
 // Orchestrator
 // -----------------------------------------------------------------------------
 
-const sse = (o: { readonly type: string }) => `event: ${o.type}\ndata: ${JSON.stringify(o)}\n\n`
-
 /** An HTTP Responses-API fake model answering "hi" to every request after `delayMs`. */
 const fakeModel = (delayMs: number) =>
-  new Promise<{ readonly port: number; readonly requests: () => number; readonly close: () => void }>((resolve) => {
-    let requests = 0
-    const server = http.createServer((req, res) => {
-      req.resume()
-      req.on("end", () => {
-        requests++
-        setTimeout(() => {
-          res.writeHead(200, { "content-type": "text/event-stream" })
-          res.write(sse({ type: "response.created", response: { id: "r" } } as never))
-          res.write(sse({
-            type: "response.output_item.done",
-            output_index: 0,
-            item: {
-              type: "message",
-              role: "assistant",
-              id: "m",
-              status: "completed",
-              content: [{ type: "output_text", text: "hi", annotations: [] }]
-            }
-          } as never))
-          res.end(sse({
-            type: "response.completed",
-            response: {
-              id: "r",
-              usage: {
-                input_tokens: 1,
-                input_tokens_details: { cached_tokens: 0 },
-                output_tokens: 1,
-                output_tokens_details: { reasoning_tokens: 0 },
-                total_tokens: 2
-              }
-            }
-          } as never))
-        }, delayMs)
-      })
-    })
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      resolve({ port, requests: () => requests, close: () => server.close() })
-    })
-  })
+  HttpModel.serve((_, n) => ({ items: [HttpModel.message(`m_${n}`, "hi")], delayMs }))
 
 const runWorker = (driver: string, port: number, turns: number) =>
-  new Promise<Result>((resolve, reject) => {
-    const child = spawn(process.execPath, [import.meta.filename, "worker", driver, String(port), String(turns)], {
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let out = ""
-    child.stdout.setEncoding("utf8")
-    child.stdout.on("data", (chunk: string) => out += chunk)
-    child.on("exit", (code) => {
-      const line = out.trim().split("\n").pop() ?? ""
-      if (code === 0 && line.startsWith("{")) resolve(JSON.parse(line) as Result)
-      else reject(new Error(`worker ${driver} exited with ${code}: ${out.slice(-2000)}`))
-    })
-  })
+  HttpModel.runWorker<Result>(import.meta.filename, [driver, String(port), String(turns)])
 
 const summary = (r: Result) => {
   const sorted = r.latencies.toSorted((a, b) => a - b)

@@ -1,8 +1,9 @@
 /**
  * What a program that runs codex over stdio must not load when it imports `@effect-codex/core` and
  * `@effect-codex/node`: what only the remote transports need (`ws` and Node's HTTP/TLS stack,
- * `effect/socket`, `NodeWS`), what only the `layerConfig`s need (`effect/Config`), and effect's
- * process stack (the stdio transport spawns with `node:child_process`). They load on the first
+ * `effect/socket`, `NodeWS`), what only the `layerConfig`s need (`effect/Config`), effect's
+ * process stack (the stdio transport spawns with `node:child_process`), and `effect/ai` (only
+ * threads given tools need it). They load on the first
  * build of a layer that needs them.
  *
  * Used by `packages/testing/test/transports/importPath.test.ts` (the sources) and by
@@ -25,6 +26,8 @@ export const offStdioPath: ReadonlyArray<Entry> = [
   { name: "node:tls", pattern: /^node:tls$/ },
   { name: "node:zlib", pattern: /^node:zlib$/ },
   { name: "effect/process/*", pattern: /\/node_modules\/effect\/dist\/process\// },
+  // dynamic tools load effect/ai only when a thread is given tools
+  { name: "effect/ai/*", pattern: /\/node_modules\/effect\/dist\/ai\// },
   {
     name: "@effect/platform-node-shared/NodeChildProcessSpawner",
     pattern: /\/@effect\/platform-node-shared\/dist\/NodeChildProcessSpawner\.js$/

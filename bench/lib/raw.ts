@@ -34,6 +34,8 @@ export class RawClient {
   private readonly exited: Promise<number | null>
   /** Every line read, when recording (to feed the in-memory streaming benchmark). */
   recorded: Array<string> | undefined
+  /** Answers server requests (the `result` of the reply); without it they get "method not found". */
+  answer: ((method: string, params: any) => Promise<unknown>) | undefined
 
   constructor(codexHome: string, cwd: string) {
     this.child = spawn(BIN, [
@@ -90,6 +92,10 @@ export class RawClient {
       return
     }
     if (m.id !== undefined) {
+      if (this.answer) {
+        this.answer(m.method, m.params).then((result) => this.write({ id: m.id, result }))
+        return
+      }
       // No server request is expected (approval_policy = never); answer like an unknown method.
       this.write({ id: m.id, error: { code: -32601, message: `client does not handle ${m.method}` } })
       return

@@ -104,6 +104,13 @@ const cases: ReadonlyArray<readonly [file: string, lines: ReadonlyArray<string |
     "Name a noble gas. → Neon.",
     /^5 answers from 5 threads in \d+\.\d s$/
   ]],
+  ["18-tools.ts", [
+    "Approval asked: cancel_order {\"id\":\"A-1\"}: accept",
+    "get_order {\"id\":1} → failed: invalid arguments for tool get_order: Expected string at [\"id\"]",
+    "get_order {\"id\":\"A-1\"} → ok: {\"id\":\"A-1\",\"item\":\"teapot\",\"status\":\"open\"}",
+    "cancel_order {\"id\":\"A-1\"} → ok: {\"id\":\"A-1\",\"item\":\"teapot\",\"status\":\"cancelled\"}",
+    "Answer: Order A-1 (a teapot) is now cancelled."
+  ]],
   ["19-cluster.ts", [
     /^task-1 → runner [AB]: task-1 is done\.$/,
     /^task-2 → runner [AB]: task-2 is done\.$/,

@@ -41,6 +41,7 @@ import * as Metadata_ from "./internal/metadata.ts"
 import * as NotificationHub from "./internal/notificationHub.ts"
 import * as PendingRequests from "./internal/pendingRequests.ts"
 import * as ServerRequests from "./internal/serverRequests.ts"
+import * as ToolRegistry from "./internal/toolRegistry.ts"
 import * as TurnAdmission from "./internal/turnAdmission.ts"
 import * as TurnRouter from "./internal/turnRouter.ts"
 import * as TurnSubscriptions from "./internal/turnSubscriptions.ts"
@@ -274,6 +275,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const turns = TurnSubscriptions.make(router)
   const admission = TurnAdmission.make({ maxStartingTurns, startingTurnTimeout, scope })
   const pending = PendingRequests.make({ send: transport.send, maxInFlight, timeout: requestTimeout })
+  const tools = ToolRegistry.make({ experimentalApi: options.experimentalApi ?? true, approvals })
 
   // ---------------------------------------------------------------------------
   // Outgoing
@@ -343,9 +345,11 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       hub.publish(notification)
       router.route(method, rawParams, notification)
       admission.onEvent(method, rawParams)
+      if (method === "turn/completed") tools.turnCompleted((rawParams as { turn: { id: string } }).turn.id)
     },
     onServerRequest: ServerRequests.make({
       approvals,
+      tools,
       write,
       diagnose,
       fibers: yield* FiberSet.make<unknown, never>()
@@ -396,7 +400,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   )
   yield* notify("initialized")
 
-  return AppServerClient.of({
+  const service = AppServerClient.of({
     metadata,
     serverVersion: metadata.serverInfo.version,
     request,
@@ -408,6 +412,8 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     startTurn,
     subscribeTurn: turns.subscribe
   })
+  ToolRegistry.attach(service, tools)
+  return service
 })
 
 /**

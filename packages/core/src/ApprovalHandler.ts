@@ -7,7 +7,10 @@
  * `execCommandApproval`/`applyPatchApproval`) reach this service only in `ApprovalMode.manual`:
  * under `autoReview` the server's model reviewer decides them, under `denyAll` nothing is
  * escalated. The other server requests (user input, dynamic tool calls, MCP elicitations, …) reach
- * it in every mode. See the `ApprovalMode` module and docs/approvals.md.
+ * it in every mode — except the tool calls of a thread started with `tools` (a Toolkit, see the
+ * `Tools` module): those run the Toolkit's handlers, and `toolCall` (an option of `make`/`layer`)
+ * approves its `Tool.Destructive` tools in `manual` mode. See the `ApprovalMode` module and
+ * docs/approvals.md.
  *
  * Each handler is an Effect, typed by the generated protocol schemas. Handlers run concurrently on
  * their own fibers (never on the connection's reading fiber), so a slow handler blocks nothing and
@@ -53,11 +56,32 @@ export type Handler<M extends ServerRequestMethod> = (
 /** One optional handler per server request method. */
 export type Handlers = { readonly [M in ServerRequestMethod]?: Handler<M> | undefined }
 
+/**
+ * A call of a dynamic tool annotated `Tool.Destructive` (see the `Tools` module), waiting for
+ * approval on a thread in `ApprovalMode.manual`. The arguments were already decoded with the
+ * tool's parameters schema.
+ */
+export interface ToolCallApproval {
+  readonly threadId: string
+  readonly turnId: string
+  readonly callId: string
+  readonly tool: string
+  readonly arguments: unknown
+}
+
+/** The answer to a `ToolCallApproval`: `"decline"` tells the model "declined by the user". */
+export type ToolCallDecision = "accept" | "decline"
+
 /** The handler service: a complete set of handlers (missing methods fall back to `defaults`). */
 export interface Service {
   readonly handlers: Handlers
   /** Called for a server request whose method this SDK version does not know. Fails by default. */
   readonly unknown?: ((method: string, params: unknown) => Effect.Effect<unknown, unknown>) | undefined
+  /**
+   * Decides whether a `Tool.Destructive` dynamic tool runs, on threads in `ApprovalMode.manual`.
+   * Without it such calls are declined (with a warning); a failure of it declines too.
+   */
+  readonly toolCall?: ((request: ToolCallApproval) => Effect.Effect<ToolCallDecision, unknown>) | undefined
 }
 
 const warnDefault = (method: string, answer: string) =>
@@ -119,11 +143,18 @@ export const ApprovalHandler: Context.Reference<Service> = Context.Reference<Ser
   { defaultValue: () => ({ handlers: defaults }) }
 )
 
+/** Options of `make` and `layer`: the handler of unknown methods, the approver of destructive tool calls. */
+export interface Options {
+  readonly unknown?: Service["unknown"]
+  readonly toolCall?: Service["toolCall"]
+}
+
 /** Builds a handler service from partial handlers; the methods left out use `defaults`. */
-export const make = (
-  handlers: Handlers,
-  options?: { readonly unknown?: Service["unknown"] }
-): Service => ({ handlers: { ...defaults, ...handlers }, unknown: options?.unknown })
+export const make = (handlers: Handlers, options?: Options): Service => ({
+  handlers: { ...defaults, ...handlers },
+  unknown: options?.unknown,
+  toolCall: options?.toolCall
+})
 
 /**
  * A layer providing the given handlers (the others use `defaults`). Provide it to the layer that
@@ -136,5 +167,5 @@ export const make = (
  * })))
  * ```
  */
-export const layer = (handlers: Handlers, options?: { readonly unknown?: Service["unknown"] }): Layer.Layer<never> =>
+export const layer = (handlers: Handlers, options?: Options): Layer.Layer<never> =>
   Layer.succeed(ApprovalHandler, make(handlers, options))

@@ -22,6 +22,7 @@
  *
  * @since 0.1.0
  */
+import type * as Tool from "effect/ai/Tool"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -34,8 +35,10 @@ import type * as Schemas from "./generated/Schemas.ts"
 import * as Login from "./internal/login.ts"
 import * as Params from "./internal/params.ts"
 import * as InternalThread from "./internal/thread.ts"
+import * as ThreadTools from "./internal/threadTools.ts"
 import type * as Sandbox from "./Sandbox.ts"
 import type * as Thread from "./Thread.ts"
+import type * as Tools from "./Tools.ts"
 import * as Version from "./Version.ts"
 
 type RequestError = AppServerClient.RequestError
@@ -104,6 +107,17 @@ export interface DeviceCodeLoginHandle extends LoginHandle {
   readonly userCode: string
 }
 
+/**
+ * `threadStart`, `threadResume` and `threadFork`: with `tools` (see the `Tools` module), the
+ * effect also fails with what resolving the toolkit fails with, and requires the handlers' services.
+ */
+export interface ThreadOperation<Args extends ReadonlyArray<unknown>, Options> {
+  <T extends Record<string, Tool.Any>, E = never, R = never>(
+    ...args: [...Args, options: Options & Tools.Options<T, E, R>]
+  ): Effect.Effect<Thread.Thread, RequestError | E, R | Tools.Services<T>>
+  (...args: [...Args, options?: Options]): Effect.Effect<Thread.Thread, RequestError>
+}
+
 /** The `Codex` service. */
 export interface Service {
   /** The validated `initialize` response (userAgent, serverInfo {name, version}, platform). */
@@ -128,10 +142,19 @@ export interface Service {
     RequestError | Errors.MissingCredentialsError
   >
   readonly logout: () => Effect.Effect<void, RequestError>
-  readonly threadStart: (options?: ThreadStartOptions) => Effect.Effect<Thread.Thread, RequestError>
+  /**
+   * Starts a thread. With `tools` (an `effect/ai` `Toolkit`, see the `Tools` module) the model can
+   * call your tools; the handlers' requirements are required by the returned effect.
+   */
+  readonly threadStart: ThreadOperation<[], ThreadStartOptions>
   readonly threadList: (options?: ThreadListOptions) => Effect.Effect<Schemas.ThreadListResponse, RequestError>
-  readonly threadResume: (threadId: string, options?: ThreadResumeOptions) => Effect.Effect<Thread.Thread, RequestError>
-  readonly threadFork: (threadId: string, options?: ThreadForkOptions) => Effect.Effect<Thread.Thread, RequestError>
+  /**
+   * Resumes a thread. The server keeps the thread's tool definitions; give the same `tools` to
+   * answer their calls in this client.
+   */
+  readonly threadResume: ThreadOperation<[threadId: string], ThreadResumeOptions>
+  /** Forks a thread. The fork inherits the tool definitions; give the same `tools` to answer their calls. */
+  readonly threadFork: ThreadOperation<[threadId: string], ThreadForkOptions>
   readonly threadArchive: (threadId: string) => Effect.Effect<Schemas.ThreadArchiveResponse, RequestError>
   readonly threadUnarchive: (threadId: string) => Effect.Effect<Thread.Thread, RequestError>
   readonly models: (
@@ -173,12 +196,13 @@ export const make = Effect.gen(function*() {
   const resumeOrFork = Effect.fnUntraced(function*(
     method: "thread/resume" | "thread/fork",
     id: string,
-    options: ThreadResumeOptions,
+    options: ThreadResumeOptions & ThreadTools.ToolFields,
     extra: Record<string, unknown>
   ) {
     const threadIdValue = yield* threadId(id)
     const excludeTurns = yield* includeTurnsToExclude(options.includeTurns)
     yield* Version.gate(client.serverVersion, method, { includeTurns: excludeTurns }, includeTurnsWire)
+    const tools = yield* ThreadTools.prepare(client, options)
     const params = Params.omitUndefined({
       threadId: threadIdValue,
       ...(yield* Params.threadOverrides(options, Params.approvalOverrideParams)),
@@ -186,6 +210,7 @@ export const make = Effect.gen(function*() {
       excludeTurns
     }) as Protocol.ClientRequestParams<"thread/resume"> & Protocol.ClientRequestParams<"thread/fork">
     const response = yield* client.request(method, params)
+    tools?.register(response.thread.id, response)
     return thread(response.thread.id)
   })
 
@@ -222,32 +247,40 @@ export const make = Effect.gen(function*() {
     logout: Effect.fn("Codex.logout")(function*() {
       yield* client.request("account/logout", null)
     }),
-    threadStart: Effect.fn("Codex.threadStart")(function*(options: ThreadStartOptions = {}) {
+    threadStart: Effect.fn("Codex.threadStart")(function*(options: ThreadStartOptions & ThreadTools.ToolFields = {}) {
+      const overrides = yield* Params.threadOverrides(options, Params.approvalThreadStartParams)
+      const tools = yield* ThreadTools.prepare(client, options)
       const params = Params.omitUndefined({
-        ...(yield* Params.threadOverrides(options, Params.approvalThreadStartParams)),
+        ...overrides,
+        dynamicTools: tools?.specs,
         ephemeral: options.ephemeral,
         serviceName: options.serviceName,
         sessionStartSource: options.sessionStartSource,
         threadSource: options.threadSource
       }) as Protocol.ClientRequestParams<"thread/start">
       const response = yield* client.request("thread/start", params)
+      tools?.register(response.thread.id, response)
       return thread(response.thread.id)
-    }),
+    }) as Service["threadStart"],
     threadList: Effect.fn("Codex.threadList")(function*(options: ThreadListOptions = {}) {
       return yield* client.request("thread/list", options)
     }),
-    threadResume: Effect.fn("Codex.threadResume")(function*(id: string, options: ThreadResumeOptions = {}) {
-      if (options.path !== undefined && (typeof options.path !== "string" || options.path.trim() === "")) {
-        return yield* new Errors.InvalidOptionError({ option: "path", message: "path must be a non-empty string" })
+    threadResume: Effect.fn("Codex.threadResume")(
+      function*(id: string, options: ThreadResumeOptions & ThreadTools.ToolFields = {}) {
+        if (options.path !== undefined && (typeof options.path !== "string" || options.path.trim() === "")) {
+          return yield* new Errors.InvalidOptionError({ option: "path", message: "path must be a non-empty string" })
+        }
+        return yield* resumeOrFork("thread/resume", id, options, { path: options.path })
       }
-      return yield* resumeOrFork("thread/resume", id, options, { path: options.path })
-    }),
-    threadFork: Effect.fn("Codex.threadFork")(function*(id: string, options: ThreadForkOptions = {}) {
-      return yield* resumeOrFork("thread/fork", id, options, {
-        ephemeral: options.ephemeral,
-        threadSource: options.threadSource
-      })
-    }),
+    ) as Service["threadResume"],
+    threadFork: Effect.fn("Codex.threadFork")(
+      function*(id: string, options: ThreadForkOptions & ThreadTools.ToolFields = {}) {
+        return yield* resumeOrFork("thread/fork", id, options, {
+          ephemeral: options.ephemeral,
+          threadSource: options.threadSource
+        })
+      }
+    ) as Service["threadFork"],
     threadArchive: Effect.fn("Codex.threadArchive")(function*(id: string) {
       return yield* client.request("thread/archive", { threadId: yield* threadId(id) })
     }),

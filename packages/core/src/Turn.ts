@@ -119,6 +119,27 @@ export const isTextDelta = (
 export const textDeltas = <E, R>(events: Stream.Stream<TurnEvent, E, R>): Stream.Stream<string, E, R> =>
   events.pipe(Stream.filter(isTextDelta), Stream.map((event) => event.params.delta))
 
+/** A `dynamicToolCall` item: a call of one of the thread's own tools (see the `Tools` module). */
+export type ToolCallItem = Extract<Schemas.ThreadItem, { readonly type: "dynamicToolCall" }>
+
+/** Whether an item is a `dynamicToolCall`. */
+export const isToolCall = (item: Schemas.ThreadItem): item is ToolCallItem => item.type === "dynamicToolCall"
+
+/**
+ * The calls of the thread's own tools among some items (a `TurnResult`'s `items`, or the items of
+ * `item/completed` events), in order: tool name, arguments, `success` and the `contentItems` sent
+ * back to the model.
+ *
+ * @example
+ * ```ts
+ * // declare: const result: Turn.TurnResult
+ * const calls = Turn.toolCalls(result.items)
+ * calls.map((call) => `${call.tool} ${call.success ? "ok" : "failed"}`)
+ * ```
+ */
+export const toolCalls = (items: ReadonlyArray<Schemas.ThreadItem>): ReadonlyArray<ToolCallItem> =>
+  items.filter(isToolCall)
+
 /**
  * Picks the final response from completed items: walking backwards, the first agent message with
  * phase `final_answer` wins; otherwise the last phase-less one. Commentary is never used; an empty

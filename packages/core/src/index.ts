@@ -22,6 +22,9 @@ export * as Sandbox from "./Sandbox.ts"
 /** Approval modes. */
 export * as ApprovalMode from "./ApprovalMode.ts"
 
+/** Your own tools for the agent: an `effect/ai` `Toolkit` as a thread's dynamic tools. */
+export * as Tools from "./Tools.ts"
+
 /** Answers to server → client requests (approvals, user input, …). */
 export * as ApprovalHandler from "./ApprovalHandler.ts"
 

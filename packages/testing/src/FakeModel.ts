@@ -292,7 +292,9 @@ export {
   outputSchema,
   reasoningSettings,
   summarize,
+  toolDefinition,
   toolNames,
+  toolOutput,
   toolOutputs,
   userTexts
 } from "./FakeModelRequest.ts"
@@ -338,5 +340,6 @@ export {
   reasoning,
   response,
   stall,
+  toolCall,
   updateFile
 } from "./FakeModelScript.ts"

@@ -111,6 +111,14 @@ export const toolOutputs = (request: RecordedRequest): ReadonlyArray<ToolOutput>
       : []
   })
 
+/** The output text of the tool result answering `callId`, if the request carries it. */
+export const toolOutput = (request: RecordedRequest, callId: string): string | undefined =>
+  toolOutputs(request).find((output) => output.callId === callId)?.output
+
+/** The definition of an offered function tool (`{ type, name, description, parameters, ... }`), if any. */
+export const toolDefinition = (request: RecordedRequest, name: string): JsonObject | undefined =>
+  objects(field(request.body, "tools")).find((tool) => tool["name"] === name)
+
 /** The names of the tools offered to the model (the `type` for tools without a name). */
 export const toolNames = (request: RecordedRequest): ReadonlyArray<string> =>
   objects(field(request.body, "tools")).flatMap((tool) => {

@@ -211,6 +211,15 @@ export const functionCall = (name: string, args: string | object, options?: Call
     id: options?.itemId
   }], options)
 
+/**
+ * A response with one call of a thread's own tool (a dynamic tool given with
+ * `threadStart({ tools })`): a `function_call` item. Arguments are sent as given, so a test can
+ * send wrong ones (`toolCall("get_order", { id: 42 })`) and check what the model is told. For
+ * several calls in one response: `response([toolCall("a", {}), toolCall("b", {})])`.
+ */
+export const toolCall = (name: string, args: string | object, options?: CallOptions): Respond =>
+  functionCall(name, args, options)
+
 /** A response with one `custom_tool_call` item (freeform `input`). */
 export const customToolCall = (name: string, input: string, options?: CallOptions): Respond =>
   respond([{ _tag: "CustomToolCall", name, input, callId: options?.callId, id: options?.itemId }], options)

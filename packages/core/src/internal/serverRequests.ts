@@ -14,6 +14,8 @@ import * as Schema from "effect/Schema"
 import * as ApprovalHandler from "../ApprovalHandler.ts"
 import * as Errors from "../Errors.ts"
 import * as Protocol from "../generated/Protocol.ts"
+import type * as Schemas from "../generated/Schemas.ts"
+import type * as ToolRegistry from "./toolRegistry.ts"
 
 type Entry = { readonly params: Schema.Top; readonly result: Schema.Top }
 
@@ -24,6 +26,8 @@ const defaults = ApprovalHandler.defaults as unknown as Record<string, ApprovalH
 /** What the dispatcher needs from its connection. */
 export interface Options {
   readonly approvals: ApprovalHandler.Service
+  /** Dynamic tools: an `item/tool/call` of a thread that has tools is answered by them. */
+  readonly tools: ToolRegistry.Registry
   /** Writes a message (an object serialized to one line). */
   readonly write: (message: object) => Effect.Effect<void, Errors.TransportClosedError | Errors.InvalidOptionError>
   /** Reports a request whose params do not match their schema. */
@@ -34,7 +38,7 @@ export interface Options {
 
 /** Builds the dispatcher: `(id, method, params)` starts the handling and returns at once. */
 export const make = (options: Options) => {
-  const { approvals, diagnose, fibers, write } = options
+  const { approvals, diagnose, fibers, tools, write } = options
 
   const fail = (id: unknown, message: string) => write({ id, error: { code: -32603, message } })
 
@@ -66,6 +70,12 @@ export const make = (options: Options) => {
           )
         )
       )
+      if (method === "item/tool/call") {
+        const answer = tools.call(decoded as Schemas.DynamicToolCallParams)
+        if (answer !== undefined) {
+          return yield* Schema.encodeUnknownEffect(entry.result as Schema.Codec<unknown>)(yield* answer)
+        }
+      }
       const handler = (approvals.handlers as Record<string, ApprovalHandler.Handler<never> | undefined>)[method] ??
         defaults[method]!
       const result = yield* handler(decoded as never, { method: method as never, id: id as string | number })

@@ -13,6 +13,7 @@ import type * as Thread from "../Thread.ts"
 import * as Turn from "../Turn.ts"
 import * as Collect from "./collect.ts"
 import * as Params from "./params.ts"
+import * as ThreadTools from "./threadTools.ts"
 
 /** Makes an effect interruptible again inside an `Effect.uninterruptibleMask`. */
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -48,6 +49,7 @@ export const make = (client: AppServerClient.Service, id: string): Thread.Thread
   const start = Effect.fnUntraced(function*(restore: Restore, input: Inputs.RunInput, options: Thread.TurnOptions) {
     const params = yield* restore(Params.turnStartParams(client, id, input, options))
     const idleTimeout = yield* Params.duration("idleTimeout", options.idleTimeout)
+    ThreadTools.setMode(client, id, options.approvalMode)
     const started = yield* startTurn(client, id, params, restore)
     return Collect.makeStoppableHandle(client, id, started.turn.id, started.subscription, { idleTimeout })
   })

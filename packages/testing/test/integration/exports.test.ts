@@ -14,6 +14,7 @@ import * as Retry from "@effect-codex/core/Retry"
 import * as Sandbox from "@effect-codex/core/Sandbox"
 import * as SocketTransport from "@effect-codex/core/SocketTransport"
 import * as Thread from "@effect-codex/core/Thread"
+import * as Tools from "@effect-codex/core/Tools"
 import * as Transport from "@effect-codex/core/Transport"
 import * as Turn from "@effect-codex/core/Turn"
 import * as Version from "@effect-codex/core/Version"
@@ -35,6 +36,7 @@ describe("exports", () => {
       "Sandbox",
       "SocketTransport",
       "Thread",
+      "Tools",
       "Transport",
       "Turn",
       "Version"
@@ -54,6 +56,7 @@ describe("exports", () => {
       Sandbox,
       SocketTransport,
       Thread,
+      Tools,
       Transport,
       Turn,
       Version

@@ -24,7 +24,9 @@ const controlModules = [
   new URL("internal/webSocket.ts", nodeSrc).href,
   new URL("CodexEnv.ts", nodeSrc).href,
   "effect/process/ChildProcess",
-  "@effect/platform-node-shared/NodeChildProcessSpawner"
+  "@effect/platform-node-shared/NodeChildProcessSpawner",
+  // what a thread given tools loads (effect/ai)
+  new URL("../../../core/src/internal/toolkit.ts", import.meta.url).href
 ]
 
 const childScript = `
