@@ -144,6 +144,8 @@ const Outcome = <S extends Schema.Top>(schema: S) =>
  *
  * @example
  * ```ts
+ * // declare: const ApprovePlan: CodexWorkflow.Approval<typeof Schema.String>
+ * // declare: const notifyReviewer: (token: string) => Effect.Effect<void>
  * const decision = yield* CodexWorkflow.waitFor(ApprovePlan, { onToken: (token) => notifyReviewer(token) })
  * ```
  */
@@ -221,7 +223,9 @@ const bounded = <A, E, R>(operation: string, options: CallOptions | undefined, e
  *
  * @example
  * ```ts
- * yield* CodexWorkflow.approve(ApprovePlan, token, { approved: true, note: "ship it" })
+ * // declare: const ApprovePlan: CodexWorkflow.Approval<typeof Schema.String>
+ * // declare: const token: string
+ * yield* CodexWorkflow.approve(ApprovePlan, token, "ship it")
  * ```
  */
 export const approve: <S extends Schema.Top>(
@@ -281,6 +285,7 @@ export const status: <W extends Workflow.Workflow<string, Workflow.AnyStructSche
  *
  * @example
  * ```ts
+ * // declare: const key: string
  * const plan = yield* CodexWorkflow.step("plan", CodexActivity.run(key, "Plan it", { name: "plan" }))
  * ```
  */
@@ -297,6 +302,9 @@ export const step = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Eff
  *
  * @example
  * ```ts
+ * // declare: const ReviewLive: Layer.Layer<never, never, WorkflowEngine | CodexCluster>
+ * import type { WorkflowEngine } from "effect/workflow/WorkflowEngine"
+ * import type { CodexCluster } from "@effect-codex/cluster/CodexCluster"
  * const Live = ReviewLive.pipe(
  *   Layer.provideMerge(CodexWorkflow.layerEmbedded({ file: "codex.db", codex: NodeCodex.layer() }))
  * )
