@@ -21,7 +21,12 @@
  * import { Effect, Schema } from "effect"
  * import * as Workflow from "effect/workflow/Workflow"
  *
- * const Review = Workflow.make("Review", { payload: { pr: Schema.String }, success: Schema.String, idempotencyKey: ({ pr }) => pr })
+ * const Review = Workflow.make("Review", {
+ *   payload: { pr: Schema.String },
+ *   success: Schema.String,
+ *   error: CodexActivity.ActivityError,
+ *   idempotencyKey: ({ pr }) => pr
+ * })
  *
  * const ReviewLive = Review.toLayer(Effect.fn(function*({ pr }) {
  *   yield* CodexActivity.open(`review-${pr}`)

@@ -28,11 +28,16 @@
  *   onTimeout: () => ({ approved: false, note: "no answer in a day" })
  * })
  *
- * const Fix = Workflow.make("Fix", { payload: { issue: Schema.String }, success: Schema.String, idempotencyKey: ({ issue }) => issue })
+ * const Fix = Workflow.make("Fix", {
+ *   payload: { issue: Schema.String },
+ *   success: Schema.String,
+ *   error: CodexActivity.ActivityError,
+ *   idempotencyKey: ({ issue }) => issue
+ * })
  * const FixLive = Fix.toLayer(Effect.fn(function*({ issue }) {
  *   const plan = yield* CodexActivity.run(issue, `Plan a fix for ${issue}`, { name: "plan" })
  *   const decision = yield* CodexWorkflow.waitFor(ApprovePlan, {
- *     onToken: (token) => Effect.log(`approve with ${token}`)
+ *     onToken: (approvalToken) => Effect.log(`approve with ${approvalToken}`)
  *   })
  *   if (!decision.approved) return `rejected: ${decision.note}`
  *   const done = yield* CodexActivity.run(issue, "Implement the plan", { name: "implement" })
@@ -40,13 +45,13 @@
  * }))
  *
  * // elsewhere, later, in any process with the engine:
- * // yield* CodexWorkflow.approve(ApprovePlan, token, { approved: true, note: "go" })
+ * // CodexWorkflow.approve(ApprovePlan, approvalToken, { approved: true, note: "go" })
  * ```
  *
  * @since 0.2.0
  */
-import type * as Sharding from "effect/cluster/Sharding"
 import * as ClusterWorkflowEngine from "effect/cluster/ClusterWorkflowEngine"
+import type * as Sharding from "effect/cluster/Sharding"
 import type * as ConfigError from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -84,7 +89,7 @@ export class WorkflowUnavailableError extends Schema.TaggedError<WorkflowUnavail
 // =============================================================================
 
 /** A decision a workflow waits for, of type `S["Type"]`, defined once and shared by the workflow and whoever answers. */
-export interface Approval<S extends Schema.Top> {
+export interface Approval<S extends Schema.Top, E = never> {
   readonly name: string
   /** The decision's schema (the decision is stored encoded). */
   readonly schema: S
@@ -94,6 +99,8 @@ export interface Approval<S extends Schema.Top> {
   readonly timeout: Duration.Duration | undefined
   /** The decision when `timeout` elapses (without it, `waitFor` fails with `ApprovalTimeoutError`). */
   readonly onTimeout: (() => S["Type"]) | undefined
+  /** Type only: how `waitFor` can fail (`ApprovalTimeoutError` for a `timeout` without `onTimeout`). */
+  readonly "~error"?: E | undefined
 }
 
 /** Options of `approval`. */
@@ -106,18 +113,26 @@ export interface ApprovalOptions<A> {
 
 /**
  * Defines an approval: `name` is unique within the workflow (it names the stored decision and the
- * token), `schema` the decision's type.
+ * token), `schema` the decision's type. With a `timeout` and no `onTimeout`, `waitFor` can fail
+ * with `ApprovalTimeoutError` (and its type says so).
  *
  * @example
  * ```ts
  * const ApproveDeploy = CodexWorkflow.approval("approve-deploy", Schema.Literals(["yes", "no"]), { timeout: "1 hour" })
  * ```
  */
-export const approval = <S extends Schema.Top>(
+export const approval: {
+  <S extends Schema.Top>(
+    name: string,
+    schema: S,
+    options: { readonly timeout: Duration.Input; readonly onTimeout?: undefined }
+  ): Approval<S, ApprovalTimeoutError>
+  <S extends Schema.Top>(name: string, schema: S, options?: ApprovalOptions<S["Type"]>): Approval<S>
+} = <S extends Schema.Top>(
   name: string,
   schema: S,
   options: ApprovalOptions<S["Type"]> = {}
-): Approval<S> => ({
+): Approval<S, never> => ({
   name,
   schema,
   deferred: DurableDeferred.make(`codex-approval/${name}`, { success: schema }),
@@ -145,19 +160,19 @@ const Outcome = <S extends Schema.Top>(schema: S) =>
  * @example
  * ```ts
  * // declare: const ApprovePlan: CodexWorkflow.Approval<typeof Schema.String>
- * // declare: const notifyReviewer: (token: string) => Effect.Effect<void>
- * const decision = yield* CodexWorkflow.waitFor(ApprovePlan, { onToken: (token) => notifyReviewer(token) })
+ * // declare: const notifyReviewer: (approvalToken: string) => Effect.Effect<void>
+ * const decision = CodexWorkflow.waitFor(ApprovePlan, { onToken: notifyReviewer })
  * ```
  */
-export const waitFor: <S extends Schema.Top, R = never>(
-  approval: Approval<S>,
+export const waitFor: <S extends Schema.Top, E = never, R = never>(
+  approval: Approval<S, E>,
   options?: WaitOptions<R>
 ) => Effect.Effect<
   S["Type"],
-  ApprovalTimeoutError,
+  E,
   WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance | R | S["DecodingServices"] | S["EncodingServices"]
 > = Effect.fn("CodexWorkflow.waitFor")(function*<S extends Schema.Top, R = never>(
-  approval: Approval<S>,
+  approval: Approval<S, unknown>,
   options: WaitOptions<R> = {}
 ) {
   yield* Effect.annotateCurrentSpan({ approval: approval.name })
@@ -193,7 +208,7 @@ export const waitFor: <S extends Schema.Top, R = never>(
 
 /** The token of an approval in the execution `executionId` of `workflow` (the one `waitFor` publishes). */
 export const token = <S extends Schema.Top>(
-  approval: Approval<S>,
+  approval: Approval<S, unknown>,
   options: { readonly workflow: Workflow.Any; readonly executionId: string }
 ): DurableDeferred.Token => DurableDeferred.tokenFromExecutionId(approval.deferred, options)
 
@@ -224,18 +239,23 @@ const bounded = <A, E, R>(operation: string, options: CallOptions | undefined, e
  * @example
  * ```ts
  * // declare: const ApprovePlan: CodexWorkflow.Approval<typeof Schema.String>
- * // declare: const token: string
- * yield* CodexWorkflow.approve(ApprovePlan, token, "ship it")
+ * // declare: const approvalToken: string
+ * const answer = CodexWorkflow.approve(ApprovePlan, approvalToken, "ship it")
  * ```
  */
 export const approve: <S extends Schema.Top>(
-  approval: Approval<S>,
+  approval: Approval<S, unknown>,
   token: string,
   decision: S["Type"],
   options?: CallOptions
 ) => Effect.Effect<void, WorkflowUnavailableError, WorkflowEngine.WorkflowEngine | S["EncodingServices"]> = Effect.fn(
   "CodexWorkflow.approve"
-)(function*<S extends Schema.Top>(approval: Approval<S>, token: string, decision: S["Type"], options?: CallOptions) {
+)(function*<S extends Schema.Top>(
+  approval: Approval<S, unknown>,
+  token: string,
+  decision: S["Type"],
+  options?: CallOptions
+) {
   yield* Effect.annotateCurrentSpan({ approval: approval.name })
   yield* bounded(
     "approve",
@@ -259,7 +279,7 @@ export type Status<A, E> =
  * execution that has not suspended yet reads as `NotFound` or `Suspended` (the engine stores a
  * result when it suspends or completes).
  */
-export const status: <W extends Workflow.Workflow<string, Workflow.AnyStructSchema, Schema.Top, Schema.Top>>(
+export const status: <W extends Workflow.Any>(
   workflow: W,
   executionId: string,
   options?: CallOptions
@@ -267,17 +287,22 @@ export const status: <W extends Workflow.Workflow<string, Workflow.AnyStructSche
   Status<W["successSchema"]["Type"], W["errorSchema"]["Type"]>,
   WorkflowUnavailableError,
   WorkflowEngine.WorkflowEngine | W["successSchema"]["DecodingServices"] | W["errorSchema"]["DecodingServices"]
-> = Effect.fn("CodexWorkflow.status")(function*(
-  workflow: Workflow.Workflow<string, Workflow.AnyStructSchema, Schema.Top, Schema.Top>,
-  executionId: string,
-  options?: CallOptions
-) {
-  const result = yield* bounded("status", options, workflow.poll(executionId))
+> = Effect.fn("CodexWorkflow.status")(function*(workflow: Workflow.Any, executionId: string, options?: CallOptions) {
+  yield* Effect.annotateCurrentSpan({ workflow: workflow._tag, executionId })
+  const poll = (workflow as unknown as Pollable).poll
+  const result = yield* bounded("status", options, poll(executionId))
   if (Option.isNone(result)) return { _tag: "NotFound" as const }
   return result.value._tag === "Suspended"
     ? { _tag: "Suspended" as const }
     : { _tag: "Complete" as const, exit: result.value.exit }
 }) as never
+
+/** What `status` uses of a workflow (every `Workflow.make` has it; `Workflow.Any` does not declare it). */
+interface Pollable {
+  readonly poll: (
+    executionId: string
+  ) => Effect.Effect<Option.Option<Workflow.Result<unknown, unknown>>, never, WorkflowEngine.WorkflowEngine>
+}
 
 /**
  * Names a step of a workflow body: a span `CodexWorkflow.step` with the attribute `step`. (Code
@@ -286,7 +311,7 @@ export const status: <W extends Workflow.Workflow<string, Workflow.AnyStructSche
  * @example
  * ```ts
  * // declare: const key: string
- * const plan = yield* CodexWorkflow.step("plan", CodexActivity.run(key, "Plan it", { name: "plan" }))
+ * const plan = CodexWorkflow.step("plan", CodexActivity.run(key, "Plan it", { name: "plan" }))
  * ```
  */
 export const step = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>

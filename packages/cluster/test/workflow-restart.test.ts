@@ -36,59 +36,67 @@ const setup = Effect.gen(function*() {
 })
 
 describe("CodexWorkflow across process restarts", () => {
-  it.live("kill -9 while waiting for an approval, restart, approve: completes, each turn asked once", () =>
-    Effect.gen(function*() {
-      const { model, spawn, texts } = yield* setup
-      yield* model.enqueue(FakeModel.message("PLAN-1"), FakeModel.message("DONE-1"))
+  it.live(
+    "kill -9 while waiting for an approval, restart, approve: completes, each turn asked once",
+    () =>
+      Effect.gen(function*() {
+        const { model, spawn, texts } = yield* setup
+        yield* model.enqueue(FakeModel.message("PLAN-1"), FakeModel.message("DONE-1"))
 
-      yield* Effect.scoped(Effect.gen(function*() {
-        const child = yield* spawn("wait", "a")
-        yield* child.waitForLine(/^TOKEN a /, "90 seconds")
-        yield* child.waitForLine(/^SUSPENDED a$/, "60 seconds")
-        yield* child.kill9
-      }))
-      assert.strictEqual(yield* model.requestCount, 1)
+        yield* Effect.scoped(Effect.gen(function*() {
+          const child = yield* spawn("wait", "a")
+          yield* child.waitForLine(/^TOKEN a /, "90 seconds")
+          yield* child.waitForLine(/^SUSPENDED a$/, "60 seconds")
+          yield* child.kill9
+        }))
+        assert.strictEqual(yield* model.requestCount, 1)
 
-      const result = yield* Effect.scoped(Effect.gen(function*() {
-        const child = yield* spawn("approve", "a")
-        return yield* child.waitForLine(/^RESULT a /, "90 seconds")
-      }))
-      assert.strictEqual(result, "RESULT a PLAN-1 / approved / DONE-1")
-      const sent = yield* texts
-      assert.strictEqual(sent.length, 2)
-      assert.strictEqual(sent.filter((t) => t === planPrompt("a")).length, 1)
-      assert.strictEqual(sent.filter((t) => t === implementPrompt("a")).length, 1)
-    }).pipe(Effect.scoped), { timeout: 240_000 })
+        const result = yield* Effect.scoped(Effect.gen(function*() {
+          const child = yield* spawn("approve", "a")
+          return yield* child.waitForLine(/^RESULT a /, "90 seconds")
+        }))
+        assert.strictEqual(result, "RESULT a PLAN-1 / approved / DONE-1")
+        const sent = yield* texts
+        assert.strictEqual(sent.length, 2)
+        assert.strictEqual(sent.filter((t) => t === planPrompt("a")).length, 1)
+        assert.strictEqual(sent.filter((t) => t === implementPrompt("a")).length, 1)
+      }).pipe(Effect.scoped),
+    { timeout: 240_000 }
+  )
 
-  it.live("kill -9 mid-turn: the turn runs again after the restart, the workflow completes, history intact", () =>
-    Effect.gen(function*() {
-      const { model, spawn, texts } = yield* setup
-      yield* model.enqueue(
-        FakeModel.stall({ text: "thinking", deltas: 1 }),
-        FakeModel.message("PLAN-2"),
-        FakeModel.message("DONE-2")
-      )
+  it.live(
+    "kill -9 mid-turn: the turn runs again after the restart, the workflow completes, history intact",
+    () =>
+      Effect.gen(function*() {
+        const { model, spawn, texts } = yield* setup
+        yield* model.enqueue(
+          FakeModel.stall({ text: "thinking", deltas: 1 }),
+          FakeModel.message("PLAN-2"),
+          FakeModel.message("DONE-2")
+        )
 
-      yield* Effect.scoped(Effect.gen(function*() {
-        const child = yield* spawn("wait", "b")
-        yield* model.waitForRequests(1).pipe(Effect.timeout("90 seconds"))
-        yield* child.kill9
-      }))
+        yield* Effect.scoped(Effect.gen(function*() {
+          const child = yield* spawn("wait", "b")
+          yield* model.waitForRequests(1).pipe(Effect.timeout("90 seconds"))
+          yield* child.kill9
+        }))
 
-      const result = yield* Effect.scoped(Effect.gen(function*() {
-        const child = yield* spawn("approve", "b")
-        return yield* child.waitForLine(/^RESULT b /, "120 seconds")
-      }))
-      assert.strictEqual(result, "RESULT b PLAN-2 / approved / DONE-2")
-      const sent = yield* texts
-      // the plan turn twice (its first run died with its app-server), the implement turn once
-      assert.strictEqual(sent.length, 3)
-      assert.strictEqual(sent.filter((t) => t === planPrompt("b")).length, 2)
-      assert.strictEqual(sent.filter((t) => t === implementPrompt("b")).length, 1)
-      // the implement turn's request carries the completed plan turn (history restored from SQLite)
-      const requests = yield* model.requests
-      const last = JSON.stringify(requests[2])
-      assert.include(last, planPrompt("b"))
-      assert.include(last, "PLAN-2")
-    }).pipe(Effect.scoped), { timeout: 240_000 })
+        const result = yield* Effect.scoped(Effect.gen(function*() {
+          const child = yield* spawn("approve", "b")
+          return yield* child.waitForLine(/^RESULT b /, "120 seconds")
+        }))
+        assert.strictEqual(result, "RESULT b PLAN-2 / approved / DONE-2")
+        const sent = yield* texts
+        // the plan turn twice (its first run died with its app-server), the implement turn once
+        assert.strictEqual(sent.length, 3)
+        assert.strictEqual(sent.filter((t) => t === planPrompt("b")).length, 2)
+        assert.strictEqual(sent.filter((t) => t === implementPrompt("b")).length, 1)
+        // the implement turn's request carries the completed plan turn (history restored from SQLite)
+        const requests = yield* model.requests
+        const last = JSON.stringify(requests[2])
+        assert.include(last, planPrompt("b"))
+        assert.include(last, "PLAN-2")
+      }).pipe(Effect.scoped),
+    { timeout: 240_000 }
+  )
 })

@@ -109,10 +109,10 @@ const life = <A, E>(
 ) => Effect.scoped(Effect.provide(body, engine(file)))
 
 /** Polls `status` until `done` holds (bounded). */
-const until = <A, E>(
-  workflow: Workflow.Workflow<string, Workflow.AnyStructSchema, Schema.Codec<A>, Schema.Codec<E>>,
+const until = <W extends Workflow.Any>(
+  workflow: W,
   executionId: string,
-  done: (status: CodexWorkflow.Status<A, E>) => boolean
+  done: (status: CodexWorkflow.Status<W["successSchema"]["Type"], W["errorSchema"]["Type"]>) => boolean
 ) =>
   CodexWorkflow.status(workflow, executionId).pipe(
     Effect.repeat({ until: done, schedule: Schedule.spaced("100 millis") }),
@@ -122,116 +122,143 @@ const until = <A, E>(
 const ids = Array.from({ length: 100 }, (_, i) => `t-${i}`)
 
 describe("CodexWorkflow", () => {
-  it.live("100 workflows suspended on approvals survive a restart and all complete when approved", () =>
-    Effect.gen(function*() {
-      const file = yield* tempDb
-      const executionIds = yield* life(
-        file,
-        Effect.forEach(ids, (id) =>
+  it.live(
+    "100 workflows suspended on approvals survive a restart and all complete when approved",
+    () =>
+      Effect.gen(function*() {
+        const file = yield* tempDb
+        const executionIds = yield* life(
+          file,
+          Effect.forEach(ids, (id) =>
+            Effect.gen(function*() {
+              const executionId = yield* Ticket.execute({ id }, { discard: true })
+              yield* until(Ticket, executionId, (s) => s._tag === "Suspended")
+              return executionId
+            }), { concurrency: 10 })
+        )
+        assert.strictEqual(closed.size, 0)
+
+        const results = yield* life(
+          file,
           Effect.gen(function*() {
-            const executionId = yield* Ticket.execute({ id }, { discard: true })
-            yield* until(Ticket, executionId, (s) => s._tag === "Suspended")
+            for (const executionId of executionIds) {
+              const status = yield* CodexWorkflow.status(Ticket, executionId)
+              assert.strictEqual(status._tag, "Suspended")
+            }
+            yield* Effect.forEach(executionIds, (executionId, i) =>
+              CodexWorkflow.approve(
+                ApproveTicket,
+                CodexWorkflow.token(ApproveTicket, { workflow: Ticket, executionId }),
+                `approved ${ids[i]}`
+              ), { concurrency: 10 })
+            return yield* Effect.forEach(executionIds, (executionId) =>
+              until(Ticket, executionId, (s) =>
+                s._tag === "Complete").pipe(
+                  Effect.map((s) => s._tag === "Complete" && s.exit._tag === "Success" ? s.exit.value : "not a success")
+                ), { concurrency: 10 })
+          })
+        )
+        assert.deepStrictEqual(
+          results,
+          ids.map((id) =>
+            `${id}: approved ${id}`
+          )
+        )
+        assert.deepStrictEqual([...closed.values()], ids.map(() => 1))
+      }),
+    { timeout: 240_000 }
+  )
+
+  it.live(
+    "a DurableClock timeout that came due while no process ran fires after the restart",
+    () =>
+      Effect.gen(function*() {
+        const file = yield* tempDb
+        const [late, early, strict] = yield* life(
+          file,
+          Effect.gen(function*() {
+            const late = yield* Gate.execute({ id: "late" }, { discard: true })
+            const early = yield* Gate.execute({ id: "early" }, { discard: true })
+            const strict = yield* StrictFlow.execute({ id: "strict" }, { discard: true })
+            yield* until(Gate, late, (s) => s._tag === "Suspended")
+            yield* until(Gate, early, (s) => s._tag === "Suspended")
+            yield* until(StrictFlow, strict, (s) => s._tag === "Suspended")
+            // answered in time: the decision wins over the clock
+            yield* CodexWorkflow.approve(
+              Open,
+              CodexWorkflow.token(Open, { workflow: Gate, executionId: early }),
+              "open"
+            )
+            yield* until(Gate, early, (s) => s._tag === "Complete")
+            // the others are still waiting when this process ends
+            assert.strictEqual((yield* CodexWorkflow.status(Gate, late))._tag, "Suspended")
+            return [late, early, strict] as const
+          })
+        )
+        // no process runs while the clocks come due
+        yield* Effect.sleep("2500 millis")
+        const [lateStatus, earlyStatus, strictStatus] = yield* life(
+          file,
+          Effect.all([
+            until(Gate, late, (s) => s._tag === "Complete"),
+            CodexWorkflow.status(Gate, early),
+            until(StrictFlow, strict, (s) => s._tag === "Complete")
+          ])
+        )
+        assert.deepStrictEqual(
+          lateStatus._tag === "Complete" && lateStatus.exit._tag === "Success" && lateStatus.exit.value,
+          "gate: timed out"
+        )
+        assert.deepStrictEqual(
+          earlyStatus._tag === "Complete" && earlyStatus.exit._tag === "Success" && earlyStatus.exit.value,
+          "gate: open"
+        )
+        assert.isTrue(strictStatus._tag === "Complete" && strictStatus.exit._tag === "Failure")
+        if (strictStatus._tag === "Complete" && strictStatus.exit._tag === "Failure") {
+          assert.include(String(strictStatus.exit.cause), "ApprovalTimeoutError")
+        }
+      }),
+    { timeout: 240_000 }
+  )
+
+  it.live(
+    "a replayed turn activity returns its journaled result without a model request",
+    () =>
+      Effect.gen(function*() {
+        const file = yield* tempDb
+        const executionId = yield* life(
+          file,
+          Effect.gen(function*() {
+            const model = yield* FakeModel.FakeModel
+            yield* model.enqueue(FakeModel.message("one"))
+            const executionId = yield* Ask.execute({ id: "q" }, { discard: true })
+            yield* until(Ask, executionId, (s) => s._tag === "Suspended")
+            assert.strictEqual(yield* model.requestCount, 1)
             return executionId
-          }), { concurrency: 10 })
-      )
-      assert.strictEqual(closed.size, 0)
-
-      const results = yield* life(
-        file,
-        Effect.gen(function*() {
-          for (const executionId of executionIds) {
-            const status = yield* CodexWorkflow.status(Ticket, executionId)
-            assert.strictEqual(status._tag, "Suspended")
-          }
-          yield* Effect.forEach(executionIds, (executionId, i) =>
-            CodexWorkflow.approve(
-              ApproveTicket,
-              CodexWorkflow.token(ApproveTicket, { workflow: Ticket, executionId }),
-              `approved ${ids[i]}`
-            ), { concurrency: 10 })
-          return yield* Effect.forEach(executionIds, (executionId) =>
-            until(Ticket, executionId, (s) => s._tag === "Complete").pipe(
-              Effect.map((s) => s._tag === "Complete" && s.exit._tag === "Success" ? s.exit.value : "not a success")
-            ), { concurrency: 10 })
-        })
-      )
-      assert.deepStrictEqual(results, ids.map((id) => `${id}: approved ${id}`))
-      assert.deepStrictEqual([...closed.values()], ids.map(() => 1))
-    }), { timeout: 240_000 })
-
-  it.live("a DurableClock timeout that came due while no process ran fires after the restart", () =>
-    Effect.gen(function*() {
-      const file = yield* tempDb
-      const [late, early, strict] = yield* life(
-        file,
-        Effect.gen(function*() {
-          const late = yield* Gate.execute({ id: "late" }, { discard: true })
-          const early = yield* Gate.execute({ id: "early" }, { discard: true })
-          const strict = yield* StrictFlow.execute({ id: "strict" }, { discard: true })
-          yield* until(Gate, late, (s) => s._tag === "Suspended")
-          yield* until(Gate, early, (s) => s._tag === "Suspended")
-          yield* until(StrictFlow, strict, (s) => s._tag === "Suspended")
-          // answered in time: the decision wins over the clock
-          yield* CodexWorkflow.approve(Open, CodexWorkflow.token(Open, { workflow: Gate, executionId: early }), "open")
-          yield* until(Gate, early, (s) => s._tag === "Complete")
-          // the others are still waiting when this process ends
-          assert.strictEqual((yield* CodexWorkflow.status(Gate, late))._tag, "Suspended")
-          return [late, early, strict] as const
-        })
-      )
-      // no process runs while the clocks come due
-      yield* Effect.sleep("2500 millis")
-      const [lateStatus, earlyStatus, strictStatus] = yield* life(
-        file,
-        Effect.all([
-          until(Gate, late, (s) => s._tag === "Complete"),
-          CodexWorkflow.status(Gate, early),
-          until(StrictFlow, strict, (s) => s._tag === "Complete")
-        ])
-      )
-      assert.deepStrictEqual(
-        lateStatus._tag === "Complete" && lateStatus.exit._tag === "Success" && lateStatus.exit.value,
-        "gate: timed out"
-      )
-      assert.deepStrictEqual(
-        earlyStatus._tag === "Complete" && earlyStatus.exit._tag === "Success" && earlyStatus.exit.value,
-        "gate: open"
-      )
-      assert.isTrue(strictStatus._tag === "Complete" && strictStatus.exit._tag === "Failure")
-      if (strictStatus._tag === "Complete" && strictStatus.exit._tag === "Failure") {
-        assert.include(String(strictStatus.exit.cause), "ApprovalTimeoutError")
-      }
-    }), { timeout: 240_000 })
-
-  it.live("a replayed turn activity returns its journaled result without a model request", () =>
-    Effect.gen(function*() {
-      const file = yield* tempDb
-      const executionId = yield* life(
-        file,
-        Effect.gen(function*() {
-          const model = yield* FakeModel.FakeModel
-          yield* model.enqueue(FakeModel.message("one"))
-          const executionId = yield* Ask.execute({ id: "q" }, { discard: true })
-          yield* until(Ask, executionId, (s) => s._tag === "Suspended")
-          assert.strictEqual(yield* model.requestCount, 1)
-          return executionId
-        })
-      )
-      // a new process (a new FakeModel): the body replays from the top; only the second turn is asked
-      const [status, requests] = yield* life(
-        file,
-        Effect.gen(function*() {
-          const model = yield* FakeModel.FakeModel
-          yield* model.enqueue(FakeModel.message("two"))
-          yield* CodexWorkflow.approve(GoOn, CodexWorkflow.token(GoOn, { workflow: Ask, executionId }), undefined)
-          const status = yield* until(Ask, executionId, (s) => s._tag === "Complete")
-          return [status, yield* model.requests] as const
-        })
-      )
-      assert.isTrue(status._tag === "Complete" && status.exit._tag === "Success")
-      if (status._tag === "Complete" && status.exit._tag === "Success") assert.strictEqual(status.exit.value, "one + two")
-      assert.deepStrictEqual(requests.map((r) => FakeModelRequest.lastUserText(r)), ["second question"])
-    }), { timeout: 240_000 })
+          })
+        )
+        // a new process (a new FakeModel): the body replays from the top; only the second turn is asked
+        const [status, requests] = yield* life(
+          file,
+          Effect.gen(function*() {
+            const model = yield* FakeModel.FakeModel
+            yield* model.enqueue(FakeModel.message("two"))
+            yield* CodexWorkflow.approve(GoOn, CodexWorkflow.token(GoOn, { workflow: Ask, executionId }), undefined)
+            const status = yield* until(Ask, executionId, (s) => s._tag === "Complete")
+            return [status, yield* model.requests] as const
+          })
+        )
+        assert.isTrue(status._tag === "Complete" && status.exit._tag === "Success")
+        if (status._tag === "Complete" && status.exit._tag === "Success") {
+          assert.strictEqual(status.exit.value, "one + two")
+        }
+        assert.deepStrictEqual(
+          requests.map((r) => FakeModelRequest.lastUserText(r)),
+          ["second question"]
+        )
+      }),
+    { timeout: 240_000 }
+  )
 
   it.live("status of an unknown execution is NotFound", () =>
     Effect.gen(function*() {
