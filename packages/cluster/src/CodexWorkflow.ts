@@ -289,8 +289,7 @@ export const status: <W extends Workflow.Any>(
   WorkflowEngine.WorkflowEngine | W["successSchema"]["DecodingServices"] | W["errorSchema"]["DecodingServices"]
 > = Effect.fn("CodexWorkflow.status")(function*(workflow: Workflow.Any, executionId: string, options?: CallOptions) {
   yield* Effect.annotateCurrentSpan({ workflow: workflow._tag, executionId })
-  const poll = (workflow as unknown as Pollable).poll
-  const result = yield* bounded("status", options, poll(executionId))
+  const result = yield* bounded("status", options, (workflow as unknown as Pollable).poll(executionId))
   if (Option.isNone(result)) return { _tag: "NotFound" as const }
   return result.value._tag === "Suspended"
     ? { _tag: "Suspended" as const }
