@@ -56,7 +56,7 @@ const NoopLive = Noop.toLayer(Effect.fn(function*({ n }) {
 }))
 
 const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
+  const sorted = values.toSorted((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 }
 const line = (label: string, values: ReadonlyArray<number>) =>

@@ -9,14 +9,21 @@
  *   (`onTimeout`), an approval answered in time wins over its clock, and an approval without
  *   `onTimeout` fails the workflow with `ApprovalTimeoutError`;
  * - a replayed turn activity returns its journaled result without a model request;
+ * - an approval stored by a process whose engine runs no workflow (an admin tool) completes the
+ *   workflow when a process that runs it starts again;
  * - `status` of an unknown execution is `NotFound`.
  */
 import * as CodexActivity from "@effect-codex/cluster/CodexActivity"
+import * as CodexCluster from "@effect-codex/cluster/CodexCluster"
 import * as CodexWorkflow from "@effect-codex/cluster/CodexWorkflow"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import * as FakeModelRequest from "@effect-codex/testing/FakeModelRequest"
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { assert, describe, it } from "@effect/vitest"
+import * as ClusterWorkflowEngine from "effect/cluster/ClusterWorkflowEngine"
+import * as SingleRunner from "effect/cluster/SingleRunner"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
@@ -258,6 +265,39 @@ describe("CodexWorkflow", () => {
         )
       }),
     { timeout: 240_000 }
+  )
+
+  it.live(
+    "an approval stored by a process that does not run the workflow completes it on the next start",
+    () =>
+      Effect.gen(function*() {
+        const file = yield* tempDb
+        const executionId = yield* life(
+          file,
+          Effect.gen(function*() {
+            const executionId = yield* Ticket.execute({ id: "elsewhere" }, { discard: true })
+            yield* until(Ticket, executionId, (s) => s._tag === "Suspended")
+            return executionId
+          })
+        )
+        // an engine whose runner registers no workflow (an admin tool): `approve` only stores the decision
+        const engineOnly = ClusterWorkflowEngine.layer.pipe(
+          Layer.provideMerge(SingleRunner.layer({ shardingConfig: CodexCluster.shardingDefaults })),
+          Layer.provide([SqliteClient.layer({ filename: file }), NodeCrypto.layerDigest])
+        )
+        yield* CodexWorkflow.approve(
+          ApproveTicket,
+          CodexWorkflow.token(ApproveTicket, { workflow: Ticket, executionId }),
+          "approved elsewhere",
+          { timeout: "10 seconds" }
+        ).pipe(Effect.provide(engineOnly), Effect.scoped)
+        const status = yield* life(file, until(Ticket, executionId, (s) => s._tag === "Complete"))
+        assert.isTrue(status._tag === "Complete" && status.exit._tag === "Success")
+        if (status._tag === "Complete" && status.exit._tag === "Success") {
+          assert.strictEqual(status.exit.value, "elsewhere: approved elsewhere")
+        }
+      }),
+    { timeout: 120_000 }
   )
 
   it.live("status of an unknown execution is NotFound", () =>
