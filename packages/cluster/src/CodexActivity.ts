@@ -47,6 +47,7 @@ import type * as WorkflowEngine from "effect/workflow/WorkflowEngine"
 import * as ClusterErrors from "./ClusterErrors.ts"
 import * as CodexCluster from "./CodexCluster.ts"
 import * as CodexThread from "./CodexThread.ts"
+import * as Steps from "./internal/steps.ts"
 
 /** A journaled `TurnResult` (plain JSON produced by the SDK; stored and read back as is). */
 export const TurnResult: Schema.Codec<Turn.TurnResult> = Schema.Unknown as unknown as Schema.Codec<Turn.TurnResult>
@@ -112,6 +113,7 @@ export const run: {
 } = Effect.fn("CodexActivity.run")(function*(threadKey: string, input: Inputs.RunInput, options: RunOptions) {
   const { name, thread: start, outputSchema, ...turnOptions } = options
   yield* Effect.annotateCurrentSpan({ threadKey, activity: name })
+  yield* Steps.enter(name)
   const idempotencyKey = yield* turnKey(name)
   const result = yield* Activity.make({
     name: `codex-turn/${name}`,
@@ -143,6 +145,7 @@ export const open = Effect.fn("CodexActivity.open")(function*(
   options?: CodexCluster.ThreadOptions
 ): Effect.fn.Return<string, ActivityError, Requirements> {
   yield* Effect.annotateCurrentSpan({ threadKey })
+  yield* Steps.enter(`open/${threadKey}`)
   return yield* Activity.make({
     name: `codex-open/${threadKey}`,
     success: Schema.String,

@@ -10,7 +10,8 @@
  * - With `timeout`, a `DurableClock` races the decision: when it fires first the workflow gets
  *   `onTimeout()`, or fails with `ApprovalTimeoutError`. The clock is stored, so it fires after a
  *   restart too.
- * - `status(workflow, executionId)` reads where a workflow is (`Workflow.poll`, bounded).
+ * - `status(workflow, executionId)` reads where a workflow is (`Workflow.poll`, bounded) and the
+ *   step it is at.
  * - `layerEmbedded` is `CodexCluster.layerEmbedded` plus the `ClusterWorkflowEngine`.
  *
  * A suspended workflow resumes when a message reaches it (an approval, its clock); it does not
@@ -66,6 +67,7 @@ import * as DurableDeferred from "effect/workflow/DurableDeferred"
 import type * as Workflow from "effect/workflow/Workflow"
 import type * as WorkflowEngine from "effect/workflow/WorkflowEngine"
 import * as CodexCluster from "./CodexCluster.ts"
+import * as Steps from "./internal/steps.ts"
 
 // =============================================================================
 // Errors
@@ -176,6 +178,7 @@ export const waitFor: <S extends Schema.Top, E = never, R = never>(
   options: WaitOptions<R> = {}
 ) {
   yield* Effect.annotateCurrentSpan({ approval: approval.name })
+  yield* Steps.enter(`approval/${approval.name}`)
   const token = yield* DurableDeferred.token(approval.deferred)
   const onToken = options.onToken
   if (onToken !== undefined) {
@@ -268,16 +271,33 @@ export const approve: <S extends Schema.Top>(
 // Status and steps
 // =============================================================================
 
-/** Where an execution is: not started (or unknown), suspended (waiting), or complete with its exit. */
+/**
+ * Where an execution is: unknown, running (started, not suspended yet), suspended (waiting), or
+ * complete with its exit. `step` is the last step the body entered: an activity's name (`plan`),
+ * `approval/<name>`, `open/<threadKey>` or a `step(name, …)`.
+ */
 export type Status<A, E> =
   | { readonly _tag: "NotFound" }
-  | { readonly _tag: "Suspended" }
-  | { readonly _tag: "Complete"; readonly exit: Exit.Exit<A, E> }
+  | { readonly _tag: "Running"; readonly step: string }
+  | { readonly _tag: "Suspended"; readonly step: string | undefined }
+  | { readonly _tag: "Complete"; readonly exit: Exit.Exit<A, E>; readonly step: string | undefined }
 
 /**
- * The status of an execution of `workflow` (`Workflow.poll`, bounded by `timeout`). A running
- * execution that has not suspended yet reads as `NotFound` or `Suspended` (the engine stores a
- * result when it suspends or completes).
+ * The status of an execution of `workflow` (`Workflow.poll`, bounded by `timeout`) and its current
+ * step (recorded in the cluster's SQL database, table `effect_codex_workflow_steps`, when the body
+ * enters a step; best effort).
+ *
+ * @example
+ * ```ts
+ * // declare: const Review: Workflow.Any
+ * import type * as Workflow from "effect/workflow/Workflow"
+ *
+ * const logStatus = (executionId: string) =>
+ *   Effect.gen(function*() {
+ *     const status = yield* CodexWorkflow.status(Review, executionId)
+ *     if (status._tag === "Suspended") yield* Effect.log(`waiting at ${status.step}`)
+ *   })
+ * ```
  */
 export const status: <W extends Workflow.Any>(
   workflow: W,
@@ -289,11 +309,17 @@ export const status: <W extends Workflow.Any>(
   WorkflowEngine.WorkflowEngine | W["successSchema"]["DecodingServices"] | W["errorSchema"]["DecodingServices"]
 > = Effect.fn("CodexWorkflow.status")(function*(workflow: Workflow.Any, executionId: string, options?: CallOptions) {
   yield* Effect.annotateCurrentSpan({ workflow: workflow._tag, executionId })
-  const result = yield* bounded("status", options, (workflow as unknown as Pollable).poll(executionId))
-  if (Option.isNone(result)) return { _tag: "NotFound" as const }
+  const [result, step] = yield* bounded(
+    "status",
+    options,
+    Effect.all([(workflow as unknown as Pollable).poll(executionId), Steps.current(executionId)])
+  )
+  if (Option.isNone(result)) {
+    return step === undefined ? { _tag: "NotFound" as const } : { _tag: "Running" as const, step }
+  }
   return result.value._tag === "Suspended"
-    ? { _tag: "Suspended" as const }
-    : { _tag: "Complete" as const, exit: result.value.exit }
+    ? { _tag: "Suspended" as const, step }
+    : { _tag: "Complete" as const, exit: result.value.exit, step }
 }) as never
 
 /** What `status` uses of a workflow (every `Workflow.make` has it; `Workflow.Any` does not declare it). */
@@ -304,8 +330,9 @@ interface Pollable {
 }
 
 /**
- * Names a step of a workflow body: a span `CodexWorkflow.step` with the attribute `step`. (Code
- * outside activities runs again on every replay: keep side effects in activities.)
+ * Names a step of a workflow body: a span `CodexWorkflow.step` with the attribute `step`, and the
+ * step `status` reports. (Code outside activities runs again on every replay: keep side effects in
+ * activities.)
  *
  * @example
  * ```ts
@@ -314,7 +341,7 @@ interface Pollable {
  * ```
  */
 export const step = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withSpan(effect, "CodexWorkflow.step", { attributes: { step: name } })
+  Effect.withSpan(Effect.andThen(Steps.enter(name), effect), "CodexWorkflow.step", { attributes: { step: name } })
 
 // =============================================================================
 // Layers

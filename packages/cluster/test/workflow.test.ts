@@ -8,7 +8,8 @@
  * - a `DurableClock` timeout that came due while no process ran fires after the restart
  *   (`onTimeout`), an approval answered in time wins over its clock, and an approval without
  *   `onTimeout` fails the workflow with `ApprovalTimeoutError`;
- * - a replayed turn activity returns its journaled result without a model request;
+ * - a replayed turn activity returns its journaled result without a model request; `status` names
+ *   the step the execution is at (its approval while suspended, its last turn when complete);
  * - an approval stored by a process whose engine runs no workflow (an admin tool) completes the
  *   workflow when a process that runs it starts again;
  * - `status` of an unknown execution is `NotFound`.
@@ -239,7 +240,8 @@ describe("CodexWorkflow", () => {
             const model = yield* FakeModel.FakeModel
             yield* model.enqueue(FakeModel.message("one"))
             const executionId = yield* Ask.execute({ id: "q" }, { discard: true })
-            yield* until(Ask, executionId, (s) => s._tag === "Suspended")
+            const suspended = yield* until(Ask, executionId, (s) => s._tag === "Suspended")
+            assert.deepStrictEqual(suspended, { _tag: "Suspended", step: "approval/go-on" })
             assert.strictEqual(yield* model.requestCount, 1)
             return executionId
           })
@@ -259,6 +261,7 @@ describe("CodexWorkflow", () => {
         if (status._tag === "Complete" && status.exit._tag === "Success") {
           assert.strictEqual(status.exit.value, "one + two")
         }
+        assert.strictEqual(status._tag === "Complete" ? status.step : undefined, "second")
         assert.deepStrictEqual(
           requests.map((r) => FakeModelRequest.lastUserText(r)),
           ["second question"]
