@@ -12,11 +12,13 @@
  *   the step the execution is at (its approval while suspended, its last turn when complete);
  * - an approval stored by a process whose engine runs no workflow (an admin tool) completes the
  *   workflow when a process that runs it starts again;
+ * - a turn activity with an `outputSchema` decodes its answer;
  * - `status` of an unknown execution is `NotFound`.
  */
 import * as CodexActivity from "@effect-codex/cluster/CodexActivity"
 import * as CodexCluster from "@effect-codex/cluster/CodexCluster"
 import * as CodexWorkflow from "@effect-codex/cluster/CodexWorkflow"
+import * as Errors from "@effect-codex/core/Errors"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import * as FakeModelRequest from "@effect-codex/testing/FakeModelRequest"
@@ -96,6 +98,21 @@ const AskLive = Ask.toLayer(Effect.fn(function*({ id }) {
   return `${first.finalResponse} + ${second.finalResponse}`
 }))
 
+const Count = Workflow.make("Count", {
+  payload: { id: Schema.String },
+  success: Schema.Number,
+  error: Schema.Union([CodexActivity.ActivityError, Errors.StructuredOutputError]),
+  idempotencyKey: ({ id }) => id
+})
+
+const CountLive = Count.toLayer(Effect.fn(function*({ id }) {
+  const result = yield* CodexActivity.run(`count-${id}`, "how many?", {
+    name: "count",
+    outputSchema: Schema.Struct({ n: Schema.Number })
+  })
+  return result.output.n
+}))
+
 // ---------------------------------------------------------------------------- layers
 
 /** The workflows on the embedded cluster, a fresh real app-server (its own CODEX_HOME) and FakeModel, over `file`. */
@@ -104,7 +121,7 @@ const engine = (file: string) => {
   const codexHome = Effect.gen(function*() {
     return (yield* CodexTest.CodexTest).codexHome
   })
-  return Layer.mergeAll(TicketLive, GateLive, StrictLive, AskLive).pipe(
+  return Layer.mergeAll(TicketLive, GateLive, StrictLive, AskLive, CountLive).pipe(
     Layer.provideMerge(CodexWorkflow.layerEmbedded({ file, codex, runner: { codexHome } })),
     Layer.provideMerge(codex)
   )
@@ -302,6 +319,20 @@ describe("CodexWorkflow", () => {
       }),
     { timeout: 120_000 }
   )
+
+  it.live("a turn activity with an outputSchema decodes the journaled answer", () =>
+    Effect.gen(function*() {
+      const file = yield* tempDb
+      const n = yield* life(
+        file,
+        Effect.gen(function*() {
+          const model = yield* FakeModel.FakeModel
+          yield* model.enqueue(FakeModel.message(JSON.stringify({ n: 3 })))
+          return yield* Count.execute({ id: "c" }).pipe(Effect.timeout("90 seconds"))
+        })
+      )
+      assert.strictEqual(n, 3)
+    }), { timeout: 120_000 })
 
   it.live("status of an unknown execution is NotFound", () =>
     Effect.gen(function*() {
