@@ -118,6 +118,15 @@ const cases: ReadonlyArray<readonly [file: string, lines: ReadonlyArray<string |
     /^task-4 → runner [AB]: task-4 is done\.$/,
     /^task-1 again → runner [AB]: Yes: task-1 is done\.$/,
     "task-1 has 2 turns"
+  ]],
+  ["20-durable-review.ts", [
+    "Plan: Add a null check in parseConfig and a test for an empty file.",
+    /^Waiting for approval \(token [A-Za-z0-9_-]{12}…\)$/,
+    "Stopped the process while the workflow waits.",
+    "After the restart: Suspended",
+    "Approved.",
+    "Result: Done: parseConfig checks for null; the new test passes.",
+    "Model requests: 2 (one per turn)"
   ]]
 ]
 

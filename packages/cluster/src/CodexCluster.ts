@@ -44,6 +44,7 @@ import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import type * as Cause from "effect/Cause"
+import type * as MessageStorage from "effect/cluster/MessageStorage"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import type * as Sharding from "effect/cluster/Sharding"
 import type * as ShardingConfig from "effect/cluster/ShardingConfig"
@@ -431,8 +432,8 @@ const runnerEntities = <A, E, R>(options: RunnerLayerOptions<A, E, R>) =>
  * One process, no server: a `SingleRunner` whose messages, replies and thread records live in a
  * SQLite file (on Node's built-in `node:sqlite`). Threads, their history and persisted turn
  * results survive a restart of the process; a turn that was running when the process died runs
- * again when its caller retries it with the same idempotency key. Also provides the `Sharding`, for
- * your own entities and workflows on the same runner.
+ * again when its caller retries it with the same idempotency key. Also provides the `Sharding` and
+ * its `MessageStorage`, for your own entities and workflows on the same runner (see `CodexWorkflow.layerEmbedded`).
  *
  * @example
  * ```ts
@@ -444,7 +445,11 @@ export const layerEmbedded = <A, E, R>(
     /** The SQLite database file (created if missing). */
     readonly file: string
   }
-): Layer.Layer<CodexCluster | Sharding.Sharding, E | ConfigError.ConfigError | SqlError.SqlError, R> => {
+): Layer.Layer<
+  CodexCluster | Sharding.Sharding | MessageStorage.MessageStorage,
+  E | ConfigError.ConfigError | SqlError.SqlError,
+  R
+> => {
   const sql = SqliteClient.layer({ filename: options.file }).pipe(
     // WAL with synchronous=NORMAL: a commit survives the process dying (kill -9) without an fsync
     // each; only an OS crash can lose the last commits
@@ -455,7 +460,7 @@ export const layerEmbedded = <A, E, R>(
     Layer.provideMerge(sql)
   )
   return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provideMerge(sharding)) as Layer.Layer<
-    CodexCluster | Sharding.Sharding,
+    CodexCluster | Sharding.Sharding | MessageStorage.MessageStorage,
     E | ConfigError.ConfigError | SqlError.SqlError,
     R
   >

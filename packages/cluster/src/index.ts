@@ -13,3 +13,9 @@ export * as CodexThread from "./CodexThread.ts"
 
 /** `ClusterUnavailableError`, `NoActiveTurnError`, `ThreadStoreError`. */
 export * as ClusterErrors from "./ClusterErrors.ts"
+
+/** Codex turns and thread creation as `effect/workflow` activities: journaled, replayed, re-run by key after a crash. */
+export * as CodexActivity from "./CodexActivity.ts"
+
+/** People in the loop of a durable workflow: `approval`, `waitFor`, `approve`, timeouts, `status`, `layerEmbedded`. */
+export * as CodexWorkflow from "./CodexWorkflow.ts"
