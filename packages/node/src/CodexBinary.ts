@@ -140,7 +140,7 @@ export const resolve: (options?: ResolveOptions | undefined) => Effect.Effect<Re
 /** Resolves the native binary of the pinned `@openai/codex` dependency only. */
 export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Effect<
   ResolvedBinary,
-  CodexBinaryNotFoundError
+  ResolveError
 > = Effect.fn("CodexBinary.resolveBundled")(function*(options: ResolveOptions | undefined) {
   return yield* bundled(options)
 })
@@ -163,6 +163,7 @@ const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined)
     return yield* new CodexBinaryNotFoundError({ tried })
   }
   const vendorRoots: Array<string> = []
+  let notRunnable: { readonly path: string; readonly reason: string } | undefined
   const platformPackageJson = requireResolve(codexPackageJson, `${pkg}/package.json`)
   if (platformPackageJson === undefined) {
     tried.push(`${pkg}/package.json (not resolvable from ${Path.dirname(codexPackageJson)})`)
@@ -179,6 +180,9 @@ const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined)
       const pathDirs = (yield* Files.isDirectory(helpers)) ? [helpers] : []
       return { path, source: "bundled", pathDirs } satisfies ResolvedBinary
     }
+    // there, but not runnable (or not readable, e.g. Deno without --allow-read): say so, not "not found"
+    if (result._tag === "NotExecutable") notRunnable ??= { path, reason: result.reason }
   }
+  if (notRunnable !== undefined) return yield* new CodexBinaryNotExecutableError(notRunnable)
   return yield* new CodexBinaryNotFoundError({ tried })
 })

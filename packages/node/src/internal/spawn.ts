@@ -142,9 +142,11 @@ const findNul = (options: Options): string | undefined => {
   return undefined
 }
 
+/** The OS error code, or `NotCapable` for Deno's permission error (which has no code). */
 const errorCode = (error: unknown): string | undefined => {
-  const code = (error as { readonly code?: unknown } | null | undefined)?.code
-  return typeof code === "string" ? code : undefined
+  const record = error as { readonly code?: unknown; readonly name?: unknown } | null | undefined
+  if (typeof record?.code === "string") return record.code
+  return record?.name === "NotCapable" ? "NotCapable" : undefined
 }
 
 const errorMessage = (error: unknown): string =>
