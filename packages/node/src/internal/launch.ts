@@ -80,11 +80,16 @@ export const launchCommand = Effect.fnUntraced(function*(
     }
   }
   const cwd = config.cwd === undefined ? undefined : Path.resolve(config.cwd)
-  const env = ChildEnv.make({
-    parent: parentEnv,
-    inheritEnv: config.inheritEnv,
-    env: config.env,
-    apiKey: config.apiKey
+  // Reading the parent's environment can throw (Deno without --allow-env).
+  const env = yield* Effect.try({
+    try: () => ChildEnv.make({ parent: parentEnv, inheritEnv: config.inheritEnv, env: config.env, apiKey: config.apiKey }),
+    catch: (error) =>
+      new Errors.InvalidOptionError({
+        option: "env",
+        message: `cannot read the environment for the app-server: ${
+          error instanceof Error ? error.message : String(error)
+        }`
+      })
   })
   if (config.launchArgsOverride !== undefined) {
     const [command, ...args] = config.launchArgsOverride
