@@ -26,6 +26,7 @@ import * as CodexBinary from "./CodexBinary.ts"
 import * as ChildEnv from "./internal/childEnv.ts"
 import * as Spawn from "./internal/spawn.ts"
 import * as Supervisor from "./internal/supervisor.ts"
+import type * as NodeTransport from "./NodeTransport.ts"
 
 /** `--ws-auth` settings of the listener. Paths must be absolute. */
 export type WsAuth =
@@ -75,8 +76,8 @@ export interface Listener {
    * a crash, `"SIGSTOP"` to freeze it).
    */
   readonly kill: (signal?: NodeJS.Signals | undefined) => Effect.Effect<void>
-  /** Waits for the process to exit. */
-  readonly exit: Effect.Effect<void>
+  /** Waits for the process to exit (its exit code or signal). */
+  readonly exit: Effect.Effect<NodeTransport.ProcessExit>
   /** The last stderr lines. */
   readonly stderrTail: Effect.Effect<ReadonlyArray<string>>
 }
@@ -160,7 +161,7 @@ export const listen: (
     Effect.forkScoped
   )
   yield* child.stdout.pipe(Stream.runDrain, Effect.ignore, Effect.forkScoped)
-  const exited = Effect.asVoid(child.exit)
+  const exited = child.exit
 
   const listenUrl = opts.listen ?? "ws://127.0.0.1:0"
   const ready: Effect.Effect<string> = listenUrl.startsWith("unix://")

@@ -33,6 +33,8 @@ const script = [
   "while :; do wait \"$child\"; code=$?; kill -0 \"$child\" 2>/dev/null || break; done",
   "kill -KILL \"$watcher\" 2>/dev/null",
   "wait \"$watcher\"",
+  // a program killed by a signal: end the same way, so that the parent sees the signal
+  "if [ \"$code\" -gt 128 ]; then trap - TERM; kill -$((code - 128)) $$; fi",
   "exit \"$code\""
 ].join("\n")
 
