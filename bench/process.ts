@@ -41,11 +41,14 @@ interface ProcessResult {
   readonly turns: ReadonlyArray<number>
   readonly workMs: number
   readonly closeMs: number
+  /** CPU time of the whole process (user + system), less disturbed by other load than wall time. */
+  readonly cpuMs: number
 }
 
 interface ImportResult {
   readonly wallMs: number
   readonly floorMs: number
+  readonly floorCpuMs: number
   readonly extraMs: number
   readonly extraCpuMs: number
 }
@@ -211,6 +214,7 @@ const row = (set: "one" | "ten", label: string, f: Pick, target?: number) => {
   )
 }
 row("one", "**one turn, whole process** (spawn node → exit)", (r) => r.wallMs, 1.5)
+row("one", "… CPU time of the node process (user + system)", (r) => r.cpuMs)
 row("one", "… node boot + module load (until the program's first line)", (r) => r.loadMs)
 row("one", "… spawn app-server → initialized (SDK: the layer's build)", (r) => r.startMs)
 row("one", "… the turn (`thread.run(\"hello\")`)", (r) => r.turns[0]!)
@@ -231,6 +235,7 @@ const daemonRow = (label: string, f: Pick, target?: number) => {
   )
 }
 daemonRow("**one turn, whole process** (spawn node → exit)", (r) => r.wallMs, 0.85)
+daemonRow("… CPU time of the node process", (r) => r.cpuMs)
 daemonRow("… node boot + module load", (r) => r.loadMs)
 daemonRow("… raw: spawn app-server → initialized; daemon: the layer's build (connect + handshake)", (r) => r.startMs)
 daemonRow("… the turn", (r) => r.turns[0]!)
@@ -287,6 +292,12 @@ const lines = [
   importRow("… the same in CPU time", imports["sdk-dist"].map((r) => r.extraCpuMs)),
   importRow("**SDK over the floor, src** (TypeScript sources)", imports.sdk.map((r) => r.extraMs), 50),
   importRow("… the same in CPU time", imports.sdk.map((r) => r.extraCpuMs)),
+  `| **our own cost in a one-turn process, dist** (CPU: SDK (dist) − raw driver − the floor's CPU) | ${
+    fmt(
+      median(results.one.dist.map((r) => r.cpuMs)) - median(results.one.raw.map((r) => r.cpuMs)) -
+        median(imports.floor.map((r) => r.floorCpuMs))
+    )
+  } | ≤ 50 |`,
   "<!-- process:end -->"
 ]
 const section = lines.join("\n") + "\n"

@@ -9,7 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Module from "node:module"
-import { BIN, codexEnv, configOverrides, makeHome } from "./common.ts"
+import { BIN, codexEnv, configOverrides, cpuMs, makeHome } from "./common.ts"
 
 const args = JSON.parse(process.argv[2]!) as {
   port: number
@@ -74,5 +74,5 @@ await Effect.runPromise(
 const t3 = performance.now()
 home.cleanup()
 process.stdout.write(
-  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2 }) + "\n"
+  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs() }) + "\n"
 )
