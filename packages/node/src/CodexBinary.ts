@@ -147,8 +147,10 @@ export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Ef
   CodexBinaryNotFoundError
 > = Effect.fn("CodexBinary.resolveBundled")(function*(options: ResolveOptions | undefined) {
   return yield* bundled(options).pipe(
-    Effect.catchTag("CodexBinaryNotExecutableError", (error) =>
-      Effect.fail(new CodexBinaryNotFoundError({ tried: [`${error.path} (${error.reason})`] })))
+    Effect.catchTag(
+      "CodexBinaryNotExecutableError",
+      (error) => Effect.fail(new CodexBinaryNotFoundError({ tried: [`${error.path} (${error.reason})`] }))
+    )
   )
 })
 

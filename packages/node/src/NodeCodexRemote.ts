@@ -325,8 +325,10 @@ export const layerDaemon = (options: DaemonLayerOptions = {}): Layer.Layer<Servi
   const viaCommands = Layer.unwrap(Effect.gen(function*() {
     const running = yield* daemonCommand("version", options).pipe(
       Effect.map(Option.some),
-      Effect.catchTag("DaemonError", (error) =>
-        options.start === true ? Effect.succeed(Option.none<DaemonStatus>()) : Effect.fail(error))
+      Effect.catchTag(
+        "DaemonError",
+        (error) => options.start === true ? Effect.succeed(Option.none<DaemonStatus>()) : Effect.fail(error)
+      )
     )
     const status = Option.isSome(running) && running.value.status === "running"
       ? running.value

@@ -98,7 +98,11 @@ export const layer = (options: Options = {}): Layer.Layer<Services, unknown> =>
       const transport = options.transport ?? (yield* Remote.transportFromEnv())
       if (transport !== "stdio") {
         const { dirs, listener } = yield* Remote.listen({ ...options, transport })
-        const remote: Layer.Layer<Exclude<Services, FakeModel.FakeModel>, unknown> = Remote.client(options, listener, undefined).pipe(
+        const remote: Layer.Layer<Exclude<Services, FakeModel.FakeModel>, unknown> = Remote.client(
+          options,
+          listener,
+          undefined
+        ).pipe(
           Layer.merge(Layer.succeed(CodexTest, dirs)),
           Layer.merge(Remote.processInfo(listener))
         )

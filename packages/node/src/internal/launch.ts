@@ -82,7 +82,8 @@ export const launchCommand = Effect.fnUntraced(function*(
   const cwd = config.cwd === undefined ? undefined : Path.resolve(config.cwd)
   // Reading the parent's environment can throw (Deno without --allow-env).
   const env = yield* Effect.try({
-    try: () => ChildEnv.make({ parent: parentEnv, inheritEnv: config.inheritEnv, env: config.env, apiKey: config.apiKey }),
+    try: () =>
+      ChildEnv.make({ parent: parentEnv, inheritEnv: config.inheritEnv, env: config.env, apiKey: config.apiKey }),
     catch: (error) =>
       new Errors.InvalidOptionError({
         option: "env",

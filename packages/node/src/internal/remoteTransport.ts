@@ -39,7 +39,10 @@ export const endpoint = (url: string): Effect.Effect<Endpoint, Errors.InvalidOpt
 }
 
 /** A secret read from a file, trimmed; an unreadable file is an `InvalidOptionError` for `option`. */
-export const readSecret = (path: string, option: string): Effect.Effect<Redacted.Redacted<string>, Errors.InvalidOptionError> =>
+export const readSecret = (
+  path: string,
+  option: string
+): Effect.Effect<Redacted.Redacted<string>, Errors.InvalidOptionError> =>
   Effect.tryPromise({
     try: () => Fs.readFile(path, "utf8"),
     catch: (cause) =>

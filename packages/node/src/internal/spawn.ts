@@ -140,7 +140,6 @@ const errorCode = (error: unknown): string | undefined => {
   return record?.name === "NotCapable" ? "NotCapable" : undefined
 }
 
-
 /** Why `cwd` cannot be used as a working directory, or `undefined` if it can. */
 const cwdProblem = (cwd: string): Promise<string | undefined> =>
   Fs.stat(cwd).then(

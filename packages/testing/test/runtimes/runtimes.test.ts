@@ -21,7 +21,9 @@ const denoFlags: Record<string, ReadonlyArray<string>> = {
 
 const runtimes = {
   bun: (scenario: string) => [NodePath.join(root, "node_modules/.bin/bun"), script, scenario],
-  deno: (scenario: string) => [NodePath.join(root, "node_modules/.bin/deno"), "run", ...denoFlags[scenario]!, script, scenario]
+  deno: (
+    scenario: string
+  ) => [NodePath.join(root, "node_modules/.bin/deno"), "run", ...denoFlags[scenario]!, script, scenario]
 } as const
 
 /** Runs a scenario and returns its `RESULT` lines by name. */

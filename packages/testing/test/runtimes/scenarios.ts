@@ -19,7 +19,8 @@ import * as FakeModel from "@effect-codex/testing/FakeModel"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
-const print = (name: string, value: unknown) => Effect.sync(() => console.log(`RESULT ${name} ${JSON.stringify(value)}`))
+const print = (name: string, value: unknown) =>
+  Effect.sync(() => console.log(`RESULT ${name} ${JSON.stringify(value)}`))
 
 const TOKEN = "runtime-token-0123456789abcdef"
 
@@ -63,8 +64,11 @@ const ws = Effect.gen(function*() {
 const outcome = <A, E extends { readonly _tag: string; readonly message: string }>(
   effect: Effect.Effect<A, E>
 ) =>
-  Effect.map(Effect.result(effect), (result) =>
-    result._tag === "Success" ? { tag: "Success" } : { tag: result.failure._tag, message: result.failure.message })
+  Effect.map(
+    Effect.result(effect),
+    (result) =>
+      result._tag === "Success" ? { tag: "Success" } : { tag: result.failure._tag, message: result.failure.message }
+  )
 
 const binary = Effect.gen(function*() {
   yield* print("bundled", yield* outcome(CodexBinary.resolve()))
