@@ -8,9 +8,9 @@
  * - `unix://PATH` is ready when `PATH` exists (the server creates it as a symlink to its socket).
  * - Closing the scope sends SIGTERM to the process group, then SIGKILL after `forceKillAfter`, and
  *   completes once the process is gone.
- * - It does not outlive this process, even when this process is killed with SIGKILL: on POSIX the
- *   server runs under a tiny `/bin/sh` supervisor that ends it when the pipe to this process closes
- *   (the listener itself ignores its stdin). Not on Windows.
+ * - It does not outlive this process, even when this process is killed with SIGKILL: on POSIX a
+ *   tiny `/bin/sh` watcher ends it when the pipe to this process closes (the listener itself
+ *   ignores its stdin). Not on Windows.
  *
  * @since 0.1.0
  */
@@ -25,7 +25,7 @@ import * as Fs from "node:fs"
 import * as CodexBinary from "./CodexBinary.ts"
 import * as ChildEnv from "./internal/childEnv.ts"
 import * as Spawn from "./internal/spawn.ts"
-import * as Supervisor from "./internal/supervisor.ts"
+import * as Watcher from "./internal/watcher.ts"
 import type * as NodeTransport from "./NodeTransport.ts"
 
 /** `--ws-auth` settings of the listener. Paths must be absolute. */
@@ -68,7 +68,7 @@ export interface ListenOptions {
 export interface Listener {
   /** The URL it listens on: `ws://127.0.0.1:PORT` or `unix://PATH`. */
   readonly url: string
-  /** The app-server's process id (on POSIX it runs under a supervisor, see the module doc). */
+  /** The app-server's process id (also its process-group id on POSIX). */
   readonly pid: number
   readonly argv: ReadonlyArray<string>
   /**
@@ -126,11 +126,9 @@ export const listen: (
   if (binary.pathDirs.length > 0) {
     env.PATH = [...binary.pathDirs, env.PATH ?? process.env.PATH ?? ""].join(":")
   }
-  const supervised = Supervisor.wrap(binary.path, args)
   const child = yield* Spawn.spawn({
-    command: supervised.command,
-    args: supervised.args,
-    endStdinFirst: false,
+    command: binary.path,
+    args,
     cwd: opts.cwd,
     // the parent's environment with `env` over it (`undefined` removes a variable)
     env: ChildEnv.make({ inheritEnv: true, env, apiKey: undefined }),
@@ -141,17 +139,20 @@ export const listen: (
     )
   )
 
+  // ends the listener if this process dies without closing the scope (see internal/watcher.ts)
+  yield* Watcher.watch(child.pid).pipe(
+    Effect.mapError((error) =>
+      new Errors.TransportClosedError({ reason: `failed to start the listener's watcher: ${error.description}` })
+    )
+  )
+
   const tail: Array<string> = []
   const wsUrl = yield* Deferred.make<string>()
-  const serverPid = yield* Deferred.make<number>()
-  if (!Supervisor.supported) yield* Deferred.succeed(serverPid, child.pid)
   yield* child.stderr.pipe(
     Stream.decodeText(),
     Stream.splitLines,
     Stream.runForEach((raw) => {
       const line = raw.replace(ansi, "")
-      const pid = Supervisor.pidLine.exec(line)
-      if (pid !== null) return Deferred.succeed(serverPid, Number(pid[1]))
       tail.push(line)
       if (tail.length > maxTail) tail.shift()
       const match = listeningLine.exec(line)
@@ -186,8 +187,7 @@ export const listen: (
   }
   return {
     url: url.value.url,
-    // printed by the supervisor before the server starts, so known once it listens
-    pid: yield* Deferred.await(serverPid),
+    pid: child.pid,
     argv,
     kill: (signal) => child.signal(signal ?? "SIGTERM"),
     exit: exited,

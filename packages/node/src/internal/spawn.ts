@@ -57,11 +57,6 @@ export interface Options {
   readonly stdin?: "pipe" | "ignore" | undefined
   /** Grace period between SIGTERM and SIGKILL when the scope closes. */
   readonly forceKillAfter: Duration.Input
-  /**
-   * Whether closing the scope ends stdin before the SIGTERM (default `true`: a stdio child exits on
-   * EOF). `false` for a child under the supervisor (`supervisor.ts`), whose EOF means "the parent died".
-   */
-  readonly endStdinFirst?: boolean | undefined
 }
 
 /** The child could not be started. */
@@ -310,7 +305,7 @@ const attach = (node: NodeChildProcess.ChildProcess, options: Options): Proc => 
 
   const forceKillMillis = Duration.toMillis(options.forceKillAfter)
   const terminate = Effect.gen(function*() {
-    if (options.endStdinFirst !== false) stdin.end()
+    stdin.end()
     if (isAlive(node)) {
       signalGroup(node, "SIGTERM")
       // A stopped (SIGSTOP) child keeps SIGTERM pending until it is continued.

@@ -1,7 +1,7 @@
 /**
  * A listening app-server started by `NodeAppServer.listen` does not outlive its parent: a real
  * Node process starts one and is killed with SIGKILL (no finalizer runs), and the server goes away
- * (its supervisor sees the pipe to the parent close).
+ * (its watcher sees the pipe to the parent close).
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as NodeChildProcess from "node:child_process"
