@@ -7,7 +7,8 @@
  * every round), `PROCESS_RUNS` (default 9) runs of each; the wall time is measured by this process
  * from spawn to exit. It also measures, in fresh processes, the SDK's import cost over the four
  * `effect` submodules every Effect program loads (`bench/lib/importWorker.ts`, modes `floor` and
- * `sdk`, alternating).
+ * `sdk`, alternating), and the same one-turn program through a running daemon
+ * (`NodeCodexRemote.layerDaemon`, dist) against the raw driver that spawns its own app-server.
  *
  * One FakeModel (on 127.0.0.1) serves every process; each process gets its own CODEX_HOME, and the
  * script must be used up exactly (the same work on both sides). Writes the "Whole process" section
@@ -20,8 +21,9 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as NodeCodexRemote from "../packages/node/src/NodeCodexRemote.ts"
 import * as FakeModel from "../packages/testing/src/FakeModel.ts"
-import { median } from "./lib/common.ts"
+import { BIN, codexEnv, makeHome, median } from "./lib/common.ts"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const runs = Number(process.env.PROCESS_RUNS ?? 9)
@@ -39,11 +41,14 @@ interface ProcessResult {
   readonly turns: ReadonlyArray<number>
   readonly workMs: number
   readonly closeMs: number
+  /** CPU time of the whole process (user + system), less disturbed by other load than wall time. */
+  readonly cpuMs: number
 }
 
 interface ImportResult {
   readonly wallMs: number
   readonly floorMs: number
+  readonly floorCpuMs: number
   readonly extraMs: number
   readonly extraCpuMs: number
 }
@@ -72,12 +77,13 @@ const runNode = <A>(file: string, arg: string, env?: NodeJS.ProcessEnv): Promise
 
 const log = (s: string) => process.stderr.write(s + "\n")
 
-type Impl = "raw" | "sdk" | "dist" | "cache"
+type Impl = "raw" | "sdk" | "dist" | "cache" | "daemon"
 const files: Record<Impl, string> = {
   raw: "lib/processRaw.ts",
   sdk: "lib/processSdk.ts",
   dist: "lib/processSdk.ts",
-  cache: "lib/processSdk.ts"
+  cache: "lib/processSdk.ts",
+  daemon: "lib/processSdk.ts"
 }
 /** `cache`: the dist program with Node's compile cache on (`NODE_COMPILE_CACHE`), warmed by one untimed run. */
 const compileCache = Fs.mkdtempSync(Path.join(Os.tmpdir(), "bench-compile-cache-"))
@@ -85,11 +91,40 @@ const envOf = (impl: Impl): NodeJS.ProcessEnv | undefined =>
   impl === "cache" ? { ...process.env, NODE_COMPILE_CACHE: compileCache } : undefined
 
 /** One list of results per program. */
-const perImpl = (): Record<Impl, Array<ProcessResult>> => ({ raw: [], sdk: [], dist: [], cache: [] })
+const perImpl = (): Record<Impl, Array<ProcessResult>> => ({ raw: [], sdk: [], dist: [], cache: [], daemon: [] })
+
+/**
+ * `daemon`: the dist program connecting to a daemon that is already running (started once, here,
+ * in its own CODEX_HOME pointing at the same FakeModel), instead of spawning its own app-server.
+ */
+const startDaemon = (port: number) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const home = makeHome(port)
+      yield* NodeCodexRemote.daemonCommand("start", { codexBin: BIN, env: codexEnv(home.codexHome) }).pipe(Effect.orDie)
+      return home
+    }),
+    (home) =>
+      NodeCodexRemote.daemonCommand("stop", { codexBin: BIN, env: codexEnv(home.codexHome) }).pipe(
+        Effect.ignore,
+        // its background updater survives `daemon stop`: end it by the pid it records
+        Effect.andThen(Effect.sync(() => {
+          try {
+            const text = Fs.readFileSync(Path.join(home.codexHome, "app-server-daemon", "daemon-updater.pid"), "utf8")
+            const pid = (JSON.parse(text) as { readonly pid?: unknown }).pid
+            if (typeof pid === "number") process.kill(pid, "SIGTERM")
+          } catch {
+            // no updater
+          }
+          home.cleanup()
+        }))
+      )
+  )
 
 const program = Effect.gen(function*() {
   const model = yield* FakeModel.FakeModel
   const port = model.port
+  const daemonHome = yield* startDaemon(port)
 
   /** Scripts `count` replies, runs one whole process, and checks that it used exactly its script. */
   const whole = (impl: Impl, count: number) =>
@@ -99,7 +134,13 @@ const program = Effect.gen(function*() {
       const result = yield* Effect.promise(() =>
         runNode<ProcessResult>(
           files[impl],
-          JSON.stringify({ port, count, expect: REPLY, dist: impl === "dist" || impl === "cache" }),
+          JSON.stringify({
+            port,
+            count,
+            expect: REPLY,
+            dist: impl === "dist" || impl === "cache" || impl === "daemon",
+            ...(impl === "daemon" ? { daemon: daemonHome.codexHome } : {})
+          }),
           envOf(impl)
         )
       )
@@ -116,12 +157,8 @@ const program = Effect.gen(function*() {
     ten: perImpl(),
     imports: { floor: [] as Array<ImportResult>, sdk: [] as Array<ImportResult>, "sdk-dist": [] as Array<ImportResult> }
   }
-  const orders: ReadonlyArray<ReadonlyArray<Impl>> = [
-    ["raw", "sdk", "dist", "cache"],
-    ["sdk", "dist", "cache", "raw"],
-    ["dist", "cache", "raw", "sdk"],
-    ["cache", "raw", "sdk", "dist"]
-  ]
+  const impls: ReadonlyArray<Impl> = ["raw", "sdk", "dist", "cache", "daemon"]
+  const orders = impls.map((_, i) => [...impls.slice(i), ...impls.slice(0, i)])
   yield* whole("cache", 1) // fills the compile cache
   const importOrders = [["floor", "sdk", "sdk-dist"], ["sdk", "sdk-dist", "floor"], [
     "sdk-dist",
@@ -177,6 +214,7 @@ const row = (set: "one" | "ten", label: string, f: Pick, target?: number) => {
   )
 }
 row("one", "**one turn, whole process** (spawn node → exit)", (r) => r.wallMs, 1.5)
+row("one", "… CPU time of the node process (user + system)", (r) => r.cpuMs)
 row("one", "… node boot + module load (until the program's first line)", (r) => r.loadMs)
 row("one", "… spawn app-server → initialized (SDK: the layer's build)", (r) => r.startMs)
 row("one", "… the turn (`thread.run(\"hello\")`)", (r) => r.turns[0]!)
@@ -184,6 +222,24 @@ row("one", "… close the app-server (SDK: the layer's scope)", (r) => r.closeMs
 row("ten", "**ten turns, whole process** (spawn node → exit)", (r) => r.wallMs, 1.15)
 row("ten", "… first turn", (r) => r.turns[0]!, 1.05)
 row("ten", "… turns 2–10 (every turn of every run)", (r) => r.turns.slice(1), 1.05)
+
+const daemonRows: Array<string> = []
+const daemonRow = (label: string, f: Pick, target?: number) => {
+  const raw = results.one.raw.flatMap((r) => f(r))
+  const daemon = results.one.daemon.flatMap((r) => f(r))
+  const ratio = median(daemon) / median(raw)
+  daemonRows.push(
+    `| ${label} | ${cell(raw)} | ${cell(daemon)} | ${ratio.toFixed(2)}× | ${
+      target === undefined ? "" : `≤ ${target}×${verdict(ratio, target)}`
+    } |`
+  )
+}
+daemonRow("**one turn, whole process** (spawn node → exit)", (r) => r.wallMs, 0.85)
+daemonRow("… CPU time of the node process", (r) => r.cpuMs)
+daemonRow("… node boot + module load", (r) => r.loadMs)
+daemonRow("… raw: spawn app-server → initialized; daemon: the layer's build (connect + handshake)", (r) => r.startMs)
+daemonRow("… the turn", (r) => r.turns[0]!)
+daemonRow("… raw: close the app-server; daemon: close the connection", (r) => r.closeMs)
 
 const imports = results.imports
 const importRow = (label: string, xs: ReadonlyArray<number>, target?: number) =>
@@ -211,6 +267,14 @@ const lines = [
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows,
   "",
+  "Through a running daemon: the same one-turn program (dist) with `NodeCodexRemote.layerDaemon` instead of",
+  "`NodeCodex.layer`, against a daemon started once before the runs (`daemon start`, own CODEX_HOME, same",
+  "FakeModel), so the process spawns nothing; compared with the raw driver that spawns its own app-server:",
+  "",
+  "| measurement | raw driver | SDK through the daemon (dist) | daemon/raw | target |",
+  "| --- | --- | --- | --- | --- |",
+  ...daemonRows,
+  "",
   "Import cost against the `effect` floor (fresh processes, `bench/lib/importWorker.ts`; `node bench/import.ts` has the",
   "per-module breakdown); ms, median (min–max):",
   "",
@@ -228,6 +292,12 @@ const lines = [
   importRow("… the same in CPU time", imports["sdk-dist"].map((r) => r.extraCpuMs)),
   importRow("**SDK over the floor, src** (TypeScript sources)", imports.sdk.map((r) => r.extraMs), 50),
   importRow("… the same in CPU time", imports.sdk.map((r) => r.extraCpuMs)),
+  `| **our own cost in a one-turn process, dist** (CPU: SDK (dist) − raw driver − the floor's CPU) | ${
+    fmt(
+      median(results.one.dist.map((r) => r.cpuMs)) - median(results.one.raw.map((r) => r.cpuMs)) -
+        median(imports.floor.map((r) => r.floorCpuMs))
+    )
+  } | ≤ 50 |`,
   "<!-- process:end -->"
 ]
 const section = lines.join("\n") + "\n"

@@ -52,6 +52,12 @@ export const makeHome = (port: number): { codexHome: string; workspace: string; 
 
 export const now = (): number => performance.now()
 
+/** CPU time (user + system) this process has used so far, in ms. */
+export const cpuMs = (): number => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
+
 /** The figures of the concurrency scenario (raw and SDK alike): phase times, CPU, RSS before and at peak. */
 export const concurrencyReport = (
   times: { readonly t0: number; readonly t1: number; readonly t2: number },

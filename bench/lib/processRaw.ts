@@ -4,7 +4,7 @@
  * app-server and lets the process exit. `node bench/lib/processRaw.ts <json args>`; prints one JSON
  * line with its phase times. Loads no Effect.
  */
-import { makeHome } from "./common.ts"
+import { cpuMs, makeHome } from "./common.ts"
 import { RawClient } from "./raw.ts"
 
 const loaded = performance.now()
@@ -26,5 +26,5 @@ await client.close()
 const t3 = performance.now()
 home.cleanup()
 process.stdout.write(
-  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2 }) + "\n"
+  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs() }) + "\n"
 )

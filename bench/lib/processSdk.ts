@@ -3,14 +3,22 @@
  * it — `@effect-codex/core` and `@effect-codex/node` from their entry points (TypeScript sources, or
  * with `"dist": true` the bundled JavaScript in dist/ that `pnpm run build` writes), `NodeCodex.layer`, a
  * thread, `count` turns of "hello", then the layer's scope closes the app-server and the process
- * exits. `node bench/lib/processSdk.ts <json args>`; prints one JSON line with its phase times (the
+ * exits. With `"daemon": CODEX_HOME` it connects to that running daemon (`NodeCodexRemote.layerDaemon`)
+ * instead of spawning an app-server. `node bench/lib/processSdk.ts <json args>`; prints one JSON line with its phase times (the
  * same phases as `processRaw.ts`).
  */
 import * as Effect from "effect/Effect"
 import * as Module from "node:module"
-import { BIN, codexEnv, configOverrides, makeHome } from "./common.ts"
+import { BIN, codexEnv, configOverrides, cpuMs, makeHome } from "./common.ts"
 
-const args = JSON.parse(process.argv[2]!) as { port: number; count: number; expect: string; dist?: boolean }
+const args = JSON.parse(process.argv[2]!) as {
+  port: number
+  count: number
+  expect: string
+  dist?: boolean
+  /** The CODEX_HOME of a running daemon: connect to it (`NodeCodexRemote.layerDaemon`) instead of spawning. */
+  daemon?: string
+}
 if (args.dist) {
   // node's dist imports `@effect-codex/core/X`, which the workspace maps to src/X.ts: map it to dist/X.js
   const coreDist = new URL("../../packages/core/dist/", import.meta.url)
@@ -24,7 +32,7 @@ if (args.dist) {
 }
 // the packages' entry points, from the TypeScript sources (Node strips their types as it loads them)
 // or, with `dist`, from the bundled JavaScript `pnpm run build` writes (as a published package runs)
-const [{ Codex }, { NodeCodex }] = (await Promise.all(
+const [{ Codex }, { NodeCodex, NodeCodexRemote }] = (await Promise.all(
   args.dist
     ? [import("../../packages/core/dist/index.js" as string), import("../../packages/node/dist/index.js" as string)]
     : [import("../../packages/core/src/index.ts"), import("../../packages/node/src/index.ts")]
@@ -52,17 +60,19 @@ const program = Effect.gen(function*() {
 await Effect.runPromise(
   program.pipe(
     Effect.provide(
-      NodeCodex.layer({
-        codexBin: BIN,
-        cwd: home.workspace,
-        env: codexEnv(home.codexHome),
-        configOverrides: [...configOverrides]
-      })
+      args.daemon === undefined
+        ? NodeCodex.layer({
+          codexBin: BIN,
+          cwd: home.workspace,
+          env: codexEnv(home.codexHome),
+          configOverrides: [...configOverrides]
+        })
+        : NodeCodexRemote.layerDaemon({ codexBin: BIN, env: codexEnv(args.daemon) })
     )
   )
 )
 const t3 = performance.now()
 home.cleanup()
 process.stdout.write(
-  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2 }) + "\n"
+  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs() }) + "\n"
 )

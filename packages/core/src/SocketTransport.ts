@@ -3,9 +3,12 @@
  * `--listen unix://PATH`, which is WebSocket over a Unix socket), one JSON message per text frame.
  *
  * It is runtime-neutral: it is built on `effect/socket/Socket` (`Socket.makeWebSocket`) and needs
- * a `Socket.WebSocketConstructor` from the platform (`NodeCodexRemote.webSocketConstructorLayer`
- * on Node; `Socket.layerWebSocketConstructorGlobal` on Bun, Deno or a browser — but a browser
- * cannot send the `Authorization` header, see docs/transports.md).
+ * a `Socket.WebSocketConstructor`: `NodeCodexRemote.webSocketConstructorLayer` on Node (the `ws`
+ * package), {@link layerWebSocketConstructorGlobal} on Bun and Deno (their global `WebSocket`
+ * accepts `{ headers }`). Effect's own `Socket.layerWebSocketConstructorGlobal` cannot send the
+ * `Authorization` header (with `auth` or `headers` set the transport fails with
+ * {@link TransportConnectError} saying so), and a browser cannot connect at all (see
+ * docs/transports.md).
  *
  * Upstream calls the WebSocket listener experimental; stdio stays the SDK's default transport.
  *
@@ -180,20 +183,31 @@ export interface Options {
 
 /**
  * Classifies a failure to open the socket: an upgrade refused with 401/403 is an
- * {@link AuthenticationError} (the Node `ws` client reports "Unexpected server response: 401").
+ * {@link AuthenticationError}, whatever the WebSocket client's wording (`ws`: "Unexpected server
+ * response: 401", Bun: "Expected 101 status code: 401", Deno: "Invalid status code: 401"). A
+ * failure without any reason (Node's global `WebSocket` reports none, even for a refused token)
+ * is a {@link TransportConnectError} that says what it may be.
  */
 export const classifyOpenError = (url: string, error: Socket.SocketError): ConnectError => {
   const reason = error.reason
   const text = reason._tag === "SocketCloseError" ? `connection closed (${reason.message})` : reasonText(reason)
-  const status = /Unexpected server response: (\d{3})/.exec(text)
-  if (status !== null && (status[1] === "401" || status[1] === "403")) {
-    return new AuthenticationError({ url, status: Number(status[1]), reason: text })
-  }
+  const status = upgradeStatus(text)
+  if (status === 401 || status === 403) return new AuthenticationError({ url, status, reason: text })
   if (reason._tag === "SocketOpenError" && reason.kind === "Timeout") {
     return new TransportConnectError({ url, reason: "timed out waiting for the connection to open" })
   }
-  return new TransportConnectError({ url, reason: text })
+  return new TransportConnectError({ url, reason: text.length === 0 ? noReason : text })
 }
+
+/** The HTTP status of a refused upgrade, in any of the WebSocket clients' wordings. */
+const upgradeStatus = (text: string): number | undefined => {
+  const match = /(?:server response|status code|status)\W*(\d{3})\b/i.exec(text)
+  return match === null ? undefined : Number(match[1])
+}
+
+const noReason = "the WebSocket failed without giving a reason (the server may have refused the upgrade, e.g. " +
+  "a wrong or missing token; Node's global WebSocket does not report the HTTP status, " +
+  "NodeCodexRemote.webSocketConstructorLayer does)"
 
 /**
  * Connects to a listening app-server and returns the transport. Scoped: closing the scope closes
@@ -217,6 +231,30 @@ export const make: (
   const internal = yield* Effect.promise(() => import("./internal/socketConnect.ts"))
   return yield* internal.connect(options)
 })
+
+/**
+ * `Socket.WebSocketConstructor` from the runtime's global `WebSocket`, given the handshake headers
+ * (`Authorization`) as `new WebSocket(url, { headers, protocols })`: what Bun and Deno accept
+ * (tested on Bun 1.4.5 and Deno 2.9.6). On Node use `NodeCodexRemote.webSocketConstructorLayer`
+ * (the `ws` package: Unix sockets, backpressure, the HTTP status of a refused upgrade). Loads
+ * `effect/socket` when first built.
+ *
+ * @example
+ * ```ts
+ * // Bun or Deno
+ * program.pipe(Effect.provide(Codex.layer.pipe(
+ *   Layer.provideMerge(AppServerClient.layer()),
+ *   Layer.provideMerge(SocketTransport.layer({ url: "ws://127.0.0.1:4500", auth: SocketTransport.capabilityToken(token) })),
+ *   Layer.provide(SocketTransport.layerWebSocketConstructorGlobal)
+ * )))
+ * ```
+ */
+export const layerWebSocketConstructorGlobal: Layer.Layer<Socket.WebSocketConstructor> = Layer.unwrap(
+  Effect.map(
+    Effect.promise(() => import("./internal/socketConnect.ts")),
+    (internal) => internal.globalWebSocketConstructorLayer
+  )
+)
 
 /** `Transport` over a WebSocket (see {@link make}); needs a `Socket.WebSocketConstructor`. */
 export const layer = (

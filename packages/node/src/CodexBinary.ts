@@ -124,7 +124,7 @@ const display = (from: string | URL): string => (typeof from === "string" ? from
 export const resolve: (options?: ResolveOptions | undefined) => Effect.Effect<ResolvedBinary, ResolveError> = Effect
   .fn("CodexBinary.resolve")(function*(options: ResolveOptions | undefined) {
     const codexBin = options?.codexBin
-    if (codexBin === undefined) return yield* resolveBundled(options)
+    if (codexBin === undefined) return yield* bundled(options)
     const path = Path.resolve(codexBin)
     const result = yield* Files.runnable(path, options?.platform ?? process.platform)
     switch (result._tag) {
@@ -137,12 +137,21 @@ export const resolve: (options?: ResolveOptions | undefined) => Effect.Effect<Re
     }
   })
 
-/** Resolves the native binary of the pinned `@openai/codex` dependency only. */
+/**
+ * Resolves the native binary of the pinned `@openai/codex` dependency only. A binary that is there
+ * but cannot be inspected or run is listed in `tried` with the reason (`resolve` fails with
+ * `CodexBinaryNotExecutableError` for it).
+ */
 export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Effect<
   ResolvedBinary,
   CodexBinaryNotFoundError
 > = Effect.fn("CodexBinary.resolveBundled")(function*(options: ResolveOptions | undefined) {
-  return yield* bundled(options)
+  return yield* bundled(options).pipe(
+    Effect.catchTag(
+      "CodexBinaryNotExecutableError",
+      (error) => Effect.fail(new CodexBinaryNotFoundError({ tried: [`${error.path} (${error.reason})`] }))
+    )
+  )
 })
 
 const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined) {
@@ -163,6 +172,7 @@ const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined)
     return yield* new CodexBinaryNotFoundError({ tried })
   }
   const vendorRoots: Array<string> = []
+  let notRunnable: { readonly path: string; readonly reason: string } | undefined
   const platformPackageJson = requireResolve(codexPackageJson, `${pkg}/package.json`)
   if (platformPackageJson === undefined) {
     tried.push(`${pkg}/package.json (not resolvable from ${Path.dirname(codexPackageJson)})`)
@@ -179,6 +189,9 @@ const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined)
       const pathDirs = (yield* Files.isDirectory(helpers)) ? [helpers] : []
       return { path, source: "bundled", pathDirs } satisfies ResolvedBinary
     }
+    // there, but not runnable (or not readable, e.g. Deno without --allow-read): say so, not "not found"
+    if (result._tag === "NotExecutable") notRunnable ??= { path, reason: result.reason }
   }
+  if (notRunnable !== undefined) return yield* new CodexBinaryNotExecutableError(notRunnable)
   return yield* new CodexBinaryNotFoundError({ tried })
 })

@@ -8,6 +8,9 @@
  * - `unix://PATH` is ready when `PATH` exists (the server creates it as a symlink to its socket).
  * - Closing the scope sends SIGTERM to the process group, then SIGKILL after `forceKillAfter`, and
  *   completes once the process is gone.
+ * - It does not outlive this process, even when this process is killed with SIGKILL: on POSIX a
+ *   tiny `/bin/sh` watcher ends it when the pipe to this process closes (the listener itself
+ *   ignores its stdin). Not on Windows.
  *
  * @since 0.1.0
  */
@@ -22,6 +25,8 @@ import * as Fs from "node:fs"
 import * as CodexBinary from "./CodexBinary.ts"
 import * as ChildEnv from "./internal/childEnv.ts"
 import * as Spawn from "./internal/spawn.ts"
+import * as Watcher from "./internal/watcher.ts"
+import type * as NodeTransport from "./NodeTransport.ts"
 
 /** `--ws-auth` settings of the listener. Paths must be absolute. */
 export type WsAuth =
@@ -63,6 +68,7 @@ export interface ListenOptions {
 export interface Listener {
   /** The URL it listens on: `ws://127.0.0.1:PORT` or `unix://PATH`. */
   readonly url: string
+  /** The app-server's process id (also its process-group id on POSIX). */
   readonly pid: number
   readonly argv: ReadonlyArray<string>
   /**
@@ -70,8 +76,8 @@ export interface Listener {
    * a crash, `"SIGSTOP"` to freeze it).
    */
   readonly kill: (signal?: NodeJS.Signals | undefined) => Effect.Effect<void>
-  /** Waits for the process to exit. */
-  readonly exit: Effect.Effect<void>
+  /** Waits for the process to exit (its exit code or signal). */
+  readonly exit: Effect.Effect<NodeTransport.ProcessExit>
   /** The last stderr lines. */
   readonly stderrTail: Effect.Effect<ReadonlyArray<string>>
 }
@@ -133,6 +139,13 @@ export const listen: (
     )
   )
 
+  // ends the listener if this process dies without closing the scope (see internal/watcher.ts)
+  yield* Watcher.watch(child.pid).pipe(
+    Effect.mapError((error) =>
+      new Errors.TransportClosedError({ reason: `failed to start the listener's watcher: ${error.description}` })
+    )
+  )
+
   const tail: Array<string> = []
   const wsUrl = yield* Deferred.make<string>()
   yield* child.stderr.pipe(
@@ -149,7 +162,7 @@ export const listen: (
     Effect.forkScoped
   )
   yield* child.stdout.pipe(Stream.runDrain, Effect.ignore, Effect.forkScoped)
-  const exited = Effect.asVoid(child.exit)
+  const exited = child.exit
 
   const listenUrl = opts.listen ?? "ws://127.0.0.1:0"
   const ready: Effect.Effect<string> = listenUrl.startsWith("unix://")

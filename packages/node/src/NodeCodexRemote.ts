@@ -30,35 +30,25 @@ import { Transport } from "@effect-codex/core/Transport"
 import * as Version from "@effect-codex/core/Version"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import * as Scope from "effect/Scope"
 import type * as Socket from "effect/socket/Socket"
-import * as Stream from "effect/Stream"
-import * as Fs from "node:fs/promises"
-import * as Path from "node:path"
 import * as CodexBinary from "./CodexBinary.ts"
-import * as ChildEnv from "./internal/childEnv.ts"
 import * as ClientOptionsInternal from "./internal/clientOptions.ts"
 import type { ClientFields } from "./internal/clientOptions.ts"
 import * as ConfigLoad from "./internal/configLoad.ts"
-import * as Spawn from "./internal/spawn.ts"
+import * as Daemon from "./internal/daemon.ts"
+import * as Reconnect from "./internal/reconnect.ts"
+import * as RemoteTransport from "./internal/remoteTransport.ts"
 
 // =============================================================================
 // WebSocket client
 // =============================================================================
-
-/** The Node client module, loaded on first use (importing this module does not load `ws`). */
-const loadWebSocketClient = () => import("./internal/webSocket.ts")
 
 /**
  * `Socket.WebSocketConstructor` backed by the `ws` package: supports handshake headers
@@ -66,7 +56,7 @@ const loadWebSocketClient = () => import("./internal/webSocket.ts")
  * layer is first built.
  */
 export const webSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> = Layer.unwrap(
-  Effect.map(Effect.promise(loadWebSocketClient), (client) => client.webSocketConstructorLayer)
+  Effect.map(Effect.promise(RemoteTransport.loadWebSocketClient), (client) => client.webSocketConstructorLayer)
 )
 
 /** Where to connect: the URL given to the WebSocket client and the one shown in errors. */
@@ -79,38 +69,12 @@ export interface Endpoint {
  * Resolves an app-server URL: `ws://…` / `wss://…` as is; `unix://PATH` (absolute path) becomes
  * the `ws` client's `ws+unix://PATH:/`.
  */
-export const endpoint = (url: string): Effect.Effect<Endpoint, Errors.InvalidOptionError> => {
-  if (url.startsWith("ws://") || url.startsWith("wss://")) return Effect.succeed({ url, displayUrl: url })
-  if (url.startsWith("unix://")) {
-    const path = url.slice("unix://".length)
-    if (!Path.isAbsolute(path)) {
-      return Effect.fail(
-        new Errors.InvalidOptionError({ option: "url", message: `unix socket path must be absolute: ${url}` })
-      )
-    }
-    return Effect.succeed({ url: `ws+unix://${path}:/`, displayUrl: url })
-  }
-  return Effect.fail(
-    new Errors.InvalidOptionError({
-      option: "url",
-      message: `unsupported app-server URL ${JSON.stringify(url)} (expected ws://, wss:// or unix://PATH)`
-    })
-  )
-}
+export const endpoint = (url: string): Effect.Effect<Endpoint, Errors.InvalidOptionError> =>
+  RemoteTransport.endpoint(url)
 
 // =============================================================================
 // Auth from files
 // =============================================================================
-
-const readSecret = (path: string, option: string) =>
-  Effect.tryPromise({
-    try: () => Fs.readFile(path, "utf8"),
-    catch: (cause) =>
-      new Errors.InvalidOptionError({
-        option,
-        message: `cannot read ${path}: ${cause instanceof Error ? cause.message : String(cause)}`
-      })
-  }).pipe(Effect.map((text) => Redacted.make(text.trim())))
 
 /** A capability token read from a file (surrounding whitespace is dropped). */
 export const capabilityTokenFile: (
@@ -118,7 +82,7 @@ export const capabilityTokenFile: (
 ) => Effect.Effect<SocketTransport.CapabilityToken, Errors.InvalidOptionError> = Effect.fn(
   "NodeCodexRemote.capabilityTokenFile"
 )(function*(path: string) {
-  return SocketTransport.capabilityToken(yield* readSecret(path, "tokenFile"))
+  return SocketTransport.capabilityToken(yield* RemoteTransport.readSecret(path, "tokenFile"))
 })
 
 /** Signed bearer tokens minted from a shared secret read from a file (whitespace dropped). */
@@ -128,7 +92,7 @@ export const signedBearerTokenFile: (
 ) => Effect.Effect<SocketTransport.SignedBearerToken, Errors.InvalidOptionError> = Effect.fn(
   "NodeCodexRemote.signedBearerTokenFile"
 )(function*(path: string, options?: Omit<SocketTransport.SignedBearerToken, "_tag" | "sharedSecret">) {
-  const secret = yield* readSecret(path, "sharedSecretFile")
+  const secret = yield* RemoteTransport.readSecret(path, "sharedSecretFile")
   return SocketTransport.signedBearerToken({ ...options, sharedSecret: secret })
 })
 
@@ -160,26 +124,7 @@ export type LayerError = SocketTransport.ConnectError | Errors.InvalidOptionErro
 export const transportLayer = (
   options: WebSocketOptions
 ): Layer.Layer<Transport, SocketTransport.ConnectError | Errors.InvalidOptionError> =>
-  Layer.unwrap(Effect.gen(function*() {
-    const target = yield* endpoint(options.url)
-    const client = yield* Effect.tryPromise({
-      try: loadWebSocketClient,
-      catch: (cause) =>
-        new SocketTransport.TransportConnectError({
-          url: target.displayUrl,
-          reason: `cannot load the Node WebSocket client (@effect/platform-node-shared/NodeWS, ws): ${
-            cause instanceof Error ? cause.message : String(cause)
-          }`
-        })
-    })
-    return SocketTransport.layer({
-      url: target.url,
-      displayUrl: target.displayUrl,
-      auth: options.auth,
-      headers: options.headers,
-      openTimeout: options.openTimeout
-    }).pipe(Layer.provide(client.webSocketConstructorLayer))
-  }))
+  RemoteTransport.transportLayer(options)
 
 /**
  * `Codex` (and `AppServerClient`, `Transport`) connected to a running app-server over WebSocket
@@ -311,35 +256,19 @@ export const daemonCommand: (
   options?: DaemonOptions | undefined
 ) {
   const binary = yield* CodexBinary.resolve({ codexBin: options?.codexBin })
-  const fail = (reason: string, stderr?: string) =>
-    new DaemonError({
-      command,
-      reason,
-      ...(stderr === undefined ? {} : { stderrTail: stderr.split("\n").filter((l) => l.length > 0).slice(-20) })
-    })
-  return yield* Effect.scoped(Effect.gen(function*() {
-    const child = yield* Spawn.spawn({
-      command: binary.path,
-      args: ["app-server", "daemon", command],
-      // the parent's environment with `options.env` over it (`undefined` removes a variable)
-      env: ChildEnv.make({ inheritEnv: true, env: options?.env ?? {}, apiKey: undefined }),
-      stdin: "ignore",
-      forceKillAfter: "2 seconds"
-    }).pipe(Effect.mapError((error) => fail(error.description)))
-    const [stdout, stderr, exit] = yield* Effect.all([
-      child.stdout.pipe(Stream.decodeText(), Stream.mkString),
-      child.stderr.pipe(Stream.decodeText(), Stream.mkString),
-      child.exit
-    ], { concurrency: "unbounded" }).pipe(Effect.mapError((error) => fail(error.description)))
-    const line = stdout.split("\n").findLast((l) => l.trim().startsWith("{"))
-    const status = line === undefined ? Option.none() : decodeStatus(line)
-    if (exit.exitCode !== 0 || Option.isNone(status)) {
-      const lastError = stderr.split("\n").find((l) => l.startsWith("Error:"))
-      const ended = exit.signal === undefined ? `exited with code ${exit.exitCode}` : `killed by ${exit.signal}`
-      return yield* fail(lastError ?? ended, stderr)
-    }
-    return status.value
-  }))
+  const { exit, stderr, stdout } = yield* Daemon.run(binary.path, command, options?.env).pipe(
+    Effect.mapError((reason) => new DaemonError({ command, reason }))
+  )
+  const line = stdout.split("\n").findLast((l) => l.trim().startsWith("{"))
+  const status = line === undefined ? Option.none() : decodeStatus(line)
+  if (exit.exitCode === 0 && Option.isSome(status)) return status.value
+  const lastError = stderr.split("\n").find((l) => l.startsWith("Error:"))
+  const ended = exit.signal === undefined ? `exited with code ${exit.exitCode}` : `killed by ${exit.signal}`
+  return yield* new DaemonError({
+    command,
+    reason: lastError ?? ended,
+    stderrTail: stderr.split("\n").filter((l) => l.length > 0).slice(-20)
+  })
 })
 
 /** Options of {@link layerDaemon}. */
@@ -354,15 +283,8 @@ export interface DaemonLayerOptions extends DaemonOptions, ClientOptions {
 /** Errors of {@link layerDaemon}. */
 export type DaemonLayerError = LayerError | DaemonError | DaemonVersionError | CodexBinary.ResolveError
 
-/**
- * Checks the version of a daemon status: fails with {@link DaemonVersionError} when the daemon's
- * app-server is older than `required`.
- */
-export const checkDaemonVersion = (
-  status: DaemonStatus,
-  required: string = generatedFromVersion
-): Effect.Effect<void, DaemonVersionError> => {
-  const running = status.appServerVersion ?? status.managedCodexVersion ?? status.cliVersion
+/** Fails with {@link DaemonVersionError} when `running` (a codex version) is older than `required`. */
+const checkVersion = (running: string | undefined, required: string): Effect.Effect<void, DaemonVersionError> => {
   const parsedRunning = running === undefined ? undefined : Version.parse(running)
   const parsedRequired = Version.parse(required)
   if (parsedRunning === undefined || parsedRequired === undefined) return Effect.void
@@ -372,29 +294,52 @@ export const checkDaemonVersion = (
 }
 
 /**
- * `Codex` connected to the local app-server daemon's control socket
- * (`$CODEX_HOME/app-server-control/app-server-control.sock`). With `start: true` the daemon is
- * started when it is not running (it then outlives this program; stop it with
- * `codex app-server daemon stop`). The daemon's version is checked with `daemon version`: one older
- * than this SDK's protocol fails with {@link DaemonVersionError}.
+ * Checks the version of a daemon status: fails with {@link DaemonVersionError} when the daemon's
+ * app-server is older than `required`.
  */
-export const layerDaemon = (options: DaemonLayerOptions = {}): Layer.Layer<Services, DaemonLayerError> =>
-  Layer.unwrap(
-    Effect.gen(function*() {
-      const running = yield* daemonCommand("version", options).pipe(
-        Effect.map(Option.some),
-        Effect.catchTag("DaemonError", (error) =>
-          options.start === true ? Effect.succeed(Option.none<DaemonStatus>()) : Effect.fail(error))
+export const checkDaemonVersion = (
+  status: DaemonStatus,
+  required: string = generatedFromVersion
+): Effect.Effect<void, DaemonVersionError> =>
+  checkVersion(status.appServerVersion ?? status.managedCodexVersion ?? status.cliVersion, required)
+
+/**
+ * `Codex` connected to the local app-server daemon's control socket
+ * (`$CODEX_HOME/app-server-control/app-server-control.sock`).
+ *
+ * The fast path spawns nothing: the layer connects straight to that socket, and checks the
+ * version the daemon's app-server reports in the handshake. Only when nothing answers there does it
+ * run `codex app-server daemon version` (for the socket the daemon reports) and, with
+ * `start: true`, `daemon start` (the daemon then outlives this program; stop it with
+ * `codex app-server daemon stop`). A daemon older than this SDK's protocol (or `requiredVersion`)
+ * fails with {@link DaemonVersionError}.
+ */
+export const layerDaemon = (options: DaemonLayerOptions = {}): Layer.Layer<Services, DaemonLayerError> => {
+  const required = options.requiredVersion ?? generatedFromVersion
+  const connect = (path: string) =>
+    layerUnixSocket({ ...options, path }).pipe(
+      Layer.tap((context) =>
+        checkVersion(Context.get(context, AppServerClient.AppServerClient).metadata.serverInfo.version, required)
       )
-      const status = Option.isSome(running) && running.value.status === "running"
-        ? running.value
-        : options.start === true
-        ? yield* Effect.andThen(daemonCommand("start", options), daemonCommand("version", options))
-        : yield* new DaemonError({ command: "version", reason: "the daemon is not running" })
-      yield* checkDaemonVersion(status, options.requiredVersion)
-      return layerUnixSocket({ ...options, path: status.socketPath })
-    })
-  )
+    )
+  const viaCommands = Layer.unwrap(Effect.gen(function*() {
+    const running = yield* daemonCommand("version", options).pipe(
+      Effect.map(Option.some),
+      Effect.catchTag(
+        "DaemonError",
+        (error) => options.start === true ? Effect.succeed(Option.none<DaemonStatus>()) : Effect.fail(error)
+      )
+    )
+    const status = Option.isSome(running) && running.value.status === "running"
+      ? running.value
+      : options.start === true
+      ? yield* Effect.andThen(daemonCommand("start", options), daemonCommand("version", options))
+      : yield* new DaemonError({ command: "version", reason: "the daemon is not running" })
+    yield* checkDaemonVersion(status, required)
+    return connect(status.socketPath)
+  }))
+  return connect(Daemon.controlSocket(options.env)).pipe(Layer.catchTag("TransportConnectError", () => viaCommands))
+}
 
 // =============================================================================
 // Reconnection
@@ -442,102 +387,4 @@ export interface ReconnectingOptions extends WebSocketOptions {
 export const layerReconnecting = (
   options: ReconnectingOptions
 ): Layer.Layer<RemoteConnection, LayerError> =>
-  Layer.effect(
-    RemoteConnection,
-    Effect.gen(function*() {
-      type Live = { readonly context: Context.Context<Services>; readonly generation: number }
-      const current = yield* Ref.make<Option.Option<Live>>(Option.none())
-      const stateRef = yield* Ref.make<ConnectionState>({ _tag: "Connected", generation: 0 })
-      const changed = yield* PubSub.unbounded<ConnectionState>()
-      const setState = (state: ConnectionState) =>
-        Effect.andThen(Ref.set(stateRef, state), PubSub.publish(changed, state))
-
-      /** One connection: the stack in its own scope; resolves with the close error when it drops. */
-      const connect = (generation: number) =>
-        Effect.gen(function*() {
-          const scope = yield* Scope.make()
-          const dropped = yield* Deferred.make<Errors.TransportClosedError>()
-          const transport = yield* Layer.buildWithScope(transportLayer(options), scope).pipe(
-            Effect.onError(() => Scope.close(scope, Exit.void))
-          )
-          const raw = Context.get(transport, Transport)
-          const watched = Transport.of({
-            send: raw.send,
-            incoming: raw.incoming.pipe(
-              Stream.tapError((error) => Deferred.succeed(dropped, error)),
-              Stream.onEnd(Deferred.succeed(
-                dropped,
-                new Errors.TransportClosedError({ reason: "app-server connection ended" })
-              ))
-            )
-          })
-          const stack = Codex.layer.pipe(
-            Layer.provideMerge(AppServerClient.layer(ClientOptionsInternal.clientOptions(options))),
-            Layer.provideMerge(Layer.succeed(Transport, watched))
-          )
-          const context = yield* Layer.buildWithScope(stack, scope).pipe(
-            Effect.onError(() => Scope.close(scope, Exit.void))
-          )
-          yield* Ref.set(current, Option.some({ context, generation }))
-          yield* setState({ _tag: "Connected", generation })
-          return { scope, dropped }
-        })
-
-      const first = yield* connect(0)
-      const outer = yield* Effect.scope
-      // The connection open when the layer closes is closed with it.
-      const openScope = yield* Ref.make<Scope.Closeable>(first.scope)
-      yield* Effect.addFinalizer(() => Effect.flatMap(Ref.get(openScope), (scope) => Scope.close(scope, Exit.void)))
-      // The supervisor: wait for a drop, close that connection, reconnect with the policy.
-      yield* Effect.gen(function*() {
-        let live = first
-        let generation = 0
-        while (true) {
-          const error = yield* Deferred.await(live.dropped)
-          yield* Ref.set(current, Option.none())
-          yield* Scope.close(live.scope, Exit.void)
-          generation++
-          yield* setState({ _tag: "Reconnecting", generation, lastError: error })
-          const next = yield* connect(generation).pipe(Effect.retry(options.reconnect), Effect.exit)
-          if (Exit.isFailure(next)) {
-            const failure = Option.getOrElse(
-              Exit.findErrorOption(next),
-              () => new Errors.TransportClosedError({ reason: "reconnection interrupted" })
-            )
-            yield* setState({ _tag: "Failed", error: failure as LayerError })
-            return
-          }
-          live = next.value
-          yield* Ref.set(openScope, live.scope)
-        }
-      }).pipe(Effect.forkIn(outer))
-
-      const waitFor = <A>(pick: (live: Live) => A): Effect.Effect<A, LayerError> =>
-        Effect.scoped(Effect.gen(function*() {
-          const subscription = yield* PubSub.subscribe(changed)
-          while (true) {
-            const live = yield* Ref.get(current)
-            if (Option.isSome(live)) return pick(live.value)
-            const state = yield* Ref.get(stateRef)
-            if (state._tag === "Failed") return yield* Effect.fail(state.error)
-            yield* PubSub.take(subscription)
-          }
-        }))
-
-      return RemoteConnection.of({
-        codex: waitFor((live) => Context.get(live.context, Codex.Codex)),
-        client: waitFor((live) => Context.get(live.context, AppServerClient.AppServerClient)),
-        state: Ref.get(stateRef),
-        awaitGeneration: (generation) =>
-          Effect.scoped(Effect.gen(function*() {
-            const subscription = yield* PubSub.subscribe(changed)
-            while (true) {
-              const state = yield* Ref.get(stateRef)
-              if (state._tag === "Failed") return yield* Effect.fail(state.error)
-              if (state._tag === "Connected" && state.generation > generation) return
-              yield* PubSub.take(subscription)
-            }
-          }))
-      })
-    })
-  )
+  Layer.effect(RemoteConnection, Reconnect.make(options, transportLayer(options)))

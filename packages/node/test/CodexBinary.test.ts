@@ -72,6 +72,20 @@ describe("CodexBinary", () => {
       expect(yield* CodexBinary.isExecutable(plain)).toBe(false)
     }))
 
+  it.effect("a codexBin whose stat fails for another reason than \"not found\" says what it is", () =>
+    Effect.gen(function*() {
+      // a symlink loop: stat fails with ELOOP (permission failures cannot be made as root; on Deno
+      // without --allow-read it is NotCapable, checked by test/runtimes)
+      const dir = yield* tmpDir
+      const loop = Path.join(dir, "codex")
+      Fs.symlinkSync(Path.join(dir, "other"), loop)
+      Fs.symlinkSync(loop, Path.join(dir, "other"))
+      const error = yield* Effect.flip(CodexBinary.resolve({ codexBin: loop }))
+      expect(error._tag).toBe("CodexBinaryNotExecutableError")
+      expect(error.message).toContain("cannot be inspected")
+      expect(error.message).toContain("ELOOP")
+    }))
+
   it.effect("without @openai/codex in reach, the error names the lookup", () =>
     Effect.gen(function*() {
       const dir = yield* tmpDir

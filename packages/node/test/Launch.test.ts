@@ -2,6 +2,9 @@ import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import * as CodexConfig from "../src/CodexConfig.ts"
 import * as ChildEnv from "../src/internal/childEnv.ts"
 import * as Launch from "../src/internal/launch.ts"
@@ -43,6 +46,19 @@ describe("launch command", () => {
       expect(error._tag).toBe("InvalidOptionError")
       expect(error.message).toContain("is not an existing directory")
     }))
+
+  it.effect("a cwd whose stat fails for another reason than \"not found\" says what it is", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-codex-cwd-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const loop = Path.join(dir, "loop")
+      Fs.symlinkSync(loop, loop)
+      const error = yield* Effect.flip(launch({ cwd: loop }, {}))
+      expect(error._tag).toBe("InvalidOptionError")
+      expect(error.message).toContain("cannot be inspected")
+      expect(error.message).toContain("ELOOP")
+      expect(error.message).not.toContain("is not an existing directory")
+    }).pipe(Effect.scoped))
 
   it("prependPath mirrors the Python SDK (dedupe, drop empty entries, Windows key)", () => {
     expect(Launch.prependPath({ PATH: "/usr/bin:/d::/bin" }, ["/d"], "linux")).toEqual({ PATH: "/d:/usr/bin:/bin" })

@@ -4,6 +4,11 @@
  * Everything (process, server, folders) is removed when the layer's scope closes, and two test
  * files never share ports, homes or processes.
  *
+ * The app-server is spawned over stdio, unless `EFFECT_CODEX_TEST_TRANSPORT` says `ws` or `unix`
+ * (or the `transport` option does): then it is spawned listening (`--listen`) and the client
+ * connects over that socket, so a whole suite written for stdio runs over another transport with
+ * one switch (`EFFECT_CODEX_TEST_TRANSPORT=ws pnpm exec vitest run …`).
+ *
  * @example
  * ```ts
  * import { describe, expect, it } from "@effect/vitest"
@@ -36,6 +41,7 @@ import * as CodexHome from "./CodexHome.ts"
 import * as FakeModel from "./FakeModel.ts"
 import * as Folders from "./internal/folders.ts"
 import * as Offline from "./internal/offline.ts"
+import * as Remote from "./internal/remote.ts"
 
 /** Options of the test layer. */
 export interface Options {
@@ -57,6 +63,11 @@ export interface Options {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
   /** Options of the `FakeModel` (e.g. `maxRecordedRequests`, default the last 1,000 requests). */
   readonly fakeModel?: FakeModel.Options | undefined
+  /**
+   * How the client reaches the app-server: `"stdio"`, or a listener over `"ws"` or `"unix"` (its
+   * `ProcessInfo` is then the listener's). Default: `EFFECT_CODEX_TEST_TRANSPORT`, else `"stdio"`.
+   */
+  readonly transport?: "stdio" | "ws" | "unix" | undefined
 }
 
 /** Where the test's files are. */
@@ -78,11 +89,25 @@ export const testEnv: (codexHome: string) => Readonly<Record<string, string | un
 
 /**
  * The real app-server against a fresh `FakeModel`, in temporary folders. Provides `Codex`,
- * `AppServerClient`, `Transport`, `ProcessInfo`, `FakeModel` and `CodexTest`.
+ * `AppServerClient`, `Transport`, `ProcessInfo`, `FakeModel` and `CodexTest`. Over stdio unless
+ * `options.transport` or `EFFECT_CODEX_TEST_TRANSPORT` says `ws` or `unix` (see the module doc).
  */
 export const layer = (options: Options = {}): Layer.Layer<Services, unknown> =>
   Layer.unwrap(
     Effect.gen(function*() {
+      const transport = options.transport ?? (yield* Remote.transportFromEnv())
+      if (transport !== "stdio") {
+        const { dirs, listener } = yield* Remote.listen({ ...options, transport })
+        const remote: Layer.Layer<Exclude<Services, FakeModel.FakeModel>, unknown> = Remote.client(
+          options,
+          listener,
+          undefined
+        ).pipe(
+          Layer.merge(Layer.succeed(CodexTest, dirs)),
+          Layer.merge(Remote.processInfo(listener))
+        )
+        return remote
+      }
       const model = yield* FakeModel.FakeModel
       const dirs = yield* Folders.make(options, model.port)
       const codex = NodeCodex.layer({

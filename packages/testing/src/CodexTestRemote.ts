@@ -15,30 +15,30 @@
  * @since 0.1.0
  */
 import type * as Codex from "@effect-codex/core/Codex"
+import type * as Errors from "@effect-codex/core/Errors"
 import type * as SocketTransport from "@effect-codex/core/SocketTransport"
+import type * as CodexBinary from "@effect-codex/node/CodexBinary"
 import * as NodeAppServer from "@effect-codex/node/NodeAppServer"
 import type * as NodeCodex from "@effect-codex/node/NodeCodex"
 import * as NodeCodexRemote from "@effect-codex/node/NodeCodexRemote"
-import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
-import * as NodePath from "@effect/platform-node-shared/NodePath"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
-import * as Path from "effect/Path"
+import type * as PlatformError from "effect/PlatformError"
+import type * as Scope from "effect/Scope"
 import * as CodexTest from "./CodexTest.ts"
 import * as FakeModel from "./FakeModel.ts"
-import * as Folders from "./internal/folders.ts"
+import * as Remote from "./internal/remote.ts"
 
 /** The transports a test can run over. */
-export type TransportKind = "stdio" | "ws" | "unix"
+export type TransportKind = Remote.TransportKind
 
 /** Every transport, for parametrised tests. */
 export const transports: ReadonlyArray<TransportKind> = ["stdio", "ws", "unix"]
 
 /** Options of {@link layer}. */
 export interface Options extends CodexTest.Options {
-  /** Default `"ws"`. */
+  /** Default `"ws"` (this option is not read from `EFFECT_CODEX_TEST_TRANSPORT`). */
   readonly transport?: TransportKind | undefined
   /** `--ws-auth` settings of the spawned listener (ws only). */
   readonly wsAuth?: NodeAppServer.WsAuth | undefined
@@ -57,33 +57,18 @@ export interface Setup {
   readonly listener: NodeAppServer.Listener
 }
 
-/** The test's folders plus a private directory for the Unix socket. */
-const folders = (options: Options, port: number) =>
-  Effect.gen(function*() {
-    const dirs = yield* Folders.make(options, port)
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    const sockets = yield* fs.makeTempDirectoryScoped({ prefix: "effect-codex-sock-" })
-    return { ...dirs, socket: path.join(sockets, "app-server.sock") }
-  }).pipe(Effect.provide([NodeFileSystem.layer, NodePath.layer]))
-
 /**
  * Spawns a listening app-server (ws or unix) for a FakeModel in temporary folders. Scoped; needs
  * the `FakeModel`.
  */
-export const listen = Effect.fn("CodexTestRemote.listen")(function*(
+export const listen: (
   options: Options & { readonly transport: "ws" | "unix" }
-) {
-  const model = yield* FakeModel.FakeModel
-  const dirs = yield* folders(options, model.port)
-  const listener = yield* NodeAppServer.listen({
-    listen: options.transport === "unix" ? `unix://${dirs.socket}` : "ws://127.0.0.1:0",
-    wsAuth: options.wsAuth,
-    cwd: dirs.workspace,
-    codexBin: options.codex?.codexBin,
-    env: { ...CodexTest.testEnv(dirs.codexHome), ...options.codex?.env, ...options.env }
-  })
-  return { dirs: { codexHome: dirs.codexHome, workspace: dirs.workspace }, listener } satisfies Setup
+) => Effect.Effect<
+  Setup,
+  CodexBinary.ResolveError | Errors.TransportClosedError | PlatformError.PlatformError,
+  FakeModel.FakeModel | Scope.Scope
+> = Effect.fn("CodexTestRemote.listen")(function*(options: Options & { readonly transport: "ws" | "unix" }) {
+  return yield* Remote.listen(options)
 })
 
 /** Everything {@link layer} provides. */
@@ -98,14 +83,8 @@ export const layerRemote = (
 ): Layer.Layer<Services | RemoteServer, unknown> =>
   Layer.unwrap(
     Effect.gen(function*() {
-      const { dirs, listener } = yield* listen(options)
-      const client = NodeCodexRemote.layerWebSocket({
-        url: listener.url,
-        auth: options.auth,
-        requestTimeout: options.codex?.requestTimeout,
-        optOutNotificationMethods: options.codex?.optOutNotificationMethods
-      })
-      return client.pipe(
+      const { dirs, listener } = yield* Remote.listen(options)
+      return Remote.client(options, listener, options.auth).pipe(
         Layer.merge(Layer.succeed(CodexTest.CodexTest, dirs)),
         Layer.merge(Layer.succeed(RemoteServer, listener))
       )
@@ -118,7 +97,7 @@ export const layerRemote = (
  */
 export const layer = (options: Options = {}): Layer.Layer<Services, unknown> => {
   const transport = options.transport ?? "ws"
-  return transport === "stdio" ? CodexTest.layer(options) : layerRemote({ ...options, transport })
+  return transport === "stdio" ? CodexTest.layer({ ...options, transport }) : layerRemote({ ...options, transport })
 }
 
 /** Re-exported for convenience. */

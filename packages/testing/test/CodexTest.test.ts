@@ -2,6 +2,7 @@ import { Codex } from "@effect-codex/core"
 import { NodeTransport } from "@effect-codex/node"
 import { CodexTest, FakeModel } from "@effect-codex/testing"
 import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
@@ -78,4 +79,46 @@ describe("CodexTest.layer", () => {
       expect(FakeModel.lastUserText(requests[0]!)).toBe("second")
       expect(yield* model.requestCount).toBe(2)
     }).pipe(Effect.provide(CodexTest.layer({ fakeModel: { maxRecordedRequests: 1 } }))))
+
+  describe("EFFECT_CODEX_TEST_TRANSPORT switches the transport", () => {
+    /** Builds a layer with the variable set, and reads what it spawned. */
+    const withVariable = (value: string | undefined) =>
+      Effect.acquireUseRelease(
+        Effect.sync(() => {
+          const before = process.env.EFFECT_CODEX_TEST_TRANSPORT
+          if (value === undefined) delete process.env.EFFECT_CODEX_TEST_TRANSPORT
+          else process.env.EFFECT_CODEX_TEST_TRANSPORT = value
+          return before
+        }),
+        () =>
+          Effect.scoped(Effect.gen(function*() {
+            const context = yield* Layer.build(CodexTest.layer())
+            const transportValue = yield* Effect.provide(snapshot, context)
+            return { argv: Context.get(context, NodeTransport.ProcessInfo).argv, answer: transportValue.answer }
+          })),
+        (before) =>
+          Effect.sync(() => {
+            if (before === undefined) delete process.env.EFFECT_CODEX_TEST_TRANSPORT
+            else process.env.EFFECT_CODEX_TEST_TRANSPORT = before
+          })
+      )
+
+    it.live("unset: stdio; ws and unix: a listener, and the same test passes over it", () =>
+      Effect.gen(function*() {
+        const stdio = yield* withVariable(undefined)
+        expect(stdio.argv.slice(-2)).toEqual(["--listen", "stdio://"])
+        const ws = yield* withVariable("ws")
+        expect(ws.argv).toContain("ws://127.0.0.1:0")
+        expect(ws.answer).toBe("ok")
+        const unix = yield* withVariable("unix")
+        expect(unix.argv.some((arg) => arg.startsWith("unix://"))).toBe(true)
+        expect(unix.answer).toBe("ok")
+      }))
+
+    it.live("an unknown value fails the layer, typed", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(withVariable("carrier-pigeon"))
+        expect((error as { readonly _tag?: string })._tag).toBe("InvalidOptionError")
+      }))
+  })
 })

@@ -8,14 +8,60 @@
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Socket from "effect/socket/Socket"
 import * as Stream from "effect/Stream"
 import * as Errors from "../Errors.ts"
-import { authorizationHeader, classifyOpenError, type ConnectError, type Options } from "../SocketTransport.ts"
+import {
+  authorizationHeader,
+  classifyOpenError,
+  type ConnectError,
+  type Options,
+  TransportConnectError
+} from "../SocketTransport.ts"
 import { Transport } from "../Transport.ts"
 import { closedError } from "./socketErrors.ts"
+
+/** The global `WebSocket` class, as Bun and Deno type it: the second argument may hold headers. */
+type GlobalWebSocket = new(
+  url: string,
+  options?: string | Array<string> | {
+    readonly protocols?: string | Array<string> | undefined
+    readonly headers?: Readonly<Record<string, string>> | undefined
+  }
+) => globalThis.WebSocket
+
+/** See `SocketTransport.layerWebSocketConstructorGlobal`. */
+export const globalWebSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> = Layer.succeed(
+  Socket.WebSocketConstructor
+)((url, options) => {
+  const WebSocket = globalThis.WebSocket as unknown as GlobalWebSocket
+  if (options === undefined || typeof options === "string" || Array.isArray(options)) {
+    return new WebSocket(url, options)
+  }
+  return new WebSocket(url, {
+    ...(options.protocols === undefined ? {} : { protocols: options.protocols }),
+    ...(options.headers === undefined ? {} : { headers: options.headers })
+  })
+})
+
+/**
+ * A `WebSocketConstructor` that throws (effect's `Socket.layerWebSocketConstructorGlobal` refuses
+ * headers with a `TypeError`, a runtime without `WebSocket` has none) is a connect error, not a defect.
+ */
+const constructorFailed = (url: string, defect: unknown, headers: boolean): TransportConnectError => {
+  const text = defect instanceof Error ? defect.message : String(defect)
+  return new TransportConnectError({
+    url,
+    reason: headers
+      ? `the WebSocket constructor cannot send the handshake headers (auth): ${text}; provide ` +
+        "SocketTransport.layerWebSocketConstructorGlobal (Bun, Deno) or " +
+        "NodeCodexRemote.webSocketConstructorLayer (Node) instead"
+      : `the WebSocket constructor failed: ${text}`
+  })
+}
 
 /** Frames buffered for `incoming` before the reader stops pulling from the socket. */
 const incomingCapacity = 4096
@@ -37,7 +83,10 @@ export const connect: (
     })
     // Dial now, so that the layer fails to build when the server is absent or refuses us.
     const pull = yield* Socket.readerString(socket).pipe(
-      Effect.mapError((error) => classifyOpenError(displayUrl, error))
+      Effect.mapError((error) => classifyOpenError(displayUrl, error)),
+      Effect.catchDefect((defect) =>
+        Effect.fail(constructorFailed(displayUrl, defect, Object.keys(headers).length > 0))
+      )
     )
     const writer = yield* socket.writer
 

@@ -15,6 +15,8 @@ const describeCause = (cause: unknown): string => {
     const record = cause as { readonly message?: unknown; readonly error?: unknown }
     if (typeof record.message === "string" && record.message.length > 0) return record.message
     if (record.error instanceof Error) return record.error.message
+    // an error event without a message (Node's global WebSocket): no reason, not "[object ErrorEvent]"
+    if (typeof record.message === "string") return ""
   }
   return String(cause)
 }

@@ -68,18 +68,29 @@ export const launchCommand = Effect.fnUntraced(function*(
   config: CodexConfig.ResolvedCodexConfig,
   parentEnv: Readonly<Record<string, string | undefined>> = process.env
 ) {
-  if (config.cwd !== undefined && !(yield* Files.isDirectory(config.cwd))) {
-    return yield* new Errors.InvalidOptionError({
-      option: "cwd",
-      message: `cwd ${JSON.stringify(config.cwd)} is not an existing directory`
-    })
+  if (config.cwd !== undefined) {
+    const found = yield* Files.directory(config.cwd)
+    if (found._tag !== "Directory") {
+      return yield* new Errors.InvalidOptionError({
+        option: "cwd",
+        message: found._tag === "Unreadable"
+          ? `cwd ${JSON.stringify(config.cwd)} cannot be inspected: ${found.reason}`
+          : `cwd ${JSON.stringify(config.cwd)} is not an existing directory`
+      })
+    }
   }
   const cwd = config.cwd === undefined ? undefined : Path.resolve(config.cwd)
-  const env = ChildEnv.make({
-    parent: parentEnv,
-    inheritEnv: config.inheritEnv,
-    env: config.env,
-    apiKey: config.apiKey
+  // Reading the parent's environment can throw (Deno without --allow-env).
+  const env = yield* Effect.try({
+    try: () =>
+      ChildEnv.make({ parent: parentEnv, inheritEnv: config.inheritEnv, env: config.env, apiKey: config.apiKey }),
+    catch: (error) =>
+      new Errors.InvalidOptionError({
+        option: "env",
+        message: `cannot read the environment for the app-server: ${
+          error instanceof Error ? error.message : String(error)
+        }`
+      })
   })
   if (config.launchArgsOverride !== undefined) {
     const [command, ...args] = config.launchArgsOverride

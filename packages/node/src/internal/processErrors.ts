@@ -44,6 +44,14 @@ export const spawnError = (command: string, cwd: string | undefined, error: Star
     })
   }
   if (error.code === "ENOENT") return new CodexBinaryNotFoundError({ tried: [command] })
+  if (error.code === "NotCapable") {
+    return new CodexBinaryNotExecutableError({
+      path: command,
+      reason: `the runtime's permissions do not allow it (${error.description}${
+        error.description.includes("--allow-run") ? "" : "; Deno: --allow-run"
+      })`
+    })
+  }
   if (error.code === "EACCES" || error.code === "EPERM") {
     return new CodexBinaryNotExecutableError({
       path: command,

@@ -26,22 +26,21 @@
  *
  * @internal
  */
-import type * as Arr from "effect/Array"
-import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Latch from "effect/Latch"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as NodeChildProcess from "node:child_process"
 import * as Fs from "node:fs/promises"
-import type { Readable, Writable } from "node:stream"
 import type { ProcessExit } from "../NodeTransport.ts"
 import * as ChildEnv from "./childEnv.ts"
+import { errorMessage, IoError, readerOf, stdinOf } from "./pipes.ts"
+
+export { IoError }
 
 // =============================================================================
 // Models
@@ -73,17 +72,6 @@ export class StartError extends Schema.TaggedError<StartError>("@effect-codex/no
     cwdProblem: Schema.optional(Schema.String)
   }
 ) {
-  override get message(): string {
-    return this.description
-  }
-}
-
-/** Reading or writing one of the child's pipes failed. */
-export class IoError extends Schema.TaggedError<IoError>("@effect-codex/node/internal/spawn/IoError")("IoError", {
-  stream: Schema.Literals(["stdin", "stdout", "stderr"]),
-  /** The OS message (`write EPIPE`, …). */
-  description: Schema.String
-}) {
   override get message(): string {
     return this.description
   }
@@ -125,8 +113,6 @@ const isWindows = process.platform === "win32"
 /** After SIGKILL: how long members of the group (not the leader) may take to disappear. */
 const groupGraceMillis = 1_000
 const pollMillis = 10
-/** Most chunks handed out by one pull of stdout/stderr. */
-const maxChunksPerPull = 256
 
 /**
  * Node rejects a NUL character by throwing an error that shows the value, which may be a secret
@@ -142,13 +128,12 @@ const findNul = (options: Options): string | undefined => {
   return undefined
 }
 
+/** The OS error code, or `NotCapable` for Deno's permission error (which has no code). */
 const errorCode = (error: unknown): string | undefined => {
-  const code = (error as { readonly code?: unknown } | null | undefined)?.code
-  return typeof code === "string" ? code : undefined
+  const record = error as { readonly code?: unknown; readonly name?: unknown } | null | undefined
+  if (typeof record?.code === "string") return record.code
+  return record?.name === "NotCapable" ? "NotCapable" : undefined
 }
-
-const errorMessage = (error: unknown): string =>
-  error instanceof Error && error.message.length > 0 ? error.message : String(error)
 
 /** Why `cwd` cannot be used as a working directory, or `undefined` if it can. */
 const cwdProblem = (cwd: string): Promise<string | undefined> =>
@@ -367,109 +352,3 @@ const release = (proc: Proc): Effect.Effect<void> =>
     proc.node.stdout?.destroy()
     proc.node.stderr?.destroy()
   })
-
-// =============================================================================
-// Pipes
-// =============================================================================
-
-const stdinOf = (writable: Writable | null) => {
-  const failed = Deferred.makeUnsafe<IoError>()
-  let failure: IoError | undefined
-  const fail = (description: string) => {
-    failure ??= new IoError({ stream: "stdin", description })
-    Deferred.doneUnsafe(failed, Exit.succeed(failure))
-  }
-  if (writable !== null) {
-    writable.on("error", (error) => fail(errorMessage(error)))
-    writable.on("close", () => fail("stdin was closed"))
-  }
-
-  const waitDrain = (stream: Writable): Effect.Effect<void, IoError> =>
-    Effect.callback<void, IoError>((resume) => {
-      const stop = () => {
-        stream.off("drain", onDrain)
-        stream.off("close", onClose)
-        stream.off("error", onClose)
-      }
-      const onDrain = () => {
-        stop()
-        resume(Effect.void)
-      }
-      const onClose = () => {
-        stop()
-        resume(Effect.fail(failure ?? new IoError({ stream: "stdin", description: "stdin was closed" })))
-      }
-      stream.on("drain", onDrain)
-      stream.on("close", onClose)
-      stream.on("error", onClose)
-      return Effect.sync(stop)
-    })
-
-  const write = (data: string | Uint8Array): Effect.Effect<void, IoError> =>
-    Effect.suspend(() => {
-      if (failure !== undefined) return Effect.fail(failure)
-      if (writable === null || writable.destroyed || writable.writableEnded) {
-        return Effect.fail(new IoError({ stream: "stdin", description: "stdin is closed" }))
-      }
-      return writable.write(data) ? Effect.void : waitDrain(writable)
-    })
-
-  const end = (): void => {
-    if (writable !== null && !writable.writableEnded && !writable.destroyed) writable.end()
-  }
-
-  return { write, failed: Deferred.await(failed), end }
-}
-
-/**
- * A pull-based stream over a Node readable: each pull takes what Node has buffered (it reads from
- * the pipe only up to its `highWaterMark` while nobody pulls), or waits for `'readable'`.
- */
-const readerOf = (readable: Readable, name: "stdout" | "stderr") => {
-  const latch = Latch.makeUnsafe(false)
-  let failure: IoError | undefined
-  let ended = false
-  const onReadable = () => latch.openUnsafe()
-  readable.on("readable", onReadable)
-  readable.on("end", () => {
-    ended = true
-    latch.openUnsafe()
-  })
-  readable.on("close", () => {
-    ended = true
-    latch.openUnsafe()
-  })
-  readable.on("error", (error) => {
-    failure ??= new IoError({ stream: name, description: errorMessage(error) })
-    latch.openUnsafe()
-  })
-
-  const pull: Effect.Effect<Arr.NonEmptyReadonlyArray<Uint8Array>, IoError | Cause.Done> = Effect.suspend(
-    function loop(): Effect.Effect<Arr.NonEmptyReadonlyArray<Uint8Array>, IoError | Cause.Done> {
-      const first = readable.read() as Uint8Array | null
-      if (first !== null) {
-        const chunks: [Uint8Array, ...Array<Uint8Array>] = [first]
-        // `read()` may refill the buffer synchronously from what the pipe already holds.
-        for (let next = readable.read() as Uint8Array | null; next !== null;) {
-          chunks.push(next)
-          if (chunks.length >= maxChunksPerPull) break
-          next = readable.read() as Uint8Array | null
-        }
-        return Effect.succeed(chunks)
-      }
-      if (failure !== undefined) return Effect.fail(failure)
-      if (ended || readable.readableEnded) return Effect.fail(Cause.Done())
-      latch.closeUnsafe()
-      return Effect.flatMap(latch.await, loop)
-    }
-  )
-
-  return {
-    stream: Stream.fromPull(Effect.succeed(pull)),
-    /** Flowing mode with no `'data'` listener: what comes is dropped. */
-    discard: () => {
-      readable.off("readable", onReadable)
-      readable.resume()
-    }
-  }
-}

@@ -58,6 +58,13 @@ const awaitCount = (count: () => number, n: number) =>
 // Tests
 // =============================================================================
 
+/**
+ * What a stdio child process reports (its argv, its exit signal on `TransportClosedError`): these
+ * tests stay on stdio under `EFFECT_CODEX_TEST_TRANSPORT`; the socket transports' own kill -9 test is
+ * `transports/faults.test.ts`.
+ */
+const stdioProcess = { transport: "stdio" } as const
+
 describe("faults on the real app-server", () => {
   it.live("performs the handshake and exposes the metadata", () =>
     Effect.gen(function*() {
@@ -76,7 +83,7 @@ describe("faults on the real app-server", () => {
       // the connection answers
       const models = yield* client.request("model/list", { limit: 1 })
       assert.strictEqual(models.data.length, 1)
-    }).pipe(Effect.provide(CodexTest.layer())))
+    }).pipe(Effect.provide(CodexTest.layer(stdioProcess))))
 
   it.live(
     "answers and correlates 300 concurrent requests (the in-flight window keeps the server from overflowing)",
@@ -198,7 +205,7 @@ describe("faults on the real app-server", () => {
       const after = yield* client.request("model/list", {}).pipe(Effect.flip)
       assert.strictEqual(after._tag, "TransportClosedError")
       assert.strictEqual((after as Errors.TransportClosedError).signal, "SIGKILL")
-    }).pipe(Effect.provide(CodexTest.layer())), { timeout: 60_000 })
+    }).pipe(Effect.provide(CodexTest.layer(stdioProcess))), { timeout: 60_000 })
 
   it.live("SIGKILL mid-turn fails the turn's stream, run and the notifications at once", () =>
     Effect.gen(function*() {
@@ -221,7 +228,7 @@ describe("faults on the real app-server", () => {
       const interrupt = yield* handle.interrupt.pipe(Effect.flip)
       assert.strictEqual(interrupt._tag, "TransportClosedError")
       assert.strictEqual(killZeroError(info.pid), "ESRCH")
-    }).pipe(Effect.provide(CodexTest.layer())), { timeout: 60_000 })
+    }).pipe(Effect.provide(CodexTest.layer(stdioProcess))), { timeout: 60_000 })
 
   it.live("closing the scope during a turn leaves no child process", () =>
     Effect.gen(function*() {

@@ -76,4 +76,46 @@ describe("SocketTransport.classifyOpenError", () => {
     assert.strictEqual(timeout._tag, "TransportConnectError")
     assert.include(timeout.message, "timed out")
   })
+
+  it("a refused upgrade is AuthenticationError in every WebSocket client's wording", () => {
+    // Bun and Deno report an `ErrorEvent` whose message holds the status
+    const event = (message: string) =>
+      new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: { message } }) })
+    const wordings = [
+      ["WebSocket connection to 'ws://h:1/' failed: Expected 101 status code: 401", 401], // Bun
+      ["NetworkError: failed to connect to WebSocket: Invalid status code: 403", 403], // Deno
+      ["Unexpected server response: 401", 401] // ws
+    ] as const
+    for (const [message, status] of wordings) {
+      const error = SocketTransport.classifyOpenError("ws://h:1", event(message))
+      assert.strictEqual(error._tag, "AuthenticationError", message)
+      assert.strictEqual(error._tag === "AuthenticationError" ? error.status : 0, status)
+    }
+    const notFound = SocketTransport.classifyOpenError("ws://h:1", event("Expected 101 status code: 404"))
+    assert.strictEqual(notFound._tag, "TransportConnectError")
+  })
+
+  it("a failure without a reason (Node's global WebSocket) says what it may be", () => {
+    const error = SocketTransport.classifyOpenError(
+      "ws://h:1",
+      new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: { message: "" } }) })
+    )
+    assert.strictEqual(error._tag, "TransportConnectError")
+    assert.include(error.message, "without giving a reason")
+    assert.include(error.message, "token")
+  })
+})
+
+describe("SocketTransport.make with a WebSocket constructor that cannot send headers", () => {
+  it.live("effect's Socket.layerWebSocketConstructorGlobal with auth: TransportConnectError naming the fix", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.scoped(SocketTransport.make({
+        url: "ws://127.0.0.1:1",
+        auth: SocketTransport.capabilityToken("t"),
+        openTimeout: "2 seconds"
+      }))).pipe(Effect.provide(Socket.layerWebSocketConstructorGlobal))
+      assert.strictEqual(error._tag, "TransportConnectError")
+      assert.include(error.message, "SocketTransport.layerWebSocketConstructorGlobal")
+      assert.notInclude(error.message, "Bearer t")
+    }))
 })

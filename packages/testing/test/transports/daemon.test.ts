@@ -1,7 +1,8 @@
 /**
  * The local app-server daemon in a temporary CODEX_HOME: `layerDaemon` fails typed when the
  * daemon is not running, starts it when asked, connects to its control socket and runs a turn;
- * the version check fails typed for a daemon older than required; `daemon stop` stops it.
+ * the version check fails typed for a daemon older than required; a running daemon is reached
+ * without spawning anything; `daemon stop` stops it.
  */
 import * as Codex from "@effect-codex/core/Codex"
 import * as NodeCodexRemote from "@effect-codex/node/NodeCodexRemote"
@@ -74,6 +75,14 @@ describe("the app-server daemon", () => {
           return yield* codex.client.request("thread/loaded/list", {})
         }))
         assert.strictEqual(threads.data.length, 1)
+
+        // the fast path spawns nothing: it connects straight to the known control socket, so even a
+        // codex binary that does not exist is never needed while the daemon runs
+        const direct = yield* Effect.scoped(Effect.gen(function*() {
+          const context = yield* Layer.build(NodeCodexRemote.layerDaemon({ env, codexBin: "/nonexistent/codex" }))
+          return Context.get(context, Codex.Codex).metadata.serverInfo.version
+        }))
+        assert.match(direct, /^\d+\.\d+\.\d+/)
 
         // a client that needs a newer protocol than the daemon's fails typed
         const tooOld = yield* Effect.flip(
