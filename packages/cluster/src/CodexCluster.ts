@@ -503,7 +503,7 @@ export const layerRunner = <A, E, R>(
      */
     readonly runnerHealth?: "ping" | "k8s" | undefined
   }
-): Layer.Layer<CodexCluster | Sharding.Sharding, unknown, R> => {
+): Layer.Layer<CodexCluster | Sharding.Sharding | MessageStorage.MessageStorage, unknown, R> => {
   const sharding = NodeClusterSocket.layer({
     storage: "sql",
     runnerHealth: options.runnerHealth ?? "ping",
@@ -514,7 +514,7 @@ export const layerRunner = <A, E, R>(
     }
   }).pipe(Layer.provideMerge(options.sql))
   return Layer.merge(layer(options.client), runnerEntities(options)).pipe(Layer.provideMerge(sharding)) as Layer.Layer<
-    CodexCluster | Sharding.Sharding,
+    CodexCluster | Sharding.Sharding | MessageStorage.MessageStorage,
     unknown,
     R
   >
@@ -522,13 +522,14 @@ export const layerRunner = <A, E, R>(
 
 /**
  * A process that only calls threads (a web server, a queue consumer): it owns no shard and runs
- * no app-server; it finds the runners in the shared database.
+ * no app-server; it finds the runners in the shared database. Also provides its `Sharding` and
+ * `MessageStorage` (e.g. for `ClusterWorkflowEngine.layer`, to start and answer workflows).
  */
 export const layerClientOnly = (
   options: SocketOptions & { readonly client?: ClientOptions | undefined }
-): Layer.Layer<CodexCluster, unknown> =>
+): Layer.Layer<CodexCluster | Sharding.Sharding | MessageStorage.MessageStorage, unknown> =>
   layer(options.client).pipe(
-    Layer.provide(
+    Layer.provideMerge(
       NodeClusterSocket.layer({
         clientOnly: true,
         storage: "sql",

@@ -18,55 +18,15 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import * as net from "node:net"
-import { fileURLToPath } from "node:url"
-import * as Postgres from "./support/postgres.ts"
-import * as Processes from "./support/processes.ts"
-
-const runnerScript = fileURLToPath(new URL("./fixtures/runner.ts", import.meta.url))
-
-/** A free loopback port (bound as 0, then released). */
-const freePort = Effect.callback<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
-const shardingConfig = { shardsPerGroup: 30 }
+import * as Cluster from "./support/cluster.ts"
 
 describe("CodexCluster across processes (Postgres, two socket runners, a client-only member)", () => {
   it.live(
     "kill -9 of the owner mid-turn: no hang, no duplicate, no gap; history kept; no runner: typed errors",
     () =>
       Effect.gen(function*() {
-        const pg = yield* Postgres.acquire()
-        const model = yield* FakeModel.make
-        const sql = PgClient.layer({ host: pg.host, port: pg.port, database: pg.database, username: pg.username })
-        const spawnRunner = Effect.fnUntraced(function*(name: string) {
-          const port = yield* freePort
-          const runner = yield* Processes.spawnNode(runnerScript, {
-            env: {
-              RUNNER_NAME: name,
-              RUNNER_PORT: String(port),
-              FAKE_MODEL_PORT: String(model.port),
-              PG_HOST: pg.host,
-              PG_PORT: String(pg.port),
-              PG_DATABASE: pg.database,
-              PG_USER: pg.username
-            }
-          })
-          yield* runner.waitForLine(new RegExp(`^READY ${name} `), "60 seconds")
-          return { name, runner }
-        })
-        const a = yield* spawnRunner("A")
-        const b = yield* spawnRunner("B")
-        const ownerOf = (key: string) =>
-          Effect.raceFirst(
-            Effect.as(a.runner.waitForLine(new RegExp(`^OWNS ${key}$`), "30 seconds"), a),
-            Effect.as(b.runner.waitForLine(new RegExp(`^OWNS ${key}$`), "30 seconds"), b)
-          )
+        const { firstToPrint, model, other, sql } = yield* Cluster.start()
+        const ownerOf = (key: string) => firstToPrint(new RegExp(`^OWNS ${key}$`), "30 seconds")
 
         yield* Effect.gen(function*() {
           const thread = yield* CodexCluster.thread("mp-1")
@@ -74,7 +34,7 @@ describe("CodexCluster across processes (Postgres, two socket runners, a client-
           const first = yield* thread.run("remember the word MANGO")
           assert.strictEqual(first.finalResponse, "noted: MANGO")
           const owner = yield* ownerOf("mp-1")
-          const survivor = owner === a ? b : a
+          const survivor = other(owner)
 
           // the second turn stalls on the owner's app-server, then runs again on the survivor
           yield* model.enqueue(
@@ -119,7 +79,7 @@ describe("CodexCluster across processes (Postgres, two socket runners, a client-
           Effect.provide(
             CodexCluster.layerClientOnly({
               sql,
-              shardingConfig,
+              shardingConfig: Cluster.shardingConfig,
               client: { requestTimeout: "30 seconds", startTimeout: "30 seconds", turnTimeout: "90 seconds" }
             })
           )
@@ -138,7 +98,7 @@ describe("CodexCluster across processes (Postgres, two socket runners, a client-
           Effect.provide(
             CodexCluster.layerClientOnly({
               sql,
-              shardingConfig,
+              shardingConfig: Cluster.shardingConfig,
               client: { requestTimeout: "2 seconds", startTimeout: "2 seconds" }
             })
           )

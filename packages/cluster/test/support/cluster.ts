@@ -1,0 +1,71 @@
+/**
+ * A real cluster for the multi-process tests: a throwaway PostgreSQL, a FakeModel in this process,
+ * and two runner processes (`fixtures/runner.ts`: NodeClusterSocket + the real codex app-server
+ * each), started once their shards have settled (B's joining moves half of A's shards, and any
+ * turn running on them). Everything ends with the scope.
+ */
+import * as FakeModel from "@effect-codex/testing/FakeModel"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as net from "node:net"
+import { fileURLToPath } from "node:url"
+import * as Postgres from "./postgres.ts"
+import * as Processes from "./processes.ts"
+
+const runnerScript = fileURLToPath(new URL("../fixtures/runner.ts", import.meta.url))
+
+/** The sharding settings every member uses (runners read SHARDS_PER_GROUP, default 30). */
+export const shardingConfig = { shardsPerGroup: 30 }
+
+/** A free loopback port (bound as 0, then released). */
+const freePort = Effect.callback<number>((resume) => {
+  const server = net.createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const port = (server.address() as net.AddressInfo).port
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+/** A runner process and its name. */
+export interface Runner {
+  readonly name: string
+  readonly runner: Processes.NodeProcess
+}
+
+/** Starts Postgres, the FakeModel and runners A and B (with the workflow engine when `workflow`). */
+export const start = Effect.fnUntraced(function*(options: { readonly workflow?: boolean } = {}) {
+  const pg = yield* Postgres.acquire()
+  const model = yield* FakeModel.make
+  const sql = PgClient.layer({ host: pg.host, port: pg.port, database: pg.database, username: pg.username })
+  const spawnRunner = Effect.fnUntraced(function*(name: string) {
+    const port = yield* freePort
+    const runner = yield* Processes.spawnNode(runnerScript, {
+      env: {
+        RUNNER_NAME: name,
+        RUNNER_PORT: String(port),
+        FAKE_MODEL_PORT: String(model.port),
+        PG_HOST: pg.host,
+        PG_PORT: String(pg.port),
+        PG_DATABASE: pg.database,
+        PG_USER: pg.username,
+        WORKFLOW: options.workflow === true ? "1" : "0"
+      }
+    })
+    yield* runner.waitForLine(new RegExp(`^READY ${name} `), "60 seconds")
+    return { name, runner } satisfies Runner
+  })
+  const a = yield* spawnRunner("A")
+  const b = yield* spawnRunner("B")
+  yield* Effect.all([a, b].map(({ runner }) => runner.waitForLine(/^SHARDS 15$/, "60 seconds")), {
+    concurrency: 2
+  })
+  /** The runner whose stdout shows `pattern` first (lines before it are consumed). */
+  const firstToPrint = (pattern: RegExp, timeout: Duration.Input) =>
+    Effect.raceFirst(
+      Effect.as(a.runner.waitForLine(pattern, timeout), a),
+      Effect.as(b.runner.waitForLine(pattern, timeout), b)
+    )
+  const other = (runner: Runner) => runner === a ? b : a
+  return { pg, model, sql, a, b, firstToPrint, other }
+})
