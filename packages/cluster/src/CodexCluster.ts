@@ -401,14 +401,18 @@ export const layer = (options: ClientOptions = {}): Layer.Layer<CodexCluster, ne
 /**
  * The sharding timings this package documents and its layers use: a killed runner's threads
  * come back on a survivor after about 5–6 s (the defaults of `effect/cluster` take about 31 s).
- * `shardLockRefreshInterval` must stay at most a third of `shardLockExpiration`.
+ * `shardLockRefreshInterval` must stay at most a third of `shardLockExpiration`. Persisted messages
+ * between processes travel through the database: runners look for new messages every 100 ms and
+ * callers for replies every 50 ms (effect's defaults, 10 s and 200 ms, added ~200 ms to every turn
+ * through a socket runner); shorter intervals cost more queries per second.
  */
 export const shardingDefaults: Partial<ShardingConfig.ShardingConfig["Service"]> = {
   shardLockExpiration: Duration.seconds(5),
   shardLockRefreshInterval: Duration.seconds(1),
   refreshAssignmentsInterval: Duration.seconds(1),
   runnerHealthCheckInterval: Duration.seconds(2),
-  entityMessagePollInterval: Duration.seconds(1),
+  entityMessagePollInterval: Duration.millis(100),
+  entityReplyPollInterval: Duration.millis(50),
   entityTerminationTimeout: Duration.seconds(5)
 }
 
