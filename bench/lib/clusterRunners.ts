@@ -11,20 +11,11 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
-import * as net from "node:net"
-import { fileURLToPath } from "node:url"
+import * as Cluster from "../../packages/cluster/test/support/cluster.ts"
 import * as Processes from "../../packages/cluster/test/support/processes.ts"
 
-const runnerScript = fileURLToPath(new URL("../../packages/cluster/test/fixtures/runner.ts", import.meta.url))
-
 /** A free loopback port (bound as 0, then released). */
-export const freePort = Effect.callback<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
+export const freePort = Cluster.freePort
 
 /** Which runner took each thread key (from the runners' `OWNS <key>` lines; the latest wins). */
 export type Owners = Map<string, string>
@@ -126,17 +117,8 @@ export const spawnRunner = Effect.fnUntraced(function*(
   owners: Owners
 ) {
   const port = yield* freePort
-  const proc = yield* Processes.spawnNode(runnerScript, {
-    env: {
-      RUNNER_NAME: name,
-      RUNNER_PORT: String(port),
-      FAKE_MODEL_PORT: String(env.modelPort),
-      PG_HOST: env.pg.host,
-      PG_PORT: String(env.pg.port),
-      PG_DATABASE: env.pg.database,
-      PG_USER: env.pg.username,
-      SHARDS_PER_GROUP: String(env.shardsPerGroup)
-    },
+  const proc = yield* Processes.spawnNode(Cluster.runnerScript, {
+    env: Cluster.runnerEnv({ name, port, modelPort: env.modelPort, pg: env.pg, shardsPerGroup: env.shardsPerGroup }),
     lineCapacity: 100_000
   })
   // pin at once (node and its threads), and again once the app-server exists

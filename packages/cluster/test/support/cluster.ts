@@ -13,18 +13,39 @@ import { fileURLToPath } from "node:url"
 import * as Postgres from "./postgres.ts"
 import * as Processes from "./processes.ts"
 
-const runnerScript = fileURLToPath(new URL("../fixtures/runner.ts", import.meta.url))
+/** The runner program (`fixtures/runner.ts`). */
+export const runnerScript = fileURLToPath(new URL("../fixtures/runner.ts", import.meta.url))
 
 /** The sharding settings every member uses (runners read SHARDS_PER_GROUP, default 30). */
 export const shardingConfig = { shardsPerGroup: 30 }
 
 /** A free loopback port (bound as 0, then released). */
-const freePort = Effect.callback<number>((resume) => {
+export const freePort = Effect.callback<number>((resume) => {
   const server = net.createServer()
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as net.AddressInfo).port
     server.close(() => resume(Effect.succeed(port)))
   })
+})
+
+/** The environment of a runner process (see `fixtures/runner.ts`). */
+export const runnerEnv = (options: {
+  readonly name: string
+  readonly port: number
+  readonly modelPort: number
+  readonly pg: { readonly host: string; readonly port: number; readonly database: string; readonly username: string }
+  readonly workflow?: boolean | undefined
+  readonly shardsPerGroup?: number | undefined
+}): Record<string, string> => ({
+  RUNNER_NAME: options.name,
+  RUNNER_PORT: String(options.port),
+  FAKE_MODEL_PORT: String(options.modelPort),
+  PG_HOST: options.pg.host,
+  PG_PORT: String(options.pg.port),
+  PG_DATABASE: options.pg.database,
+  PG_USER: options.pg.username,
+  WORKFLOW: options.workflow === true ? "1" : "0",
+  SHARDS_PER_GROUP: String(options.shardsPerGroup ?? shardingConfig.shardsPerGroup)
 })
 
 /** A runner process and its name. */
@@ -41,16 +62,7 @@ export const start = Effect.fnUntraced(function*(options: { readonly workflow?: 
   const spawnRunner = Effect.fnUntraced(function*(name: string) {
     const port = yield* freePort
     const runner = yield* Processes.spawnNode(runnerScript, {
-      env: {
-        RUNNER_NAME: name,
-        RUNNER_PORT: String(port),
-        FAKE_MODEL_PORT: String(model.port),
-        PG_HOST: pg.host,
-        PG_PORT: String(pg.port),
-        PG_DATABASE: pg.database,
-        PG_USER: pg.username,
-        WORKFLOW: options.workflow === true ? "1" : "0"
-      }
+      env: runnerEnv({ name, port, modelPort: model.port, pg, workflow: options.workflow })
     })
     yield* runner.waitForLine(new RegExp(`^READY ${name} `), "60 seconds")
     return { name, runner } satisfies Runner
