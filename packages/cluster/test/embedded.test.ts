@@ -157,6 +157,29 @@ describe("CodexCluster.layerEmbedded", () => {
       )
     }))
 
+  it.live("a failed turn is stored too: a fresh app-server over the same database has it", () =>
+    Effect.gen(function*() {
+      const file = yield* tempDb
+      const failure = yield* withCluster(
+        file,
+        Effect.gen(function*() {
+          const model = yield* FakeModel.FakeModel
+          yield* model.enqueue(FakeModel.failed("the model broke"))
+          const thread = yield* CodexCluster.thread("task-failed")
+          return yield* Effect.flip(thread.run("try once"))
+        })
+      )
+      assert.strictEqual(failure._tag, "TurnFailedError")
+      const turns = yield* withCluster(
+        file,
+        Effect.gen(function*() {
+          const thread = yield* CodexCluster.thread("task-failed")
+          return (yield* thread.read({ includeTurns: true })).thread.turns
+        })
+      )
+      assert.deepStrictEqual(turns.map((t) => t.status), ["failed"])
+    }).pipe(Effect.scoped))
+
   it.live("a call no runner answers fails typed within its deadline", () =>
     Effect.gen(function*() {
       const file = yield* tempDb

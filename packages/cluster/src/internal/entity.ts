@@ -44,8 +44,6 @@ const turnOptions = (
   idleTimeout: idleTimeoutMillis === undefined ? undefined : Duration.millis(idleTimeoutMillis)
 })
 
-const isTurnFailed = (error: unknown): error is Errors.TurnFailedError => error instanceof Errors.TurnFailedError
-
 /**
  * Reads a thread. A thread whose first turn has not completed yet has no turns to list: codex
  * 0.169.0 answers `thread/read` with its turns with -32601 "list_turns is not supported yet". That
@@ -202,7 +200,9 @@ const build = <R>(entity: ThreadEntity, store: Store.ThreadStore, options: Codex
         )
         const complete = Effect.gen(function*() {
           const exit = yield* Effect.exit(handle.run)
-          if (Exit.isSuccess(exit) || Exit.hasFails(exit) && exit.cause.reasons.some((r) => isTurnFailed(r))) {
+          // a completed or failed turn is in the thread's history; an interrupted run is not stored
+          const failed = Exit.findErrorOption(exit)
+          if (Exit.isSuccess(exit) || (Option.isSome(failed) && failed.value._tag === "TurnFailedError")) {
             yield* saveRollout(target, handle.id)
           }
           const result = yield* exit
