@@ -19,15 +19,22 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as ShardId from "effect/cluster/ShardId"
+import * as Sharding from "effect/cluster/Sharding"
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as References from "effect/References"
+import * as Schedule from "effect/Schedule"
 import * as net from "node:net"
 import * as path from "node:path"
 
 const tasks = ["task-1", "task-2", "task-3", "task-4"]
+
+/** The shards of the cluster (`ShardingConfig`'s default). */
+const shardsPerGroup = 300
 
 /** A free loopback port for a runner. */
 const freePort = Effect.callback<number>((resume) => {
@@ -62,8 +69,25 @@ const program = Effect.gen(function*() {
       }
     })
   })
-  const runnerA = yield* runner("A")
-  const runnerB = yield* runner("B")
+  // both runners join the cluster; the program talks through runner A's client
+  const contextA = yield* Layer.build(yield* runner("A"))
+  const contextB = yield* Layer.build(yield* runner("B"))
+
+  // a joining runner takes over part of the others' shards, and a turn on a shard that moves runs
+  // again on its new owner: start the work once the shards have settled between A and B
+  const held = (context: typeof contextA) => {
+    const sharding = Context.get(context, Sharding.Sharding)
+    let count = 0
+    for (let id = 1; id <= shardsPerGroup; id++) if (sharding.hasShardId(ShardId.make("default", id))) count++
+    return count
+  }
+  yield* Effect.sync(() => [held(contextA), held(contextB)]).pipe(
+    Effect.repeat({
+      until: ([a, b]) => a > 0 && b > 0 && a + b === shardsPerGroup,
+      schedule: Schedule.spaced("100 millis")
+    }),
+    Effect.timeout("60 seconds")
+  )
 
   yield* Effect.gen(function*() {
     for (const key of tasks) {
@@ -78,11 +102,7 @@ const program = Effect.gen(function*() {
     yield* Console.log(`task-1 again → runner ${owners.get("task-1")}: ${again.finalResponse}`)
     const read = yield* (yield* CodexCluster.thread("task-1")).read({ includeTurns: true })
     yield* Console.log(`task-1 has ${read.thread.turns.length} turns`)
-  }).pipe(
-    // runner B joins the cluster; the program talks through runner A's client
-    Effect.provide(runnerA),
-    Effect.provide(Layer.launch(runnerB).pipe(Effect.forkScoped, Layer.effectDiscard))
-  )
+  }).pipe(Effect.provide(contextA))
 })
 
 program.pipe(
