@@ -9,7 +9,7 @@
  * not take (object keywords beside a union, documented one-value enum unions), close objects so
  * that decoding ignores unknown fields, open the enums the server sends, let
  * `SchemaRepresentation.toCodeDocument` emit the Effect Schema source, and read that source back
- * into a compact JSON description per definition (one string literal in `generated/internal/codecs.ts`),
+ * into a compact JSON description per definition (a string literal each, in `generated/internal/codecs.ts`),
  * from which `packages/core/src/internal/schemaData.ts` builds each schema on first use: importing
  * the protocol parses and builds nothing. The output is deterministic: definitions are sorted and
  * the binary's output is stable.
@@ -537,7 +537,7 @@ for (const [name, c] of definitionCodes) {
 }
 
 // Schemas.ts: the types, and for each a public codec that is built on first use (a `Schema.suspend`
-// of the interpreter's schema of that name). internal/codecs.ts: the descriptions, as one string.
+// of the interpreter's schema of that name). internal/codecs.ts: the descriptions, a string each.
 let schemasTs = `${header}import type * as Schema from "effect/Schema"
 import { codec } from "./internal/codecs.ts"
 
@@ -550,9 +550,9 @@ for (const name of names) {
 
 const codecsTs = `${header}/**
  * The protocol's schemas as data: one JSON description per definition (see
- * \`internal/schemaData.ts\`), held in one string and parsed on the first build. \`Protocol\`'s
- * method tables and the public codecs of \`Schemas\` build each schema on first use; importing builds
- * nothing.
+ * \`internal/schemaData.ts\`), each in its own string, parsed when the definition is first built.
+ * \`Protocol\`'s method tables and the public codecs of \`Schemas\` build each schema on first use;
+ * importing builds and parses nothing.
  *
  * @internal
  */
@@ -560,7 +560,9 @@ import type * as Schema from "effect/Schema"
 import * as SchemaData from "../../internal/schemaData.ts"
 
 /** Every definition's schema, built on first use. */
-export const data: SchemaData.SchemaData = SchemaData.fromJson(${singleQuoted(JSON.stringify(descriptions))})
+export const data: SchemaData.SchemaData = SchemaData.fromTexts({
+${Object.entries(descriptions).map(([name, d]) => `  ${/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)}: ${singleQuoted(JSON.stringify(d))}`).join(",\n")}
+})
 
 /** The public codec of a definition: a \`Schema.suspend\` of its schema, which is built on first use. */
 export const codec = <A>(name: string): Schema.Codec<A> => data.codec(name) as Schema.Codec<A>

@@ -8,12 +8,15 @@ import { cpuMs, makeHome } from "./common.ts"
 import { RawClient } from "./raw.ts"
 
 const loaded = performance.now()
+const cpu: Array<number> = [cpuMs()]
 const args = JSON.parse(process.argv[2]!) as { port: number; count: number; expect: string }
 const home = makeHome(args.port)
 const t0 = performance.now()
 const client = await RawClient.start(home.codexHome, home.workspace)
 const t1 = performance.now()
+cpu.push(cpuMs())
 const threadId = await client.threadStart(home.workspace)
+cpu.push(cpuMs())
 const turns: Array<number> = []
 for (let i = 0; i < args.count; i++) {
   const t = performance.now()
@@ -22,9 +25,11 @@ for (let i = 0; i < args.count; i++) {
   if (result.finalResponse !== args.expect) throw new Error(`unexpected reply ${result.finalResponse}`)
 }
 const t2 = performance.now()
+cpu.push(cpuMs())
 await client.close()
 const t3 = performance.now()
+cpu.push(cpuMs())
 home.cleanup()
 process.stdout.write(
-  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs() }) + "\n"
+  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs(), cpuMarks: cpu }) + "\n"
 )

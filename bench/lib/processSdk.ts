@@ -38,6 +38,7 @@ const [{ Codex }, { NodeCodex, NodeCodexRemote }] = (await Promise.all(
     : [import("../../packages/core/src/index.ts"), import("../../packages/node/src/index.ts")]
 )) as [typeof import("../../packages/core/src/index.ts"), typeof import("../../packages/node/src/index.ts")]
 const loaded = performance.now()
+const cpu: Array<number> = [cpuMs()]
 const home = makeHome(args.port)
 const t0 = performance.now()
 let t1 = 0
@@ -46,7 +47,9 @@ const turns: Array<number> = []
 const program = Effect.gen(function*() {
   const codex = yield* Codex.Codex
   t1 = performance.now()
+  cpu.push(cpuMs())
   const thread = yield* codex.threadStart({ cwd: home.workspace, approvalMode: "denyAll" })
+  cpu.push(cpuMs())
   for (let i = 0; i < args.count; i++) {
     const t = performance.now()
     const result = yield* thread.run("hello")
@@ -56,6 +59,7 @@ const program = Effect.gen(function*() {
     }
   }
   t2 = performance.now()
+  cpu.push(cpuMs())
 })
 await Effect.runPromise(
   program.pipe(
@@ -72,7 +76,8 @@ await Effect.runPromise(
   )
 )
 const t3 = performance.now()
+cpu.push(cpuMs())
 home.cleanup()
 process.stdout.write(
-  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs() }) + "\n"
+  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs(), cpuMarks: cpu }) + "\n"
 )

@@ -1,8 +1,9 @@
 /**
  * Builds the generated protocol schemas from their description as data (JSON, emitted by
  * `scripts/codegen.ts` into `generated/internal/codecs.ts`): each schema on first use, memoized by
- * name, with the schemas it references built the same way. Loading the description is one string
- * literal, parsed on the first build, so that importing the protocol builds and parses nothing.
+ * name, with the schemas it references built the same way. Each definition's description is a
+ * string literal, parsed when it is first built, so that importing the protocol builds and parses
+ * nothing and a program parses only the definitions it uses.
  *
  * The description of a schema (a `Description`) is:
  *
@@ -106,6 +107,22 @@ const makeCheck = (check: Check): AnyCheck | undefined => {
 export const fromJson = (json: string): SchemaData => {
   let parsed: Readonly<Record<string, Description>> | undefined
   const descriptions = () => (parsed ??= JSON.parse(json) as Readonly<Record<string, Description>>)
+  return make((name) => Object.hasOwn(descriptions(), name) ? descriptions()[name] : undefined, () =>
+    Object.keys(descriptions()))
+}
+
+/**
+ * Reads `{ [name]: JSON text of its Description }` (what codegen emits): each text is parsed when
+ * its definition is first built, so a program parses the few dozen definitions it uses, not all
+ * (parsing the whole protocol at once is ~20 ms of a short program's CPU).
+ */
+export const fromTexts = (texts: Readonly<Record<string, string>>): SchemaData =>
+  make(
+    (name) => Object.hasOwn(texts, name) ? JSON.parse(texts[name]!) as Description : undefined,
+    () => Object.keys(texts)
+  )
+
+const make = (lookup: (name: string) => Description | undefined, names: () => Array<string>): SchemaData => {
   const built = new Map<string, Schema.Top>()
   const building = new Set<string>()
 
@@ -114,10 +131,10 @@ export const fromJson = (json: string): SchemaData => {
     if (done !== undefined) return done
     // a cycle: the definition refers to itself through the ones being built; refer to it lazily
     if (building.has(name)) return Schema.suspend(() => get(name))
-    const all = descriptions()
-    if (!Object.hasOwn(all, name)) return unknownConstruct(`the definition ${JSON.stringify(name)}`)
+    const description = lookup(name)
+    if (description === undefined) return unknownConstruct(`the definition ${JSON.stringify(name)}`)
     building.add(name)
-    const schema = build(all[name]!).annotate({ identifier: name })
+    const schema = build(description).annotate({ identifier: name })
     building.delete(name)
     built.set(name, schema)
     return schema
@@ -182,7 +199,7 @@ export const fromJson = (json: string): SchemaData => {
     return made
   }
 
-  return { get, names: () => Object.keys(descriptions()), codec, built: () => built.size }
+  return { get, names, codec, built: () => built.size }
 }
 
 /**

@@ -11,12 +11,22 @@ import type { Transport } from "@effect-codex/core/Transport"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type * as Socket from "effect/socket/Socket"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import type { Endpoint, WebSocketOptions } from "../NodeCodexRemote.ts"
 
 /** The Node client module, loaded on first use (importing the SDK does not load `ws`). */
 export const loadWebSocketClient = () => import("./webSocket.ts")
+
+/**
+ * The client for a URL: `unix://` servers get the `node:net` client of `unixWebSocket.ts` (no
+ * `ws`, `node:http` or TLS to load: the daemon's fast path), the others `ws`.
+ */
+const loadClientFor = (
+  url: string
+): Promise<{ readonly webSocketConstructorLayer: Layer.Layer<Socket.WebSocketConstructor> }> =>
+  url.startsWith("ws+unix://") ? import("./unixWebSocket.ts") : loadWebSocketClient()
 
 /** See `NodeCodexRemote.endpoint`. */
 export const endpoint = (url: string): Effect.Effect<Endpoint, Errors.InvalidOptionError> => {
@@ -59,7 +69,7 @@ export const transportLayer = (
   Layer.unwrap(Effect.gen(function*() {
     const target = yield* endpoint(options.url)
     const client = yield* Effect.tryPromise({
-      try: loadWebSocketClient,
+      try: () => loadClientFor(target.url),
       catch: (cause) =>
         new SocketTransport.TransportConnectError({
           url: target.displayUrl,
