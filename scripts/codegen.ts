@@ -561,7 +561,11 @@ import * as SchemaData from "../../internal/schemaData.ts"
 
 /** Every definition's schema, built on first use. */
 export const data: SchemaData.SchemaData = SchemaData.fromTexts({
-${Object.entries(descriptions).map(([name, d]) => `  ${/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)}: ${singleQuoted(JSON.stringify(d))}`).join(",\n")}
+${
+  Object.entries(descriptions).map(([name, d]) =>
+    `  ${/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)}: ${singleQuoted(JSON.stringify(d))}`
+  ).join(",\n")
+}
 })
 
 /** The public codec of a definition: a \`Schema.suspend\` of its schema, which is built on first use. */

@@ -31,5 +31,13 @@ const t3 = performance.now()
 cpu.push(cpuMs())
 home.cleanup()
 process.stdout.write(
-  JSON.stringify({ loadMs: loaded, startMs: t1 - t0, turns, workMs: t2 - t0, closeMs: t3 - t2, cpuMs: cpuMs(), cpuMarks: cpu }) + "\n"
+  JSON.stringify({
+    loadMs: loaded,
+    startMs: t1 - t0,
+    turns,
+    workMs: t2 - t0,
+    closeMs: t3 - t2,
+    cpuMs: cpuMs(),
+    cpuMarks: cpu
+  }) + "\n"
 )

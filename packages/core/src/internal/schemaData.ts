@@ -107,8 +107,10 @@ const makeCheck = (check: Check): AnyCheck | undefined => {
 export const fromJson = (json: string): SchemaData => {
   let parsed: Readonly<Record<string, Description>> | undefined
   const descriptions = () => (parsed ??= JSON.parse(json) as Readonly<Record<string, Description>>)
-  return make((name) => Object.hasOwn(descriptions(), name) ? descriptions()[name] : undefined, () =>
-    Object.keys(descriptions()))
+  return make(
+    (name) => Object.hasOwn(descriptions(), name) ? descriptions()[name] : undefined,
+    () => Object.keys(descriptions())
+  )
 }
 
 /**

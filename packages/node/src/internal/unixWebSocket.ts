@@ -262,8 +262,10 @@ export class UnixWebSocket extends EventTarget {
     const maskOffset = offset
     if (masked) offset += 4
     if (data.length < offset + length) return this.need(offset + length)
-    const payload = masked ? Buffer.from(data.subarray(offset, offset + length)) : data.subarray(offset, offset + length)
-    if (masked) for (let i = 0; i < length; i++) payload[i] = payload[i]! ^ data[maskOffset + (i & 3)]!
+    const payload = masked
+      ? Buffer.from(data.subarray(offset, offset + length))
+      : data.subarray(offset, offset + length)
+    if (masked) { for (let i = 0; i < length; i++) payload[i] = payload[i]! ^ data[maskOffset + (i & 3)]! }
     this.buffered = data.subarray(offset + length)
     // nothing counts after the server's close frame
     if (this.closeFrame !== undefined) return true
