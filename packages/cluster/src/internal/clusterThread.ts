@@ -89,17 +89,19 @@ export const make = (
       )
     )
 
+  /** What a turn whose chunks ended before its `Completed` fails with. */
+  const noResult = () =>
+    new ClusterErrors.ClusterUnavailableError({
+      threadKey: key,
+      operation: "turn",
+      message: `the turn on thread ${key} ended without a result`
+    })
+
   const resultOf = <E>(stream: Stream.Stream<CodexThread.TurnChunk, E>) =>
     Effect.flatMap(Stream.runLast(stream), (last) =>
       last._tag === "Some" && last.value._tag === "Completed"
         ? Effect.succeed(last.value.result)
-        : Effect.fail(
-          new ClusterErrors.ClusterUnavailableError({
-            threadKey: key,
-            operation: "turn",
-            message: `the turn on thread ${key} ended without a result`
-          })
-        ))
+        : Effect.fail(noResult()))
 
   const steer = (input: Inputs.SteerInput) =>
     call("steer", client.Steer({ input })) as Effect.Effect<Schemas.TurnSteerResponse, CodexCluster.CallError>
@@ -143,14 +145,7 @@ export const make = (
         Effect.onExit((exit) =>
           exit._tag === "Success"
             ? Effect.andThen(
-              Deferred.fail(
-                result,
-                new ClusterErrors.ClusterUnavailableError({
-                  threadKey: key,
-                  operation: "turn",
-                  message: `the turn on thread ${key} ended without a result`
-                })
-              ),
+              Deferred.fail(result, noResult()),
               Queue.end(queue)
             )
             : Effect.andThen(
