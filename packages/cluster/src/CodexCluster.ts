@@ -35,15 +35,14 @@
  * @since 0.2.0
  */
 import type * as Codex from "@effect-codex/core/Codex"
-import * as Errors from "@effect-codex/core/Errors"
+import type * as Errors from "@effect-codex/core/Errors"
 import type * as Schemas from "@effect-codex/core/generated/Schemas"
-import * as Inputs from "@effect-codex/core/Inputs"
-import * as Thread from "@effect-codex/core/Thread"
-import * as Turn from "@effect-codex/core/Turn"
+import type * as Inputs from "@effect-codex/core/Inputs"
+import type * as Thread from "@effect-codex/core/Thread"
+import type * as Turn from "@effect-codex/core/Turn"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import type * as Cause from "effect/Cause"
 import type * as MessageStorage from "effect/cluster/MessageStorage"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import type * as Sharding from "effect/cluster/Sharding"
@@ -51,19 +50,18 @@ import type * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as SingleRunner from "effect/cluster/SingleRunner"
 import type * as ConfigError from "effect/Config"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
-import * as Stream from "effect/Stream"
-import * as ClusterErrors from "./ClusterErrors.ts"
+import type * as Stream from "effect/Stream"
+import type * as ClusterErrors from "./ClusterErrors.ts"
 import * as CodexThread from "./CodexThread.ts"
-import * as Deadline from "./internal/deadline.ts"
+import * as InternalThread from "./internal/clusterThread.ts"
+import * as Options from "./internal/options.ts"
 
 /** Options of a cluster thread: the options it is created with (used only when it does not exist yet). */
 export type ThreadOptions = CodexThread.StartOptions
@@ -184,41 +182,6 @@ export const thread = (
     return yield* cluster.thread(key, options)
   })
 
-const nonEmpty = (option: string, value: unknown) =>
-  typeof value === "string" && value.trim() !== ""
-    ? Effect.succeed(value)
-    : Effect.fail(new Errors.InvalidOptionError({ option, message: `${option} must be a non-empty string` }))
-
-/** The object without its `undefined` fields: messages are JSON, which has no `undefined`. */
-const omitUndefined = <A extends object>(value: A): A =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as A
-
-const millis = (option: string, input: Duration.Input | undefined) => {
-  if (input === undefined) return Effect.succeed(undefined)
-  const duration = Duration.fromInput(input)
-  return duration._tag === "Some" && Duration.isGreaterThan(duration.value, Duration.zero)
-    ? Effect.succeed(Duration.toMillis(duration.value))
-    : Effect.fail(new Errors.InvalidOptionError({ option, message: `${option} must be a positive duration` }))
-}
-
-/** Checks a turn's input and options and makes its wire payload; nothing is sent. */
-const turnPayload = Effect.fnUntraced(function*(
-  input: Inputs.RunInput,
-  options: TurnOptions,
-  start: ThreadOptions,
-  events: boolean
-) {
-  const { idempotencyKey, idleTimeout, outputSchema, timeout: _, ...rest } = options
-  const key = idempotencyKey === undefined ? crypto.randomUUID() : yield* nonEmpty("idempotencyKey", idempotencyKey)
-  yield* Inputs.toWire(input)
-  const wireOptions: CodexThread.WireTurnOptions = omitUndefined({
-    ...rest,
-    idleTimeoutMillis: yield* millis("idleTimeout", idleTimeout),
-    outputSchema: outputSchema === undefined ? undefined : Thread.outputJsonSchema(outputSchema)
-  })
-  return { key, input, options: wireOptions, start, events }
-})
-
 /** Builds the client on the `Sharding` in context. */
 export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
   const makeClient = yield* CodexThread.CodexThread.client
@@ -228,168 +191,17 @@ export const make = Effect.fnUntraced(function*(options: ClientOptions = {}) {
   const turnTimeout = Duration.fromInputUnsafe(options.turnTimeout ?? "30 minutes")
   const bufferSize = options.bufferSize ?? 4096
 
-  const makeThread = (key: string, start: ThreadOptions): ClusterThread => {
-    const client = makeClient(key)
-    const span = { attributes: { threadKey: key } }
-    const call = <A, E>(operation: string, effect: Effect.Effect<A, E>) =>
-      Deadline.call(effect, { threadKey: key, operation, timeout: requestTimeout }).pipe(
-        Effect.withSpan(`CodexCluster.${operation}`, span)
-      )
-
-    /**
-     * The `Turn` stream of a checked payload, under its deadlines. A turn asked again after it
-     * completed replays no chunk: its result is then read back (`Result`) as the last chunk.
-     */
-    const turnStream = (payload: CodexThread.TurnPayload, timeout: Duration.Input | undefined) =>
-      Stream.suspend(() => {
-        let last: CodexThread.TurnChunk | undefined
-        const readBack = Effect.suspend(() =>
-          last?._tag === "Completed"
-            ? Effect.succeed([])
-            : Effect.map(client.Result({ start, key: payload.key }), (result): Array<CodexThread.TurnChunk> => [{
-              _tag: "Completed",
-              seq: (last?.seq ?? 0) + 1,
-              attempt: last?.attempt ?? 1,
-              result
-            }])
-        )
-        return Deadline.stream(
-          client.Turn(payload).pipe(
-            Stream.tap((chunk) =>
-              Effect.sync(() => {
-                last = chunk
-              })
-            ),
-            Stream.concat(Stream.flattenIterable(Stream.fromEffect(readBack)))
-          ),
-          {
-            threadKey: key,
-            turnKey: payload.key,
-            startTimeout,
-            timeout: timeout === undefined ? turnTimeout : Duration.fromInputUnsafe(timeout)
-          }
-        )
-      })
-
-    const chunks = (input: Inputs.RunInput, turnOptions: TurnOptions, events: boolean) =>
-      Stream.unwrap(
-        Effect.map(
-          turnPayload(input, turnOptions, start, events),
-          (payload) => turnStream(payload, turnOptions.timeout)
-        )
-      )
-
-    const resultOf = <E>(stream: Stream.Stream<CodexThread.TurnChunk, E>) =>
-      Effect.flatMap(Stream.runLast(stream), (last) =>
-        last._tag === "Some" && last.value._tag === "Completed"
-          ? Effect.succeed(last.value.result)
-          : Effect.fail(
-            new ClusterErrors.ClusterUnavailableError({
-              threadKey: key,
-              operation: "turn",
-              message: `the turn on thread ${key} ended without a result`
-            })
-          ))
-
-    const steer = (input: Inputs.SteerInput) =>
-      call("steer", client.Steer({ input })) as Effect.Effect<Schemas.TurnSteerResponse, CallError>
-    const interrupt = call("interrupt", client.Interrupt()) as Effect.Effect<
-      Schemas.TurnInterruptResponse,
-      CallError
-    >
-
-    const run = (input: Inputs.RunInput, turnOptions: TurnOptions = {}): Effect.Effect<unknown, unknown, unknown> =>
-      Effect.flatMap(
-        resultOf(chunks(input, turnOptions, false)),
-        (result) =>
-          turnOptions.outputSchema !== undefined && Schema.isSchema(turnOptions.outputSchema)
-            ? Turn.decodeOutput(result, turnOptions.outputSchema as Schema.Codec<unknown, unknown, unknown>)
-            : Effect.succeed(result)
-      ).pipe(Effect.withSpan("CodexCluster.run", span))
-
-    const open = call("open", Effect.map(client.Open({ start }), (opened) => opened.threadId))
-
-    const turn = Effect.fn("CodexCluster.turn", span)(function*(input: Inputs.RunInput, turnOptions: TurnOptions = {}) {
-      const queue = yield* Queue.bounded<CodexThread.TurnChunk, TurnError | Cause.Done>(bufferSize)
-      const started = yield* Deferred.make<CodexThread.TurnChunk, TurnError>()
-      const result = yield* Deferred.make<Turn.TurnResult, TurnError>()
-      const payload = yield* turnPayload(input, turnOptions, start, true)
-      yield* turnStream(payload, turnOptions.timeout).pipe(
-        Stream.runForEach((chunk) =>
-          Effect.gen(function*() {
-            if (chunk._tag === "Completed") yield* Deferred.succeed(result, chunk.result)
-            // the first chunk is `Started`, or `Completed` for a turn that had already completed
-            if (!(yield* Deferred.isDone(started))) {
-              yield* Deferred.succeed(started, chunk)
-              if (chunk._tag === "Started") return
-            }
-            yield* Queue.offer(queue, chunk)
-          })
-        ),
-        Effect.onExit((exit) =>
-          exit._tag === "Success"
-            ? Effect.andThen(
-              Deferred.fail(
-                result,
-                new ClusterErrors.ClusterUnavailableError({
-                  threadKey: key,
-                  operation: "turn",
-                  message: `the turn on thread ${key} ended without a result`
-                })
-              ),
-              Queue.end(queue)
-            )
-            : Effect.andThen(
-              Effect.all([Deferred.failCause(started, exit.cause), Deferred.failCause(result, exit.cause)]),
-              Queue.failCause(queue, exit.cause)
-            )
-        ),
-        Effect.forkIn(scope)
-      )
-      const first = yield* Deferred.await(started)
-      const turnChunks = Stream.fromQueue(queue)
-      const handle: ClusterTurnHandle = {
-        key: payload.key,
-        threadId: first._tag === "Started" ? first.threadId : yield* open,
-        id: first._tag === "Started" ? first.turnId : first._tag === "Completed" ? first.result.id : "",
-        chunks: turnChunks,
-        stream: turnChunks.pipe(
-          Stream.filter((chunk) => chunk._tag === "Event"),
-          Stream.map((chunk) => chunk.event)
-        ),
-        run: Effect.andThen(Stream.runDrain(turnChunks), Deferred.await(result)),
-        steer,
-        interrupt
-      }
-      return handle
-    })
-
-    return {
-      key,
-      open,
-      run: run as unknown as ClusterThread["run"],
-      turn,
-      stream: (input, turnOptions = {}) =>
-        chunks(input, turnOptions, true).pipe(Stream.withSpan("CodexCluster.stream", span)),
-      steer,
-      interrupt,
-      read: (readOptions) =>
-        call("read", client.Read({ start, includeTurns: readOptions?.includeTurns ?? false })) as Effect.Effect<
-          Schemas.ThreadReadResponse,
-          CallError
-        >,
-      setName: (name) =>
-        call("setName", client.SetName({ start, name })) as Effect.Effect<Schemas.ThreadSetNameResponse, CallError>,
-      compact: call("compact", client.Compact({ start })) as Effect.Effect<
-        Schemas.ThreadCompactStartResponse,
-        CallError
-      >
-    }
-  }
+  const makeThread = InternalThread.make(makeClient, {
+    requestTimeout,
+    startTimeout,
+    turnTimeout,
+    bufferSize,
+    scope
+  })
 
   return CodexCluster.of({
     thread: Effect.fn("CodexCluster.thread")(function*(key: string, start: ThreadOptions = {}) {
-      return makeThread(yield* nonEmpty("threadKey", key), omitUndefined(start))
+      return makeThread(yield* Options.nonEmpty("threadKey", key), Options.omitUndefined(start))
     })
   })
 })

@@ -26,7 +26,6 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ApprovalHandler from "./ApprovalHandler.ts"
@@ -34,11 +33,11 @@ import * as Errors from "./Errors.ts"
 import type * as Protocol from "./generated/Protocol.ts"
 import type * as Schemas from "./generated/Schemas.ts"
 import * as ClientOptions from "./internal/clientOptions.ts"
-import * as Codec from "./internal/codec.ts"
 import * as Diagnostics from "./internal/diagnostics.ts"
 import * as Incoming from "./internal/incoming.ts"
 import * as Metadata_ from "./internal/metadata.ts"
 import * as NotificationHub from "./internal/notificationHub.ts"
+import * as Outgoing from "./internal/outgoing.ts"
 import * as PendingRequests from "./internal/pendingRequests.ts"
 import * as ServerRequests from "./internal/serverRequests.ts"
 import * as ToolRegistry from "./internal/toolRegistry.ts"
@@ -227,19 +226,6 @@ export class AppServerClient extends Context.Service<AppServerClient, Service>()
 // Implementation
 // =============================================================================
 
-const traceparent = Effect.map(Effect.option(Effect.currentSpan), (span) => {
-  if (Option.isNone(span)) return undefined
-  const { spanId, traceId, sampled } = span.value
-  if (!/^[0-9a-f]{32}$/.test(traceId) || !/^[0-9a-f]{16}$/.test(spanId)) return undefined
-  return `00-${traceId}-${spanId}-${sampled ? "01" : "00"}`
-})
-
-/**
- * Span options of the client's own spans: no stack trace capture (it costs an `Error` per request,
- * and the frame it records would be this module, not the caller).
- */
-const traceOptions = { captureStackTrace: false } as const
-
 /**
  * Builds the client on the `Transport` in context and performs the handshake. The reading fiber
  * and every handler fiber live in the current scope.
@@ -281,46 +267,11 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   // Outgoing
   // ---------------------------------------------------------------------------
 
-  const write = (message: object): Effect.Effect<void, Errors.TransportClosedError | Errors.InvalidOptionError> => {
-    if (closed) return Effect.fail(closed)
-    const line = Codec.serialize(message)
-    return typeof line === "string" ? transport.send(line) : Effect.fail(line)
-  }
-
-  const call = (method: string, params: unknown, requestOptions: RequestOptions | undefined, beforeSend?: () => void) =>
-    Effect.flatMap(traceparent, (trace) =>
-      pending.call(method, params, {
-        timeout: requestOptions?.timeout,
-        traceparent: trace,
-        beforeSend
-      }))
-
-  const requestWith = <M extends Protocol.ClientRequestMethod>(
-    method: M,
-    params: Protocol.ClientRequestParams<M>,
-    requestOptions: RequestOptions | undefined,
-    beforeSend?: () => void
-  ): Effect.Effect<Protocol.ClientRequestResult<M>, RequestError> =>
-    Codec.encodeParams(method, params).pipe(
-      Effect.flatMap((encoded) => call(method, encoded, requestOptions, beforeSend)),
-      Effect.flatMap((result) => Codec.decodeResult(method, result))
-    ) as Effect.Effect<Protocol.ClientRequestResult<M>, RequestError>
-
-  const request = <M extends Protocol.ClientRequestMethod>(
-    method: M,
-    params: Protocol.ClientRequestParams<M>,
-    requestOptions?: RequestOptions
-  ) =>
-    requestWith(method, params, requestOptions).pipe(
-      Effect.withSpan(`AppServerClient.request ${method}`, undefined, traceOptions)
-    )
-
-  const requestUnknown = (method: string, params: unknown, requestOptions?: RequestOptions) =>
-    call(method, params, requestOptions).pipe(
-      Effect.withSpan(`AppServerClient.request ${method}`, undefined, traceOptions)
-    )
-
-  const notify = (method: string, params?: unknown) => write(params === undefined ? { method } : { method, params })
+  const { write, call, requestWith, request, requestUnknown, notify } = Outgoing.make({
+    send: transport.send,
+    pending,
+    closed: () => closed
+  })
 
   // ---------------------------------------------------------------------------
   // Subscriptions and turns
@@ -332,7 +283,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
   const startTurn = (params: Protocol.ClientRequestParams<"turn/start">, requestOptions?: RequestOptions) => {
     const send = (beforeSend: () => void) => requestWith("turn/start", params, requestOptions, beforeSend)
     return admission.admit(params.threadId, (onSend) => turns.start(params.threadId, onSend, send)).pipe(
-      Effect.withSpan("AppServerClient.startTurn", undefined, traceOptions)
+      Effect.withSpan("AppServerClient.startTurn", undefined, Outgoing.traceOptions)
     )
   }
 
