@@ -170,7 +170,7 @@ describe("schemaData: definitions and references", () => {
   it("fromTexts parses a definition's text when it is first built, and only the ones built", () => {
     const d = SchemaData.fromTexts({ A: JSON.stringify({ b: "B" }), B: "\"string\"", Broken: "this is not JSON" })
     assert.deepStrictEqual(d.names(), ["A", "B", "Broken"])
-    assert.strictEqual(Schema.decodeUnknownSync(d.get("A") as Schema.Codec<unknown>)({ b: "x" }).b, "x")
+    assert.strictEqual(Schema.decodeUnknownSync(d.get("A") as Schema.Codec<{ readonly b: string }>)({ b: "x" }).b, "x")
     assert.strictEqual(d.built(), 2)
     assert.throws(() => d.get("Broken"))
     assert.include(failure(d.get("Nope"), 1), "\"Nope\", which the generated protocol description lacks")

@@ -79,7 +79,7 @@ const withServer = <A, E>(
       const socketPath = Path.join(dir, "s.sock")
       const requests: Array<string> = []
       const server = Net.createServer((socket) => {
-        let buffered = Buffer.alloc(0)
+        let buffered: Buffer = Buffer.alloc(0)
         let open = false
         const received: Array<{ opcode: number; payload: Buffer }> = []
         socket.on("error", () => {})
