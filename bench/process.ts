@@ -8,7 +8,8 @@
  * from spawn to exit. It also measures, in fresh processes, the SDK's import cost over the four
  * `effect` submodules every Effect program loads (`bench/lib/importWorker.ts`, modes `floor` and
  * `sdk`, alternating), and the same one-turn program through a running daemon
- * (`NodeCodexRemote.layerDaemon`, dist) against the raw driver that spawns its own app-server.
+ * (`NodeCodexRemote.layerDaemon`, dist, without and with Node's compile cache) against the raw
+ * driver that spawns its own app-server.
  *
  * One FakeModel (on 127.0.0.1) serves every process; each process gets its own CODEX_HOME, and the
  * script must be used up exactly (the same work on both sides). Writes the "Whole process" section
@@ -43,6 +44,8 @@ interface ProcessResult {
   readonly closeMs: number
   /** CPU time of the whole process (user + system), less disturbed by other load than wall time. */
   readonly cpuMs: number
+  /** CPU time (ms) when modules were loaded, the app-server started, the thread started, the turns ended, it closed. */
+  readonly cpuMarks: ReadonlyArray<number>
 }
 
 interface ImportResult {
@@ -77,21 +80,29 @@ const runNode = <A>(file: string, arg: string, env?: NodeJS.ProcessEnv): Promise
 
 const log = (s: string) => process.stderr.write(s + "\n")
 
-type Impl = "raw" | "sdk" | "dist" | "cache" | "daemon"
+type Impl = "raw" | "sdk" | "dist" | "cache" | "daemon" | "daemonCache"
 const files: Record<Impl, string> = {
   raw: "lib/processRaw.ts",
   sdk: "lib/processSdk.ts",
   dist: "lib/processSdk.ts",
   cache: "lib/processSdk.ts",
-  daemon: "lib/processSdk.ts"
+  daemon: "lib/processSdk.ts",
+  daemonCache: "lib/processSdk.ts"
 }
 /** `cache`: the dist program with Node's compile cache on (`NODE_COMPILE_CACHE`), warmed by one untimed run. */
 const compileCache = Fs.mkdtempSync(Path.join(Os.tmpdir(), "bench-compile-cache-"))
 const envOf = (impl: Impl): NodeJS.ProcessEnv | undefined =>
-  impl === "cache" ? { ...process.env, NODE_COMPILE_CACHE: compileCache } : undefined
+  impl === "cache" || impl === "daemonCache" ? { ...process.env, NODE_COMPILE_CACHE: compileCache } : undefined
 
 /** One list of results per program. */
-const perImpl = (): Record<Impl, Array<ProcessResult>> => ({ raw: [], sdk: [], dist: [], cache: [], daemon: [] })
+const perImpl = (): Record<Impl, Array<ProcessResult>> => ({
+  raw: [],
+  sdk: [],
+  dist: [],
+  cache: [],
+  daemon: [],
+  daemonCache: []
+})
 
 /**
  * `daemon`: the dist program connecting to a daemon that is already running (started once, here,
@@ -138,8 +149,8 @@ const program = Effect.gen(function*() {
             port,
             count,
             expect: REPLY,
-            dist: impl === "dist" || impl === "cache" || impl === "daemon",
-            ...(impl === "daemon" ? { daemon: daemonHome.codexHome } : {})
+            dist: impl !== "raw" && impl !== "sdk",
+            ...(impl === "daemon" || impl === "daemonCache" ? { daemon: daemonHome.codexHome } : {})
           }),
           envOf(impl)
         )
@@ -157,7 +168,7 @@ const program = Effect.gen(function*() {
     ten: perImpl(),
     imports: { floor: [] as Array<ImportResult>, sdk: [] as Array<ImportResult>, "sdk-dist": [] as Array<ImportResult> }
   }
-  const impls: ReadonlyArray<Impl> = ["raw", "sdk", "dist", "cache", "daemon"]
+  const impls: ReadonlyArray<Impl> = ["raw", "sdk", "dist", "cache", "daemon", "daemonCache"]
   const orders = impls.map((_, i) => [...impls.slice(i), ...impls.slice(0, i)])
   yield* whole("cache", 1) // fills the compile cache
   const importOrders = [["floor", "sdk", "sdk-dist"], ["sdk", "sdk-dist", "floor"], [
@@ -227,10 +238,14 @@ const daemonRows: Array<string> = []
 const daemonRow = (label: string, f: Pick, target?: number) => {
   const raw = results.one.raw.flatMap((r) => f(r))
   const daemon = results.one.daemon.flatMap((r) => f(r))
+  const cached = results.one.daemonCache.flatMap((r) => f(r))
   const ratio = median(daemon) / median(raw)
+  const cachedRatio = median(cached) / median(raw)
   daemonRows.push(
-    `| ${label} | ${cell(raw)} | ${cell(daemon)} | ${ratio.toFixed(2)}× | ${
-      target === undefined ? "" : `≤ ${target}×${verdict(ratio, target)}`
+    `| ${label} | ${cell(raw)} | ${cell(daemon)} | ${ratio.toFixed(2)}× | ${cell(cached)} | ${
+      cachedRatio.toFixed(2)
+    }× | ${
+      target === undefined ? "" : `≤ ${target}× (dist:${verdict(ratio, target)}, cache:${verdict(cachedRatio, target)})`
     } |`
   )
 }
@@ -240,6 +255,16 @@ daemonRow("… node boot + module load", (r) => r.loadMs)
 daemonRow("… raw: spawn app-server → initialized; daemon: the layer's build (connect + handshake)", (r) => r.startMs)
 daemonRow("… the turn", (r) => r.turns[0]!)
 daemonRow("… raw: close the app-server; daemon: close the connection", (r) => r.closeMs)
+
+/** CPU per phase from the programs' marks: [loaded, started, thread, turns, closed]. */
+const phases = ["load", "start (spawn or connect, handshake)", "thread/start", "the turn", "close"] as const
+const phaseCpu = (rs: ReadonlyArray<ProcessResult>, i: number) =>
+  median(rs.map((r) => i === 0 ? r.cpuMarks[0]! : r.cpuMarks[i]! - r.cpuMarks[i - 1]!))
+const phaseRows = phases.map((label, i) =>
+  `| ${label} | ${fmt(phaseCpu(results.one.raw, i))} | ${fmt(phaseCpu(results.one.dist, i))} | ${
+    fmt(phaseCpu(results.one.daemon, i))
+  } |`
+)
 
 const imports = results.imports
 const importRow = (label: string, xs: ReadonlyArray<number>, target?: number) =>
@@ -271,9 +296,15 @@ const lines = [
   "`NodeCodex.layer`, against a daemon started once before the runs (`daemon start`, own CODEX_HOME, same",
   "FakeModel), so the process spawns nothing; compared with the raw driver that spawns its own app-server:",
   "",
-  "| measurement | raw driver | SDK through the daemon (dist) | daemon/raw | target |",
-  "| --- | --- | --- | --- | --- |",
+  "| measurement | raw driver | SDK through the daemon (dist) | daemon/raw | the same, compile cache | cache/raw | target |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
   ...daemonRows,
+  "",
+  "CPU time of each phase (one turn; ms, median): what the SDK adds beyond loading its modules.",
+  "",
+  "| phase | raw driver | SDK (dist) | SDK through the daemon (dist) |",
+  "| --- | --- | --- | --- |",
+  ...phaseRows,
   "",
   "Import cost against the `effect` floor (fresh processes, `bench/lib/importWorker.ts`; `node bench/import.ts` has the",
   "per-module breakdown); ms, median (min–max):",
