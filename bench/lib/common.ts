@@ -58,6 +58,32 @@ export const cpuMs = (): number => {
   return (usage.user + usage.system) / 1000
 }
 
+/**
+ * Prints a whole-process program's result line for `bench/process.ts`: its phase times (`loaded`
+ * after the imports; `t0` start, `t1` started, `t2` turns done, `t3` closed) and CPU marks.
+ */
+export const printPhases = (p: {
+  readonly loaded: number
+  readonly t0: number
+  readonly t1: number
+  readonly t2: number
+  readonly t3: number
+  readonly turns: ReadonlyArray<number>
+  readonly cpuMarks: ReadonlyArray<number>
+}): void => {
+  process.stdout.write(
+    JSON.stringify({
+      loadMs: p.loaded,
+      startMs: p.t1 - p.t0,
+      turns: p.turns,
+      workMs: p.t2 - p.t0,
+      closeMs: p.t3 - p.t2,
+      cpuMs: cpuMs(),
+      cpuMarks: p.cpuMarks
+    }) + "\n"
+  )
+}
+
 /** The figures of the concurrency scenario (raw and SDK alike): phase times, CPU, RSS before and at peak. */
 export const concurrencyReport = (
   times: { readonly t0: number; readonly t1: number; readonly t2: number },

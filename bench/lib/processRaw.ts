@@ -4,7 +4,7 @@
  * app-server and lets the process exit. `node bench/lib/processRaw.ts <json args>`; prints one JSON
  * line with its phase times. Loads no Effect.
  */
-import { cpuMs, makeHome } from "./common.ts"
+import { cpuMs, makeHome, printPhases } from "./common.ts"
 import { RawClient } from "./raw.ts"
 
 const loaded = performance.now()
@@ -30,14 +30,4 @@ await client.close()
 const t3 = performance.now()
 cpu.push(cpuMs())
 home.cleanup()
-process.stdout.write(
-  JSON.stringify({
-    loadMs: loaded,
-    startMs: t1 - t0,
-    turns,
-    workMs: t2 - t0,
-    closeMs: t3 - t2,
-    cpuMs: cpuMs(),
-    cpuMarks: cpu
-  }) + "\n"
-)
+printPhases({ loaded, t0, t1, t2, t3, turns, cpuMarks: cpu })

@@ -9,7 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Module from "node:module"
-import { BIN, codexEnv, configOverrides, cpuMs, makeHome } from "./common.ts"
+import { BIN, codexEnv, configOverrides, cpuMs, makeHome, printPhases } from "./common.ts"
 
 const args = JSON.parse(process.argv[2]!) as {
   port: number
@@ -78,14 +78,4 @@ await Effect.runPromise(
 const t3 = performance.now()
 cpu.push(cpuMs())
 home.cleanup()
-process.stdout.write(
-  JSON.stringify({
-    loadMs: loaded,
-    startMs: t1 - t0,
-    turns,
-    workMs: t2 - t0,
-    closeMs: t3 - t2,
-    cpuMs: cpuMs(),
-    cpuMarks: cpu
-  }) + "\n"
-)
+printPhases({ loaded, t0, t1, t2, t3, turns, cpuMarks: cpu })
