@@ -80,14 +80,15 @@ const runNode = <A>(file: string, arg: string, env?: NodeJS.ProcessEnv): Promise
 
 const log = (s: string) => process.stderr.write(s + "\n")
 
-type Impl = "raw" | "sdk" | "dist" | "cache" | "daemon" | "daemonCache"
+type Impl = "raw" | "sdk" | "dist" | "cache" | "daemon" | "daemonCache" | "warm"
 const files: Record<Impl, string> = {
   raw: "lib/processRaw.ts",
   sdk: "lib/processSdk.ts",
   dist: "lib/processSdk.ts",
   cache: "lib/processSdk.ts",
   daemon: "lib/processSdk.ts",
-  daemonCache: "lib/processSdk.ts"
+  daemonCache: "lib/processSdk.ts",
+  warm: "lib/processSdk.ts"
 }
 /** `cache`: the dist program with Node's compile cache on (`NODE_COMPILE_CACHE`), warmed by one untimed run. */
 const compileCache = Fs.mkdtempSync(Path.join(Os.tmpdir(), "bench-compile-cache-"))
@@ -101,7 +102,8 @@ const perImpl = (): Record<Impl, Array<ProcessResult>> => ({
   dist: [],
   cache: [],
   daemon: [],
-  daemonCache: []
+  daemonCache: [],
+  warm: []
 })
 
 /**
@@ -141,7 +143,9 @@ const program = Effect.gen(function*() {
   const whole = (impl: Impl, count: number) =>
     Effect.gen(function*() {
       const before = (yield* model.unexpectedRequests).length
-      yield* model.enqueue(...Array.from({ length: count }, () => FakeModel.message(REPLY, { deltas: 3 })))
+      // `warm`: the dist program twice in one process, the second run measured
+      const repeat = impl === "warm" ? 2 : 1
+      yield* model.enqueue(...Array.from({ length: count * repeat }, () => FakeModel.message(REPLY, { deltas: 3 })))
       const result = yield* Effect.promise(() =>
         runNode<ProcessResult>(
           files[impl],
@@ -150,7 +154,8 @@ const program = Effect.gen(function*() {
             count,
             expect: REPLY,
             dist: impl !== "raw" && impl !== "sdk",
-            ...(impl === "daemon" || impl === "daemonCache" ? { daemon: daemonHome.codexHome } : {})
+            ...(impl === "daemon" || impl === "daemonCache" ? { daemon: daemonHome.codexHome } : {}),
+            repeat
           }),
           envOf(impl)
         )
@@ -168,7 +173,9 @@ const program = Effect.gen(function*() {
     ten: perImpl(),
     imports: { floor: [] as Array<ImportResult>, sdk: [] as Array<ImportResult>, "sdk-dist": [] as Array<ImportResult> }
   }
-  const impls: ReadonlyArray<Impl> = ["raw", "sdk", "dist", "cache", "daemon", "daemonCache"]
+  const impls: ReadonlyArray<Impl> = ["raw", "sdk", "dist", "cache", "daemon", "daemonCache", "warm"]
+  /** The ten-turn program runs with the first four only. */
+  const tenTurns = new Set<Impl>(["raw", "sdk", "dist", "cache"])
   const orders = impls.map((_, i) => [...impls.slice(i), ...impls.slice(0, i)])
   yield* whole("cache", 1) // fills the compile cache
   const importOrders = [["floor", "sdk", "sdk-dist"], ["sdk", "sdk-dist", "floor"], [
@@ -179,7 +186,7 @@ const program = Effect.gen(function*() {
   for (let i = 0; i < runs; i++) {
     const order = orders[i % orders.length]!
     for (const impl of order) results.one[impl].push(yield* whole(impl, 1))
-    for (const impl of order) results.ten[impl].push(yield* whole(impl, 10))
+    for (const impl of order) if (tenTurns.has(impl)) results.ten[impl].push(yield* whole(impl, 10))
     for (const mode of importOrders[i % 3]!) {
       results.imports[mode].push(yield* Effect.promise(() => runNode<ImportResult>("lib/importWorker.ts", mode)))
     }
@@ -262,8 +269,8 @@ const phaseCpu = (rs: ReadonlyArray<ProcessResult>, i: number) =>
   median(rs.map((r) => i === 0 ? r.cpuMarks[0]! : r.cpuMarks[i]! - r.cpuMarks[i - 1]!))
 const phaseRows = phases.map((label, i) =>
   `| ${label} | ${fmt(phaseCpu(results.one.raw, i))} | ${fmt(phaseCpu(results.one.dist, i))} | ${
-    fmt(phaseCpu(results.one.daemon, i))
-  } |`
+    i === 0 ? "–" : fmt(phaseCpu(results.one.warm, i))
+  } | ${fmt(phaseCpu(results.one.daemon, i))} |`
 )
 
 const imports = results.imports
@@ -300,10 +307,12 @@ const lines = [
   "| --- | --- | --- | --- | --- | --- | --- |",
   ...daemonRows,
   "",
-  "CPU time of each phase (one turn; ms, median): what the SDK adds beyond loading its modules.",
+  "CPU time of each phase (one turn; ms, median): what the SDK adds beyond loading its modules. \"run again\" is",
+  "the dist program's second run in the same process (`repeat: 2`): the same work once the code has run once, so",
+  "the difference to the first run is warm-up (V8 compiling functions on their first call, schemas built on first use).",
   "",
-  "| phase | raw driver | SDK (dist) | SDK through the daemon (dist) |",
-  "| --- | --- | --- | --- |",
+  "| phase | raw driver | SDK (dist) | SDK (dist), run again | SDK through the daemon (dist) |",
+  "| --- | --- | --- | --- | --- |",
   ...phaseRows,
   "",
   "Import cost against the `effect` floor (fresh processes, `bench/lib/importWorker.ts`; `node bench/import.ts` has the",
