@@ -92,7 +92,9 @@ const paramlessResponses: Record<string, string> = {
 const responseOverrides: Record<string, string> = {
   AccountSessionsListParams: "AccountSessionsResponse",
   ConfigValueWriteParams: "ConfigWriteResponse",
-  ConfigBatchWriteParams: "ConfigWriteResponse"
+  ConfigBatchWriteParams: "ConfigWriteResponse",
+  // 0.171.0 exports no response of its own; the server answers a config write (checked on 0.171.0)
+  ModelProviderDefaultSetParams: "ConfigWriteResponse"
 }
 
 const methodsOf = (union: Node, withResult: boolean): Array<MethodEntry> =>
