@@ -61,7 +61,11 @@ for (const file of [...new Set(manifests)]) {
 }
 if (previous.size === 0) throw new Error(`no package.json pins ${pkg}`)
 const old = [...previous]
-console.log(`codex:upgrade: ${pkg} ${old.join(", ")} -> ${version} in ${changed.length > 0 ? changed.join(", ") : "(already pinned)"}`)
+console.log(
+  `codex:upgrade: ${pkg} ${old.join(", ")} -> ${version} in ${
+    changed.length > 0 ? changed.join(", ") : "(already pinned)"
+  }`
+)
 
 /** Runs a pnpm command with the pnpm that runs this script (`npm_execpath`), else `npx pnpm`. */
 const pnpm = (...args: Array<string>): void => {

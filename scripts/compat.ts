@@ -42,7 +42,9 @@ if (args.includes("--help") || positional.length > 1) {
 const requested = positional[0] ?? "latest"
 
 /** The environment without the `npm_config_*` settings pnpm passes to scripts (npm warns about them). */
-const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_config_")))
+const npmEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_config_"))
+)
 
 const npmVersion = (spec: string): string => {
   const out = execFileSync("npm", ["view", spec, "version"], { cwd: os.tmpdir(), encoding: "utf8", env: npmEnv }).trim()
@@ -97,11 +99,17 @@ const readProtocol = (dir: string): Protocol => {
   const protocolTs = fs.readFileSync(path.join(dir, "Protocol.ts"), "utf8")
   const codecsTs = fs.readFileSync(path.join(dir, "internal/codecs.ts"), "utf8")
   const tables: Record<string, ReadonlyArray<Row>> = {}
-  for (const m of protocolTs.matchAll(/export const (\w+): \$P\.\w+ = SchemaData\.methodTable\(data, ('(?:[^'\\]|\\.)*')\)/g)) {
+  for (
+    const m of protocolTs.matchAll(
+      /export const (\w+): \$P\.\w+ = SchemaData\.methodTable\(data, ('(?:[^'\\]|\\.)*')\)/g
+    )
+  ) {
     tables[m[1]!] = JSON.parse(literal(m[2]!))
   }
   const data = /SchemaData\.fromJson\(('(?:[^'\\]|\\.)*')\)/.exec(codecsTs)
-  if (data === null || Object.keys(tables).length !== 4) throw new Error(`compat: cannot read the generated code in ${dir}`)
+  if (data === null || Object.keys(tables).length !== 4) {
+    throw new Error(`compat: cannot read the generated code in ${dir}`)
+  }
   const version = /generatedFromVersion = "([^"]+)"/.exec(protocolTs)?.[1] ?? "?"
   return { version, tables, definitions: JSON.parse(literal(data[1]!)) }
 }
@@ -121,9 +129,9 @@ const fieldChanges = (before: unknown, after: unknown): string => {
   const changes = [
     ...Object.keys(after).filter((f) => !(f in before)).map((f) => `+${f}`),
     ...Object.keys(before).filter((f) => !(f in after)).map((f) => `-${f}`),
-    ...Object.keys(after).filter((f) => f in before && JSON.stringify(before[f]) !== JSON.stringify(after[f])).map((f) =>
-      `~${f}`
-    )
+    ...Object.keys(after).filter((f) => f in before && JSON.stringify(before[f]) !== JSON.stringify(after[f])).map((
+      f
+    ) => `~${f}`)
   ]
   return changes.length > 0 ? ` (${changes.join(" ")})` : ""
 }
@@ -176,7 +184,10 @@ const driftLines: Array<string> = []
     { cwd: root, encoding: "utf8" }
   )
   if (codegen.status !== 0) {
-    const why = (codegen.stderr || codegen.stdout).trim().split("\n").filter((l) => /Error|codegen:/.test(l)).slice(0, 3)
+    const why = (codegen.stderr || codegen.stdout).trim().split("\n").filter((l) => /Error|codegen:/.test(l)).slice(
+      0,
+      3
+    )
     driftLines.push(`  codegen fails on codex-cli ${binVersion}: ${why.join(" / ") || `exit ${codegen.status}`}`)
   } else {
     const committed = readProtocol(committedDir)

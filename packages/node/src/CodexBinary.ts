@@ -177,8 +177,12 @@ const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined)
   if (override !== undefined) {
     const path = Path.resolve(override)
     const result = yield* Files.runnable(path, options?.platform ?? process.platform)
-    if (result._tag === "Missing") return yield* new CodexBinaryNotFoundError({ tried: [`${path} (${overrideVariable})`] })
-    if (result._tag === "NotExecutable") return yield* new CodexBinaryNotExecutableError({ path, reason: result.reason })
+    if (result._tag === "Missing") {
+      return yield* new CodexBinaryNotFoundError({ tried: [`${path} (${overrideVariable})`] })
+    }
+    if (result._tag === "NotExecutable") {
+      return yield* new CodexBinaryNotExecutableError({ path, reason: result.reason })
+    }
     const helpers = Path.join(Path.dirname(Path.dirname(path)), "codex-path")
     const pathDirs = (yield* Files.isDirectory(helpers)) ? [helpers] : []
     return { path, source: "bundled", pathDirs } satisfies ResolvedBinary

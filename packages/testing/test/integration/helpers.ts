@@ -19,7 +19,9 @@ type ThreadItem = Protocol.Schemas.ThreadItem
  * names (`pnpm run compat`), as its `--version` prints it.
  */
 export const codexVersion: Effect.Effect<string, CodexBinary.ResolveError> = CodexBinary.resolve().pipe(
-  Effect.map((binary) => execFileSync(binary.path, ["--version"], { encoding: "utf8" }).trim().replace(/^codex-cli\s+/, ""))
+  Effect.map((binary) =>
+    execFileSync(binary.path, ["--version"], { encoding: "utf8" }).trim().replace(/^codex-cli\s+/, "")
+  )
 )
 
 /** A 1×1 transparent PNG. */
