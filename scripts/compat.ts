@@ -247,7 +247,7 @@ if (!driftOnly) {
       const rel = path.relative(root, file.name)
       const failed = file.assertionResults.filter((a) => a.status === "failed")
       for (const a of failed) {
-        const first = (a.failureMessages[0] ?? "").split("\n")[0]!.slice(0, 200)
+        const first = (a.failureMessages[0] ?? "").split("\n").find((l) => l.trim() !== "")?.slice(0, 200) ?? ""
         failures.push(`${rel} > ${a.fullName}: ${first}`)
       }
       if (file.status === "failed" && failed.length === 0) {

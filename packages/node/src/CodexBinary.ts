@@ -11,8 +11,8 @@
  * `EFFECT_CODEX_BIN`, when set, names a native binary of another `@openai/codex` release that the
  * default lookup returns in place of the pinned one (`source` stays `"bundled"`; its `codex-path`
  * sibling is used the same way). It is for running a whole test suite against another codex version
- * (`pnpm run compat`) without changing the pin; an explicit `codexBin` and a lookup with `from`
- * ignore it.
+ * (`pnpm run compat`) without changing the pin; an explicit `codexBin` and a lookup with `from`,
+ * `platform` or `arch` ignore it.
  *
  * For the bundled binary, the package's `codex-path` directory (helper tools such as `rg`) is
  * reported in `pathDirs`, and `NodeTransport` prepends it to the child's PATH, as the Python SDK
@@ -173,7 +173,8 @@ const readOverride = (): string | undefined => {
 }
 
 const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined) {
-  const override = options?.from === undefined ? readOverride() : undefined
+  const defaultLookup = options?.from === undefined && options?.platform === undefined && options?.arch === undefined
+  const override = defaultLookup ? readOverride() : undefined
   if (override !== undefined) {
     const path = Path.resolve(override)
     const result = yield* Files.runnable(path, options?.platform ?? process.platform)

@@ -43,7 +43,7 @@ describe("CodexBinary", () => {
       expect(vendored.version).toBe(pkg.dependencies["@openai/codex"])
     }))
 
-  it.effect("EFFECT_CODEX_BIN replaces the pinned binary in the default lookup only", () => {
+  it.effect("EFFECT_CODEX_BIN replaces the pinned binary in the default lookup only (no codexBin, from, platform or arch)", () => {
     const before = process.env[CodexBinary.overrideVariable]
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-codex-override-"))
     const bin = Path.join(dir, "vendor", "x", "bin", "codex")
@@ -61,6 +61,8 @@ describe("CodexBinary", () => {
       expect((yield* CodexBinary.resolve({ codexBin: process.execPath })).path).toBe(process.execPath)
       const pinned = yield* CodexBinary.resolve({ from: new URL("../src/CodexBinary.ts", import.meta.url) })
       expect(pinned.path).not.toBe(bin)
+      const other = yield* Effect.flip(CodexBinary.resolveBundled({ platform: "aix", arch: "ppc64" }))
+      expect(other._tag).toBe("CodexBinaryNotFoundError")
       process.env[CodexBinary.overrideVariable] = Path.join(dir, "missing")
       const error = yield* Effect.flip(CodexBinary.resolve())
       expect(error._tag).toBe("CodexBinaryNotFoundError")
