@@ -3,6 +3,9 @@
  *
  *   node scripts/codegen.ts          writes packages/core/src/generated/*.ts
  *   node scripts/codegen.ts --check  fails (exit 1) when the committed files differ
+ *   node scripts/codegen.ts --bin <codex> --out <dir>
+ *                                    generates from another binary into another directory (what
+ *                                    `pnpm run compat` does to report drift; the repository is not written)
  *
  * Steps: run `codex app-server generate-json-schema` (stable and `--experimental`), merge the
  * draft-07 definitions into one namespace, normalize the few constructs Effect's importer does
@@ -32,14 +35,21 @@ type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly 
 type Node = { [k: string]: any }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const outDir = path.join(root, "packages/core/src/generated")
+const option = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name)
+  if (i < 0) return undefined
+  const value = process.argv[i + 1]
+  if (value === undefined || value.startsWith("--")) throw new Error(`codegen: ${name} needs a value`)
+  return path.resolve(value)
+}
+const outDir = option("--out") ?? path.join(root, "packages/core/src/generated")
 const check = process.argv.includes("--check")
 
 // ---------------------------------------------------------------------------------------------
 // 1. Run the binary
 // ---------------------------------------------------------------------------------------------
 
-const bin = resolveBundledBinary()
+const bin = option("--bin") ?? resolveBundledBinary()
 const version = execFileSync(bin, ["--version"], { encoding: "utf8" }).trim().replace(/^codex-cli\s+/, "")
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "effect-codex-codegen-"))
 const generate = (experimental: boolean): Node => {
@@ -92,7 +102,9 @@ const paramlessResponses: Record<string, string> = {
 const responseOverrides: Record<string, string> = {
   AccountSessionsListParams: "AccountSessionsResponse",
   ConfigValueWriteParams: "ConfigWriteResponse",
-  ConfigBatchWriteParams: "ConfigWriteResponse"
+  ConfigBatchWriteParams: "ConfigWriteResponse",
+  // 0.171.0 exports no response of its own; the server answers a config write (checked on 0.171.0)
+  ModelProviderDefaultSetParams: "ConfigWriteResponse"
 }
 
 const methodsOf = (union: Node, withResult: boolean): Array<MethodEntry> =>

@@ -12,12 +12,16 @@ const targets: Record<string, string> = {
   "darwin-arm64": "aarch64-apple-darwin"
 }
 
-/** The absolute path of the pinned native `codex` binary for this platform. */
-export const resolveBundledBinary = (): string => {
+/**
+ * The absolute path of the native `codex` binary for this platform: the pinned one, or with `from`
+ * (a file path inside a directory whose `node_modules` holds another `@openai/codex`, as
+ * `pnpm run compat` installs it) that install's.
+ */
+export const resolveBundledBinary = (from: string = import.meta.url): string => {
   const key = `${process.platform}-${process.arch}`
   const triple = targets[key]
   if (!triple) throw new Error(`unsupported platform ${key}`)
-  const fromCodex = createRequire(createRequire(import.meta.url).resolve("@openai/codex/package.json"))
+  const fromCodex = createRequire(createRequire(from).resolve("@openai/codex/package.json"))
   const pkg = fromCodex.resolve(`@openai/codex-${key}/package.json`)
   return path.join(path.dirname(pkg), "vendor", triple, "bin", "codex")
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { readdir } from "node:fs/promises"
-import { examplesDir, expectLinesInOrder, runExample } from "./helpers.ts"
+import { codexVersion, examplesDir, expectLinesInOrder, runExample } from "./helpers.ts"
 
 const offlineBanner =
   "[offline] OPENAI_API_KEY is not set: running the real codex app-server against the embedded FakeModel"
@@ -13,7 +13,7 @@ const offlineBanner =
 /** Expected lines, in order: strings are matched exactly (a whole line), regular expressions anywhere in a line. */
 const cases: ReadonlyArray<readonly [file: string, lines: ReadonlyArray<string | RegExp>]> = [
   ["01-quickstart.ts", [
-    "Codex app-server: 0.169.0",
+    `Codex app-server: ${codexVersion}`,
     "Credentials: not needed by this provider",
     /^Thread: [0-9a-f-]{36}$/,
     "Answer: Hello from Codex, driven by an Effect program!"

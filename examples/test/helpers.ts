@@ -1,5 +1,7 @@
 /** Helpers of the example tests: run a program offline, match its output. */
-import { execFile } from "node:child_process"
+import * as CodexBinary from "@effect-codex/node/CodexBinary"
+import * as Effect from "effect/Effect"
+import { execFile, execFileSync } from "node:child_process"
 import * as Path from "node:path"
 import { promisify } from "node:util"
 
@@ -8,6 +10,16 @@ export const examplesDir = Path.resolve(import.meta.dirname, "..")
 
 /** The repository root. */
 export const repoRoot = Path.dirname(examplesDir)
+
+/**
+ * The version of the codex binary the examples spawn: the pinned one, or the one `EFFECT_CODEX_BIN`
+ * names (`pnpm run compat`), as its `--version` prints it.
+ */
+export const codexVersion: string = execFileSync(
+  (await Effect.runPromise(CodexBinary.resolve())).path,
+  ["--version"],
+  { encoding: "utf8" }
+).trim().replace(/^codex-cli\s+/, "")
 
 /** The environment of an offline run: no credentials, whatever the developer has set. */
 export const offlineEnv = (): NodeJS.ProcessEnv => {

@@ -122,8 +122,6 @@ export const defaults: { readonly [M in ServerRequestMethod]: Handler<M> } = {
     ),
   "account/chatgptAuthTokens/refresh": () => Effect.fail(new Unsupported("account/chatgptAuthTokens/refresh")),
   "attestation/generate": () => Effect.fail(new Unsupported("attestation/generate")),
-  "currentTime/read": () =>
-    Effect.map(Effect.clockWith((clock) => clock.currentTimeMillis), (ms) => ({ currentTimeAt: ms })),
   applyPatchApproval: () =>
     warnDefault("applyPatchApproval", "denied").pipe(
       Effect.as({ decision: { denied: { rejection: "declined by the client's default approval handler" } } })

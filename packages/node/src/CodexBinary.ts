@@ -8,6 +8,12 @@
  * `vendor` directory inside `@openai/codex` itself is tried as a fallback. The native binary is
  * spawned directly, never through `codex.js` or `npx`.
  *
+ * `EFFECT_CODEX_BIN`, when set, names a native binary of another `@openai/codex` release that the
+ * default lookup returns in place of the pinned one (`source` stays `"bundled"`; its `codex-path`
+ * sibling is used the same way). It is for running a whole test suite against another codex version
+ * (`pnpm run compat`) without changing the pin; an explicit `codexBin` and a lookup with `from`,
+ * `platform` or `arch` ignore it.
+ *
  * For the bundled binary, the package's `codex-path` directory (helper tools such as `rg`) is
  * reported in `pathDirs`, and `NodeTransport` prepends it to the child's PATH, as the Python SDK
  * does. `codex-resources` (the bundled `bwrap`) is not added: codex 0.169 finds it next to itself
@@ -154,7 +160,34 @@ export const resolveBundled: (options?: ResolveOptions | undefined) => Effect.Ef
   )
 })
 
+/** The variable that replaces the pinned binary in the default lookup (see the module documentation). */
+export const overrideVariable = "EFFECT_CODEX_BIN"
+
+const readOverride = (): string | undefined => {
+  try {
+    const value = process.env[overrideVariable]
+    return value === undefined || value === "" ? undefined : value
+  } catch {
+    return undefined // a runtime that denies reading the environment (Deno without --allow-env)
+  }
+}
+
 const bundled = Effect.fnUntraced(function*(options: ResolveOptions | undefined) {
+  const defaultLookup = options?.from === undefined && options?.platform === undefined && options?.arch === undefined
+  const override = defaultLookup ? readOverride() : undefined
+  if (override !== undefined) {
+    const path = Path.resolve(override)
+    const result = yield* Files.runnable(path, options?.platform ?? process.platform)
+    if (result._tag === "Missing") {
+      return yield* new CodexBinaryNotFoundError({ tried: [`${path} (${overrideVariable})`] })
+    }
+    if (result._tag === "NotExecutable") {
+      return yield* new CodexBinaryNotExecutableError({ path, reason: result.reason })
+    }
+    const helpers = Path.join(Path.dirname(Path.dirname(path)), "codex-path")
+    const pathDirs = (yield* Files.isDirectory(helpers)) ? [helpers] : []
+    return { path, source: "bundled", pathDirs } satisfies ResolvedBinary
+  }
   const platform = options?.platform ?? process.platform
   const arch = options?.arch ?? process.arch
   const from = options?.from ?? import.meta.url

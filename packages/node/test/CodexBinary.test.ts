@@ -27,7 +27,8 @@ describe("CodexBinary", () => {
 
   it.effect("resolves the native binary of the pinned @openai/codex", () =>
     Effect.gen(function*() {
-      const binary = yield* CodexBinary.resolve()
+      // `from` given: the pinned package, even when EFFECT_CODEX_BIN is set (`pnpm run compat`)
+      const binary = yield* CodexBinary.resolve({ from: new URL("../src/CodexBinary.ts", import.meta.url) })
       expect(binary.source).toBe("bundled")
       expect(binary.path).toMatch(/vendor\/x86_64-unknown-linux-musl\/bin\/codex$/)
       expect(yield* CodexBinary.isExecutable(binary.path)).toBe(true)
@@ -41,6 +42,37 @@ describe("CodexBinary", () => {
       ) as { version: string }
       expect(vendored.version).toBe(pkg.dependencies["@openai/codex"])
     }))
+
+  it.effect("EFFECT_CODEX_BIN replaces the pinned binary in the default lookup only (no codexBin, from, platform or arch)", () => {
+    const before = process.env[CodexBinary.overrideVariable]
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-codex-override-"))
+    const bin = Path.join(dir, "vendor", "x", "bin", "codex")
+    Fs.mkdirSync(Path.dirname(bin), { recursive: true })
+    Fs.mkdirSync(Path.join(dir, "vendor", "x", "codex-path"))
+    Fs.copyFileSync(process.execPath, bin)
+    return Effect.gen(function*() {
+      process.env[CodexBinary.overrideVariable] = bin
+      expect(yield* CodexBinary.resolve()).toEqual({
+        path: bin,
+        source: "bundled",
+        pathDirs: [Path.join(dir, "vendor", "x", "codex-path")]
+      })
+      // an explicit codexBin and a lookup from elsewhere ignore it
+      expect((yield* CodexBinary.resolve({ codexBin: process.execPath })).path).toBe(process.execPath)
+      const pinned = yield* CodexBinary.resolve({ from: new URL("../src/CodexBinary.ts", import.meta.url) })
+      expect(pinned.path).not.toBe(bin)
+      const other = yield* Effect.flip(CodexBinary.resolveBundled({ platform: "aix", arch: "ppc64" }))
+      expect(other._tag).toBe("CodexBinaryNotFoundError")
+      process.env[CodexBinary.overrideVariable] = Path.join(dir, "missing")
+      const error = yield* Effect.flip(CodexBinary.resolve())
+      expect(error._tag).toBe("CodexBinaryNotFoundError")
+      expect(error.message).toContain(`${Path.join(dir, "missing")} (EFFECT_CODEX_BIN)`)
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      if (before === undefined) delete process.env[CodexBinary.overrideVariable]
+      else process.env[CodexBinary.overrideVariable] = before
+      Fs.rmSync(dir, { recursive: true, force: true })
+    })))
+  })
 
   it.effect("an explicit codexBin is used as is, with no PATH changes", () =>
     Effect.gen(function*() {

@@ -46,7 +46,7 @@ export type Handler = (
 export interface Options {
   /** Handlers by method. `initialize` has a default answer; other unknown methods get -32601. */
   readonly handlers?: Readonly<Record<string, Handler>> | undefined
-  /** The `initialize` result (default: a valid codex-cli 0.169.0 answer). */
+  /** The `initialize` result (default: a valid codex-cli 0.171.0 answer). */
   readonly initialize?: unknown
 }
 
@@ -76,11 +76,11 @@ export class FakeAppServer extends Context.Service<FakeAppServer, Service>()("@e
 
 /** A valid `initialize` result. */
 export const defaultInitialize = {
-  userAgent: "effect_codex/0.169.0 (Fake; test) fake (effect_codex; 0.1.0)",
+  userAgent: "effect_codex/0.171.0 (Fake; test) fake (effect_codex; 0.1.0)",
   codexHome: "/tmp/fake-codex-home",
   platformFamily: "unix",
   platformOs: "linux",
-  serverInfo: { name: "codex-cli", version: "0.169.0" }
+  serverInfo: { name: "codex-cli", version: "0.171.0" }
 }
 
 /**
@@ -93,7 +93,7 @@ export const defaultInitialize = {
  */
 export const thread = (id: string, overrides: Readonly<Record<string, unknown>> = {}) => ({
   id,
-  cliVersion: "0.169.0",
+  cliVersion: "0.171.0",
   createdAt: 1,
   cwd: "/tmp",
   ephemeral: false,

@@ -769,8 +769,8 @@ describe("CodexHome", () => {
 // Integration with the real codex binary
 // =============================================================================
 
-/** The pinned native binary, resolved the way `codex.js` does it. */
-const codexBinary = (() => {
+/** The pinned native binary, resolved the way `codex.js` does it (or `EFFECT_CODEX_BIN`'s: `pnpm run compat`). */
+const codexBinary = process.env["EFFECT_CODEX_BIN"] || (() => {
   const require = createRequire(import.meta.url)
   const codexPackage = require.resolve("@openai/codex/package.json")
   const platformPackage = createRequire(codexPackage).resolve("@openai/codex-linux-x64/package.json")

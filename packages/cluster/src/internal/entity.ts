@@ -46,7 +46,7 @@ const turnOptions = (
 
 /**
  * Reads a thread. A thread whose first turn has not completed yet has no turns to list: codex
- * 0.169.0 answers `thread/read` with its turns with -32601 "list_turns is not supported yet". That
+ * 0.171.0 answers `thread/read` with its turns with -32601 "list_turns is not supported yet". That
  * answer is read as "no turns yet": the thread without turns.
  */
 const readThread = (target: Thread.Thread, includeTurns: boolean) =>

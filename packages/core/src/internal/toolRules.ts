@@ -19,7 +19,7 @@ export const deniedMessage = "declined: destructive tools do not run under Appro
 export const namePattern = /^[a-zA-Z0-9_-]{1,64}$/
 
 /**
- * The names of codex's own tools (0.169.0: what the model is offered with the fallback and the
+ * The names of codex's own tools (0.171.0: what the model is offered with the fallback and the
  * catalog metadata, plus the tools behind features and the legacy shell tools). A dynamic tool
  * with one of these names would shadow or be shadowed by the built-in one.
  */

@@ -46,7 +46,7 @@ export const make = Effect.fnUntraced(function*() {
             JSON.stringify({
               id: message.id,
               result: {
-                userAgent: "codex-cli/0.169.0 (test)",
+                userAgent: "codex-cli/0.171.0 (test)",
                 codexHome: "/tmp/codex",
                 platformFamily: "unix",
                 platformOs: "linux"

@@ -1,6 +1,6 @@
 /**
  * A listening app-server must not outlive its parent. A stdio child exits when its stdin reaches
- * EOF, but `codex app-server --listen` does not read stdin (checked with 0.169.0: it keeps running
+ * EOF, but `codex app-server --listen` does not read stdin (checked with 0.171.0: it keeps running
  * after its stdin is closed), and Node has no `prctl(PR_SET_PDEATHSIG)`. So on POSIX a tiny
  * `/bin/sh` watcher runs beside the listener: it reads a pipe that only this process holds open,
  * and at EOF (this process closed it, or died: the kernel closes its end) it sends SIGTERM to the

@@ -42,8 +42,8 @@ describe("AppServerClient", () => {
         capabilities: { experimentalApi: true }
       })
       assert.deepStrictEqual(sent[1], { method: "initialized" })
-      assert.deepStrictEqual(client.metadata.serverInfo, { name: "codex-cli", version: "0.169.0" })
-      assert.strictEqual(client.serverVersion, "0.169.0")
+      assert.deepStrictEqual(client.metadata.serverInfo, { name: "codex-cli", version: "0.171.0" })
+      assert.strictEqual(client.serverVersion, "0.171.0")
     }).pipe(Effect.provide(testLayer({}, { clientInfo: { name: "my_app", version: "9.9.9" } }))))
 
   it.effect("derives serverInfo from the user agent", () =>

@@ -10,7 +10,6 @@
 import * as AppServerClient from "@effect-codex/core/AppServerClient"
 import * as Codex from "@effect-codex/core/Codex"
 import type * as Errors from "@effect-codex/core/Errors"
-import * as Protocol from "@effect-codex/core/generated/Protocol"
 import * as Retry from "@effect-codex/core/Retry"
 import * as NodeTransport from "@effect-codex/node/NodeTransport"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
@@ -25,6 +24,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { expectTransportClosed, stalledTurn } from "../support/faults.ts"
 import { freeze, stop } from "../support/freeze.ts"
+import { codexVersion } from "./helpers.ts"
 
 // =============================================================================
 // Helpers
@@ -71,10 +71,11 @@ describe("faults on the real app-server", () => {
       const client = yield* AppServerClient.AppServerClient
       const info = yield* NodeTransport.ProcessInfo
       const { codexHome } = yield* CodexTest.CodexTest
-      assert.strictEqual(client.serverVersion, Protocol.generatedFromVersion)
-      assert.match(client.metadata.userAgent, /^effect_codex\/0\.169\.0 /)
-      // 0.169.0 sends no serverInfo: name and version come from the user agent (its originator prefix)
-      assert.deepStrictEqual(client.metadata.serverInfo, { name: "effect_codex", version: "0.169.0" })
+      const version = yield* codexVersion
+      assert.strictEqual(client.serverVersion, version)
+      assert.isTrue(client.metadata.userAgent.startsWith(`effect_codex/${version} `), client.metadata.userAgent)
+      // 0.171.0 sends no serverInfo: name and version come from the user agent (its originator prefix)
+      assert.deepStrictEqual(client.metadata.serverInfo, { name: "effect_codex", version })
       assert.strictEqual(Fs.realpathSync(client.metadata.codexHome), Fs.realpathSync(codexHome))
       assert.strictEqual(client.metadata.platformFamily, process.platform === "win32" ? "windows" : "unix")
       assert.strictEqual(Path.basename(info.argv[0]!), "codex")

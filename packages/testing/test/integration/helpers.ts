@@ -6,11 +6,23 @@ import type { Protocol } from "@effect-codex/core"
 import * as Codex from "@effect-codex/core/Codex"
 import * as Notification from "@effect-codex/core/Notification"
 import type * as Turn from "@effect-codex/core/Turn"
+import * as CodexBinary from "@effect-codex/node/CodexBinary"
 import * as CodexTest from "@effect-codex/testing/CodexTest"
 import * as FakeModel from "@effect-codex/testing/FakeModel"
 import * as Effect from "effect/Effect"
+import { execFileSync } from "node:child_process"
 
 type ThreadItem = Protocol.Schemas.ThreadItem
+
+/**
+ * The version of the codex binary the tests spawn: the pinned one, or the one `EFFECT_CODEX_BIN`
+ * names (`pnpm run compat`), as its `--version` prints it.
+ */
+export const codexVersion: Effect.Effect<string, CodexBinary.ResolveError> = CodexBinary.resolve().pipe(
+  Effect.map((binary) =>
+    execFileSync(binary.path, ["--version"], { encoding: "utf8" }).trim().replace(/^codex-cli\s+/, "")
+  )
+)
 
 /** A 1×1 transparent PNG. */
 export const TINY_PNG = Buffer.from(

@@ -42,7 +42,7 @@ const turnStart: FakeAppServer.Handler = (params, { server }) =>
 /** Methods the fake answers with a JSON-RPC error (so that a request that does go out is visible). */
 const refuse: FakeAppServer.Handler = () => Effect.fail({ code: -32600, message: "refused by the fake" })
 
-const fakeLayer = (version = "0.169.0") =>
+const fakeLayer = (version = "0.171.0") =>
   Codex.layer.pipe(
     Layer.provideMerge(AppServerClient.layer()),
     Layer.provideMerge(FakeAppServer.layer({
@@ -408,7 +408,7 @@ describe("version-gated options against an old server (0.147.0)", () => {
           "0.154.0-alpha.1",
           "0.154.0-alpha.1.2",
           "0.151.0.post1",
-          "0.169.0"
+          "0.171.0"
         ]
       ) {
         yield* Version.gate(version, "turn/start", { turnTrigger: "automation" })
