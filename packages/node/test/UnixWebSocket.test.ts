@@ -204,6 +204,12 @@ describe("UnixWebSocket", () => {
       }))
   })
 
+  it("refuses a header that would break the request (CR, LF, or a name that is not a token)", () => {
+    for (const headers of [{ "X-A": "1\r\nX-Injected: 2" }, { "X A": "1" }, { "X-A": "1\n" }]) {
+      assert.throws(() => new UnixWebSocket("ws+unix:///nonexistent.sock:/", headers), /invalid upgrade request header/)
+    }
+  })
+
   it.effect("close() sends a close frame and ends with the server's answer", () =>
     withServer({}, (socketPath) =>
       Effect.gen(function*() {

@@ -106,6 +106,12 @@ export class UnixWebSocket extends EventTarget {
 
   constructor(url: string, headers: Readonly<Record<string, string>> = {}) {
     super()
+    for (const [name, value] of Object.entries(headers)) {
+      // a CR or LF would end the request line by line: refuse it (as node:http does)
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
+        throw new TypeError(`invalid upgrade request header ${JSON.stringify(name)}`)
+      }
+    }
     const { requestPath, socketPath } = parseUrl(url)
     this.socket = Net.createConnection(socketPath)
     this.socket.setNoDelay(true)
