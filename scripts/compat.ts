@@ -22,8 +22,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import * as vm from "node:vm"
 import { resolveBundledBinary } from "./codex-bin.ts"
+import { drift, readProtocol } from "./protocol-drift.ts"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const committedDir = path.join(root, "packages/core/src/generated")
@@ -84,96 +84,6 @@ console.log(`compat: ${bin} (codex-cli ${binVersion})`)
 // ---------------------------------------------------------------------------------------------
 // 2. Drift of the protocol against the committed generated code
 // ---------------------------------------------------------------------------------------------
-
-type Row = readonly [method: string, params: string | null, optional: boolean, experimental: boolean, result?: string]
-interface Protocol {
-  readonly version: string
-  readonly tables: Readonly<Record<string, ReadonlyArray<Row>>>
-  readonly definitions: Readonly<Record<string, unknown>>
-}
-
-/** A single-quoted string literal of the generated code (JSON inside), as its value. */
-const literal = (text: string): string => vm.runInNewContext(text) as string
-
-const readProtocol = (dir: string): Protocol => {
-  const protocolTs = fs.readFileSync(path.join(dir, "Protocol.ts"), "utf8")
-  const codecsTs = fs.readFileSync(path.join(dir, "internal/codecs.ts"), "utf8")
-  const tables: Record<string, ReadonlyArray<Row>> = {}
-  for (
-    const m of protocolTs.matchAll(
-      /export const (\w+): \$P\.\w+ = SchemaData\.methodTable\(data, ('(?:[^'\\]|\\.)*')\)/g
-    )
-  ) {
-    tables[m[1]!] = JSON.parse(literal(m[2]!))
-  }
-  const data = /SchemaData\.fromJson\(('(?:[^'\\]|\\.)*')\)/.exec(codecsTs)
-  if (data === null || Object.keys(tables).length !== 4) {
-    throw new Error(`compat: cannot read the generated code in ${dir}`)
-  }
-  const version = /generatedFromVersion = "([^"]+)"/.exec(protocolTs)?.[1] ?? "?"
-  return { version, tables, definitions: JSON.parse(literal(data[1]!)) }
-}
-
-const tableNames: Record<string, string> = {
-  ClientRequests: "client requests",
-  ServerRequests: "server requests",
-  ServerNotifications: "server notifications",
-  ClientNotifications: "client notifications"
-}
-
-const isStruct = (d: unknown): d is Record<string, unknown> => typeof d === "object" && d !== null && !Array.isArray(d)
-
-/** For two struct descriptions: ` (+added, -removed, ~retyped fields)`; for anything else: ``. */
-const fieldChanges = (before: unknown, after: unknown): string => {
-  if (!isStruct(before) || !isStruct(after)) return ""
-  const changes = [
-    ...Object.keys(after).filter((f) => !(f in before)).map((f) => `+${f}`),
-    ...Object.keys(before).filter((f) => !(f in after)).map((f) => `-${f}`),
-    ...Object.keys(after).filter((f) => f in before && JSON.stringify(before[f]) !== JSON.stringify(after[f])).map((
-      f
-    ) => `~${f}`)
-  ]
-  return changes.length > 0 ? ` (${changes.join(" ")})` : ""
-}
-
-/** The drift of `next` against `base`, as report lines (none: no drift). */
-const drift = (base: Protocol, next: Protocol): Array<string> => {
-  const lines: Array<string> = []
-  const list = (label: string, names: ReadonlyArray<string>) => {
-    if (names.length > 0) lines.push(`  ${label} (${names.length}): ${names.join(", ")}`)
-  }
-  for (const [table, label] of Object.entries(tableNames)) {
-    const before = new Map((base.tables[table] ?? []).map((r) => [r[0], r]))
-    const after = new Map((next.tables[table] ?? []).map((r) => [r[0], r]))
-    list(`${label} added`, [...after.keys()].filter((m) => !before.has(m)))
-    list(`${label} removed`, [...before.keys()].filter((m) => !after.has(m)))
-    list(
-      `${label} changed`,
-      [...after].flatMap(([m, r]) => {
-        const b = before.get(m)
-        if (b === undefined) return []
-        const what = [
-          b[1] !== r[1] ? `params ${b[1]} -> ${r[1]}` : undefined,
-          b[2] !== r[2] ? (r[2] ? "params now optional" : "params now required") : undefined,
-          b[3] !== r[3] ? (r[3] ? "now experimental" : "now stable") : undefined,
-          b[4] !== r[4] ? `result ${b[4]} -> ${r[4]}` : undefined
-        ].filter((w) => w !== undefined)
-        return what.length > 0 ? [`${m} (${what.join("; ")})`] : []
-      })
-    )
-  }
-  const before = base.definitions
-  const after = next.definitions
-  list("definitions added", Object.keys(after).filter((n) => !(n in before)))
-  list("definitions removed", Object.keys(before).filter((n) => !(n in after)))
-  list(
-    "definitions changed",
-    Object.keys(after).filter((n) => n in before && JSON.stringify(before[n]) !== JSON.stringify(after[n])).map((n) =>
-      `${n}${fieldChanges(before[n], after[n])}`
-    )
-  )
-  return lines
-}
 
 const driftLines: Array<string> = []
 {
