@@ -73,7 +73,7 @@ export const transportLayer = (
       catch: (cause) =>
         new SocketTransport.TransportConnectError({
           url: target.displayUrl,
-          reason: `cannot load the Node WebSocket client (@effect/platform-node-shared/NodeWS, ws): ${
+          reason: `cannot load the Node WebSocket client: ${
             cause instanceof Error ? cause.message : String(cause)
           }`
         })
