@@ -73,9 +73,7 @@ export const transportLayer = (
       catch: (cause) =>
         new SocketTransport.TransportConnectError({
           url: target.displayUrl,
-          reason: `cannot load the Node WebSocket client: ${
-            cause instanceof Error ? cause.message : String(cause)
-          }`
+          reason: `cannot load the Node WebSocket client: ${cause instanceof Error ? cause.message : String(cause)}`
         })
     })
     return SocketTransport.layer({
