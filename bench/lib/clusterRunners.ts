@@ -14,9 +14,6 @@ import * as Fs from "node:fs"
 import * as Cluster from "../../packages/cluster/test/support/cluster.ts"
 import * as Processes from "../../packages/cluster/test/support/processes.ts"
 
-/** A free loopback port (bound as 0, then released). */
-export const freePort = Cluster.freePort
-
 /** Which runner took each thread key (from the runners' `OWNS <key>` lines; the latest wins). */
 export type Owners = Map<string, string>
 
@@ -116,7 +113,7 @@ export const spawnRunner = Effect.fnUntraced(function*(
   env: RunnerEnv,
   owners: Owners
 ) {
-  const port = yield* freePort
+  const port = yield* Processes.freePort
   const proc = yield* Processes.spawnNode(Cluster.runnerScript, {
     env: Cluster.runnerEnv({ name, port, modelPort: env.modelPort, pg: env.pg, shardsPerGroup: env.shardsPerGroup }),
     lineCapacity: 100_000

@@ -8,7 +8,6 @@ import * as FakeModel from "@effect-codex/testing/FakeModel"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import * as Postgres from "./postgres.ts"
 import * as Processes from "./processes.ts"
@@ -18,15 +17,6 @@ export const runnerScript = fileURLToPath(new URL("../fixtures/runner.ts", impor
 
 /** The sharding settings every member uses (runners read SHARDS_PER_GROUP, default 30). */
 export const shardingConfig = { shardsPerGroup: 30 }
-
-/** A free loopback port (bound as 0, then released). */
-export const freePort = Effect.callback<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const port = (server.address() as net.AddressInfo).port
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** The environment of a runner process (see `fixtures/runner.ts`). */
 export const runnerEnv = (options: {
@@ -60,7 +50,7 @@ export const start = Effect.fnUntraced(function*(options: { readonly workflow?: 
   const model = yield* FakeModel.make
   const sql = PgClient.layer({ host: pg.host, port: pg.port, database: pg.database, username: pg.username })
   const spawnRunner = Effect.fnUntraced(function*(name: string) {
-    const port = yield* freePort
+    const port = yield* Processes.freePort
     const runner = yield* Processes.spawnNode(runnerScript, {
       env: runnerEnv({ name, port, modelPort: model.port, pg, workflow: options.workflow })
     })

@@ -32,7 +32,6 @@ import type * as Sql from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as NodeChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
-import * as NodeNet from "node:net"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import * as Processes from "./processes.ts"
@@ -184,17 +183,6 @@ const run = (
       child.kill("SIGKILL")
     })
   })
-
-/** A port that was free a moment ago (bound on port 0, then released). */
-const freePort: Effect.Effect<number> = Effect.callback<number>((resume) => {
-  const server = NodeNet.createServer()
-  server.on("error", (error) => resume(Effect.die(error)))
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** The last `bytes` of a file, or "" if it cannot be read. */
 const tail = (file: string, bytes = 4_096): string => {
@@ -389,7 +377,7 @@ export const acquire = (options: Options = {}): Effect.Effect<Postgres, Postgres
     let postmaster: Postmaster | undefined
     let port = 0
     for (let attempt = 1; postmaster === undefined; attempt++) {
-      port = yield* freePort
+      port = yield* Processes.freePort
       const result = yield* startPostmaster({ ...runAs, binDir, directory, dataDir, port, env, timeoutMillis }).pipe(
         Effect.catch((error) =>
           error === "collision" && attempt < 5

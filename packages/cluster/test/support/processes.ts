@@ -35,6 +35,7 @@ import * as Stream from "effect/Stream"
 import * as NodeChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
 import { createRequire } from "node:module"
+import * as NodeNet from "node:net"
 
 // =============================================================================
 // Errors
@@ -584,3 +585,14 @@ const splitLines = (
   readable.on("close", end)
   readable.on("error", end)
 }
+
+/** A port that was free a moment ago (bound on port 0, then released). */
+export const freePort: Effect.Effect<number> = Effect.callback<number>((resume) => {
+  const server = NodeNet.createServer()
+  server.on("error", (error) => resume(Effect.die(error)))
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
