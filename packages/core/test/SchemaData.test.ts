@@ -24,7 +24,11 @@ const failure = (schema: Schema.Top, input: unknown): string => {
 const jsonSchema = (schema: Schema.Top) => Schema.toJsonSchemaDocument(schema)
 
 /** Builds the definition `X` described by `description`. */
-const one = (description: unknown): Schema.Top => SchemaData.fromJson(JSON.stringify({ X: description })).get("X")
+/** `SchemaData.fromTexts` of descriptions given as values (each written as its JSON text, as codegen does). */
+const descriptions = (definitions: Readonly<Record<string, unknown>>): SchemaData.SchemaData =>
+  SchemaData.fromTexts(Object.fromEntries(Object.entries(definitions).map(([name, d]) => [name, JSON.stringify(d)])))
+
+const one = (description: unknown): Schema.Top => descriptions({ X: description }).get("X")
 
 /** The description builds what the code builds (as a JSON Schema document, identifier included). */
 const sameAs = (description: unknown, code: Schema.Top) =>
@@ -117,13 +121,13 @@ describe("schemaData: each construct", () => {
 
 describe("schemaData: definitions and references", () => {
   const data = () =>
-    SchemaData.fromJson(JSON.stringify({
+    descriptions({
       Leaf: { n: "int" },
       Pair: { left: "Leaf", right: ["?", "Leaf"] },
       Tree: { value: "int", children: ["[]", "Tree"] },
       Ping: { next: ["?", "Pong"] },
       Pong: { next: ["?", "Ping"], n: "int" }
-    }))
+    })
 
   it("each definition carries its name as identifier, is built once, and is shared by its references", () => {
     const d = data()
@@ -162,7 +166,7 @@ describe("schemaData: definitions and references", () => {
   })
 
   it("the description is parsed on first use, not before", () => {
-    const d = SchemaData.fromJson("this is not JSON")
+    const d = SchemaData.fromTexts({ X: "this is not JSON" })
     assert.strictEqual(d.built(), 0)
     assert.throws(() => d.get("X"))
   })
@@ -177,11 +181,11 @@ describe("schemaData: definitions and references", () => {
   })
 
   it("an unknown name, tag, keyword position or check fails clearly when used", () => {
-    const d = SchemaData.fromJson(JSON.stringify({
+    const d = descriptions({
       Ref: { a: "Missing" },
       Tag: ["tuple", "string"],
       Check: ["check", "int", ["isPrime", 1]]
-    }))
+    })
     assert.include(failure(d.get("Nope"), 1), "\"Nope\", which the generated protocol description lacks")
     assert.include(failure(d.get("Ref"), { a: 1 }), "\"Missing\", which the generated protocol description lacks")
     assert.include(failure(d.get("Tag"), ["x"]), "\"tuple\", which the generated protocol description lacks")
@@ -190,7 +194,7 @@ describe("schemaData: definitions and references", () => {
 })
 
 describe("schemaData: tables and public codecs", () => {
-  const data = SchemaData.fromJson(JSON.stringify({ P: { a: "string" }, R: { ok: "boolean" } }))
+  const data = descriptions({ P: { a: "string" }, R: { ok: "boolean" } })
 
   it("a method table: getters that build on first access, Schema.Null without params", () => {
     const table = SchemaData.methodTable<
@@ -213,7 +217,7 @@ describe("schemaData: tables and public codecs", () => {
   })
 
   it("public codecs: suspended, made on first access, the same object every time", () => {
-    const d = SchemaData.fromJson(JSON.stringify({ P: { a: "string" }, Q: ["[]", "P"] }))
+    const d = descriptions({ P: { a: "string" }, Q: ["[]", "P"] })
     const codecs = SchemaData.lazyCodecs<Record<string, Schema.Top>>(d, "P Q")
     assert.deepStrictEqual(Object.keys(codecs), ["P", "Q"])
     assert.isFunction(Object.getOwnPropertyDescriptor(codecs, "Q")?.get)

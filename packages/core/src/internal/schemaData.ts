@@ -103,28 +103,12 @@ const makeCheck = (check: Check): AnyCheck | undefined => {
   return annotations === undefined ? made : made.annotate(annotations as Annotations)
 }
 
-/** Reads a JSON text of `{ [name]: Description }`; parses it on the first build. */
-export const fromJson = (json: string): SchemaData => {
-  let parsed: Readonly<Record<string, Description>> | undefined
-  const descriptions = () => (parsed ??= JSON.parse(json) as Readonly<Record<string, Description>>)
-  return make(
-    (name) => Object.hasOwn(descriptions(), name) ? descriptions()[name] : undefined,
-    () => Object.keys(descriptions())
-  )
-}
-
 /**
  * Reads `{ [name]: JSON text of its Description }` (what codegen emits): each text is parsed when
  * its definition is first built, so a program parses the few dozen definitions it uses, not all
  * (parsing the whole protocol at once is ~20 ms of a short program's CPU).
  */
-export const fromTexts = (texts: Readonly<Record<string, string>>): SchemaData =>
-  make(
-    (name) => Object.hasOwn(texts, name) ? JSON.parse(texts[name]!) as Description : undefined,
-    () => Object.keys(texts)
-  )
-
-const make = (lookup: (name: string) => Description | undefined, names: () => Array<string>): SchemaData => {
+export const fromTexts = (texts: Readonly<Record<string, string>>): SchemaData => {
   const built = new Map<string, Schema.Top>()
   const building = new Set<string>()
 
@@ -133,10 +117,9 @@ const make = (lookup: (name: string) => Description | undefined, names: () => Ar
     if (done !== undefined) return done
     // a cycle: the definition refers to itself through the ones being built; refer to it lazily
     if (building.has(name)) return Schema.suspend(() => get(name))
-    const description = lookup(name)
-    if (description === undefined) return unknownConstruct(`the definition ${JSON.stringify(name)}`)
+    if (!Object.hasOwn(texts, name)) return unknownConstruct(`the definition ${JSON.stringify(name)}`)
     building.add(name)
-    const schema = build(description).annotate({ identifier: name })
+    const schema = build(JSON.parse(texts[name]!) as Description).annotate({ identifier: name })
     building.delete(name)
     built.set(name, schema)
     return schema
@@ -201,7 +184,7 @@ const make = (lookup: (name: string) => Description | undefined, names: () => Ar
     return made
   }
 
-  return { get, names, codec, built: () => built.size }
+  return { get, names: () => Object.keys(texts), codec, built: () => built.size }
 }
 
 /**
