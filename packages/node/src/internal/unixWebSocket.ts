@@ -102,7 +102,6 @@ export class UnixWebSocket extends EventTarget {
   private closeSent = false
   private closeFrame: { code: number; reason: string } | undefined
   private failure: Error | undefined
-  private paused = false
 
   constructor(url: string, headers: Readonly<Record<string, string>> = {}) {
     super()
@@ -137,16 +136,14 @@ export class UnixWebSocket extends EventTarget {
   }
 
   get isPaused(): boolean {
-    return this.paused
+    return this.socket.isPaused()
   }
 
   pause(): void {
-    this.paused = true
     this.socket.pause()
   }
 
   resume(): void {
-    this.paused = false
     this.socket.resume()
   }
 
